@@ -1,0 +1,41 @@
+"""The command line: a thin Typer layer over ``annotator.core``.
+
+User errors (``UserError``) print one line on stderr and exit with status 2; a traceback
+is shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from annotator.cli.app import app, state
+from annotator.cli.output import error
+from annotator.core.errors import UserError
+
+__all__ = ["app", "main"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        app(args=argv, standalone_mode=False, prog_name="annotator")
+    except UserError as exc:
+        if state.debug:
+            raise
+        error(str(exc))
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        error("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
+        if state.debug or os.environ.get("ANNOTATOR_DEBUG"):
+            raise
+        error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        sys.exit(1)

@@ -1,0 +1,41 @@
+"""Everything the CLI prints goes through here: untrusted text is never markup or escapes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from annotator.core.text import one_line, visible
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def safe(text: str | None, *, limit: int | None = None, style: str = "") -> Text:
+    """Untrusted text as a Rich ``Text``: markup stays literal, control characters visible."""
+    if text is None:
+        return Text("—", style="dim")
+    return Text(one_line(text, limit) if limit else visible(text), style=style)
+
+
+def print_json(data: Any) -> None:
+    """JSON for scripts on stdout. json escapes control characters, so this is safe too."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def print_jsonl(record: Any) -> None:
+    sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+
+
+def error(message: str) -> None:
+    """One line on stderr, literal (a file name may contain brackets)."""
+    err_console.print(Text("error: ", style="bold red") + Text(visible(message)), soft_wrap=True)
+
+
+def warning(message: str) -> None:
+    err_console.print(Text("warning: ", style="yellow") + Text(visible(message)), soft_wrap=True)

@@ -1,0 +1,156 @@
+"""Opening a database: the engine factory, SQLite pragmas, write transactions, migrations.
+
+``--db`` / ``ANNOTATOR_DB`` take a file path (embedded SQLite) or an SQLAlchemy URL
+(``postgresql://…`` for teams on several machines).
+
+SQLite settings and why:
+- WAL, so readers (the TUI prefetching pages) never block the writer and vice versa.
+- ``synchronous=FULL`` by default: one fsync per commit, so a decision acknowledged on
+  screen survives a killed process *and* a power cut. Measured on this machine class it
+  costs about 0.2 ms per save (NORMAL: 0.03 ms, survives a killed process but not a power
+  cut); see docs/storage.md. Bulk import switches its own connection to NORMAL.
+- Write transactions begin with ``BEGIN IMMEDIATE``: a deferred read-then-write
+  transaction cannot be rescued by the busy timeout when two processes write at once
+  (measured: 2,761 "database is locked" in 10,000), an immediate one can (0 failures).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.orm import Session
+
+from annotator.core.errors import UserError
+
+DEFAULT_DB = "annotations.db"
+BUSY_TIMEOUT_MS = 5000
+
+
+def resolve_db(db: str | None) -> str:
+    """The database the user asked for: the option, else ANNOTATOR_DB, else ./annotations.db."""
+    return db or os.environ.get("ANNOTATOR_DB") or DEFAULT_DB
+
+
+def db_url(db: str) -> str:
+    """A path becomes an SQLite URL; a URL is normalised (postgresql -> psycopg 3 driver)."""
+    if "://" not in db:
+        return f"sqlite:///{Path(db).expanduser().resolve()}"
+    try:
+        url = make_url(db)
+    except ArgumentError as exc:
+        raise UserError(f"{db}: not a database path or SQLAlchemy URL") from exc
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def _install_sqlite_behaviour(engine: Engine, synchronous: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves (pysqlite's own BEGIN is always DEFERRED).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+        if mode and str(mode[0]).lower() not in ("wal", "memory"):
+            raise UserError(f"cannot switch the database to WAL mode (got {mode[0]})")
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_db_engine(db: str | None = None, *, synchronous: str = "FULL") -> Engine:
+    """An engine for a path or URL, with our SQLite behaviour installed. Does not migrate."""
+    url = db_url(resolve_db(db))
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+            _install_sqlite_behaviour(engine, synchronous)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise UserError(
+            f"{url.split('://')[0]}: database driver not installed ({exc.name}); "
+            "install annotator[postgres] for PostgreSQL"
+        ) from exc
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction takes the write lock up front and commits on exit."""
+    with engine.connect() as connection:
+        if is_sqlite(engine):
+            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+        with connection.begin():
+            with Session(bind=connection, expire_on_commit=False) as session:
+                yield session
+                session.flush()
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """A Core connection in a write transaction (BEGIN IMMEDIATE on SQLite), committed on exit."""
+    with engine.connect() as connection:
+        if is_sqlite(engine):
+            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def open_database(db: str | None = None, *, create: bool = True, synchronous: str = "FULL") -> Engine:
+    """Open (and if needed create or upgrade) a project database.
+
+    Raises UserError when the file is not a database, is missing and ``create`` is false,
+    or was written by a newer annotator.
+    """
+    from annotator.core import migrate  # local: Alembic import is slow, keep it off light paths
+
+    target = resolve_db(db)
+    if "://" not in target:
+        path = Path(target).expanduser()
+        if path.is_dir():
+            raise UserError(f"{path}: is a directory, not a database file")
+        if not path.exists() and not create:
+            raise UserError(f"{path}: no database here yet (run `annotator import` or `annotator init` first)")
+        if path.exists() and path.stat().st_size > 0:
+            with path.open("rb") as handle:
+                if handle.read(16) != b"SQLite format 3\x00":
+                    raise UserError(f"{path}: not an SQLite database")
+    engine = create_db_engine(target, synchronous=synchronous)
+    try:
+        migrate.upgrade_to_head(engine)
+    except (OperationalError, DatabaseError) as exc:
+        engine.dispose()
+        reason = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
+        raise UserError(f"{target}: cannot open database: {reason.splitlines()[0]}") from exc
+    except Exception:
+        engine.dispose()
+        raise
+    return engine
+
+
+def table_names(engine: Engine) -> list[str]:
+    return sorted(inspect(engine).get_table_names())

@@ -1,0 +1,213 @@
+"""Writes of annotators' decisions, each in its own transaction, each logged as an event.
+
+``save_decision`` returns only after the commit: the TUI marks a decision saved when this
+function has returned, so what the screen says is saved is on disk. ``undo_last`` reverts
+the most recent not-yet-undone change of an annotator, several steps deep, across
+sentences, from the event log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from annotator.core.db import write_connection
+from annotator.core.entities import AnnotationState, SaveResult, UndoResult
+from annotator.core.errors import UserError
+from annotator.core.labels import LabelSchema
+from annotator.core.models import Annotation, Annotator, Event, Sentence, utcnow
+from annotator.core.repository import state_from_row
+
+A = Annotation.__table__  # type: ignore[attr-defined]
+E = Event.__table__  # type: ignore[attr-defined]
+S = Sentence.__table__  # type: ignore[attr-defined]
+AN = Annotator.__table__  # type: ignore[attr-defined]
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What to change on a decision; fields left unset keep their current value."""
+
+    labels: Any = _UNSET
+    status: Any = _UNSET
+    negated: Any = _UNSET
+    flagged: Any = _UNSET
+    note: Any = _UNSET
+    attributes: Any = _UNSET
+
+    def apply(self, state: AnnotationState) -> AnnotationState:
+        values = {
+            name: getattr(self, name)
+            for name in ("labels", "status", "negated", "flagged", "note", "attributes")
+            if getattr(self, name) is not _UNSET
+        }
+        if "labels" in values:
+            values["labels"] = tuple(values["labels"])
+        return AnnotationState(**{**_state_fields(state), **values})
+
+    @property
+    def action(self) -> str:
+        if self.status == "skipped":
+            return "skip"
+        if self.status == "labelled" or self.labels is not _UNSET:
+            return "save"
+        for name, action in (("flagged", "flag"), ("negated", "negate"), ("note", "note")):
+            if getattr(self, name) is not _UNSET:
+                return action
+        return "change"
+
+
+def _state_fields(state: AnnotationState) -> dict[str, Any]:
+    return {
+        "labels": state.labels,
+        "status": state.status,
+        "negated": state.negated,
+        "flagged": state.flagged,
+        "note": state.note,
+        "attributes": state.attributes,
+    }
+
+
+def ensure_annotator(engine: Engine, name: str) -> int:
+    """The id of the annotator called ``name``, created on first use."""
+    name = name.strip()
+    if not name or len(name) > 128 or not name.isprintable():
+        raise UserError(f"annotator name {name!r} must be 1-128 printable characters")
+    for _attempt in range(3):
+        with engine.connect() as connection:
+            found = connection.execute(select(AN.c.id).where(AN.c.name == name)).scalar()
+        if found is not None:
+            return int(found)
+        try:
+            with write_connection(engine) as connection:
+                return int(connection.execute(insert(AN).values(name=name)).inserted_primary_key[0])
+        except IntegrityError:
+            continue  # created concurrently by another process: read it again
+    raise UserError(f"could not register annotator {name!r}")
+
+
+def _current(connection: Connection, sentence_id: int, annotator: int) -> AnnotationState | None:
+    query = select(A.c.labels, A.c.status, A.c.negated, A.c.flagged, A.c.note, A.c.attributes, A.c.updated_at).where(
+        A.c.sentence_id == sentence_id, A.c.annotator_id == annotator
+    )
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    return state_from_row(row) if row is not None else None
+
+
+def _write_state(
+    connection: Connection, sentence_id: int, annotator: int, state: AnnotationState | None, mask: int
+) -> None:
+    if state is None:
+        connection.execute(delete(A).where(A.c.sentence_id == sentence_id, A.c.annotator_id == annotator))
+        return
+    now = utcnow()
+    values = {**_state_fields(state), "labels": list(state.labels), "label_mask": mask, "updated_at": now}
+    updated = connection.execute(
+        update(A).where(A.c.sentence_id == sentence_id, A.c.annotator_id == annotator).values(**values)
+    )
+    if updated.rowcount == 0:
+        connection.execute(
+            insert(A).values(sentence_id=sentence_id, annotator_id=annotator, created_at=now, **values)
+        )
+
+
+def _validated(schema: LabelSchema, state: AnnotationState) -> tuple[AnnotationState, int]:
+    try:
+        labels = tuple(schema.normalise(state.labels))
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    if state.status == "labelled" and not labels:
+        raise UserError("a labelled decision needs at least one label (use skip or none)")
+    if state.status == "skipped":
+        labels = ()
+    if state.note is not None and not state.note.strip():
+        state = AnnotationState(**{**_state_fields(state), "note": None})
+    state = AnnotationState(**{**_state_fields(state), "labels": labels})
+    return state, schema.mask_of(labels)
+
+
+def _retrying(operation: Callable[[], Any]) -> Any:
+    # A concurrent insert of the same (sentence, annotator) row loses the unique race once
+    # at most; the second attempt sees the row and updates it.
+    try:
+        return operation()
+    except IntegrityError:
+        return operation()
+
+
+def save_decision(engine: Engine, schema: LabelSchema, annotator: int, sentence_id: int, change: Change) -> SaveResult:
+    """Apply ``change`` to the annotator's decision on a sentence; committed when it returns."""
+
+    def run() -> SaveResult:
+        with write_connection(engine) as connection:
+            if connection.execute(select(S.c.id).where(S.c.id == sentence_id)).first() is None:
+                raise UserError(f"sentence {sentence_id} does not exist")
+            before = _current(connection, sentence_id, annotator)
+            after, mask = _validated(schema, change.apply(before or AnnotationState()))
+            _write_state(connection, sentence_id, annotator, after, mask)
+            event_id = connection.execute(
+                insert(E).values(
+                    annotator_id=annotator,
+                    sentence_id=sentence_id,
+                    action=change.action,
+                    before=before.as_event_dict() if before else None,
+                    after=after.as_event_dict(),
+                )
+            ).inserted_primary_key[0]
+        return SaveResult(sentence_id, after, int(event_id))
+
+    return _retrying(run)
+
+
+def undo_last(engine: Engine, schema: LabelSchema, annotator: int) -> UndoResult | None:
+    """Revert the annotator's most recent change that is not yet undone; None if nothing left."""
+    with write_connection(engine) as connection:
+        undone = select(E.c.undoes).where(E.c.annotator_id == annotator, E.c.undoes.is_not(None))
+        target = connection.execute(
+            select(E.c.id, E.c.sentence_id, E.c.before)
+            .where(
+                E.c.annotator_id == annotator,
+                E.c.sentence_id.is_not(None),
+                E.c.action != "undo",
+                E.c.id.not_in(undone),
+            )
+            .order_by(E.c.id.desc())
+            .limit(1)
+        ).first()
+        if target is None:
+            return None
+        event_id, sentence_id, before_dict = target
+        current = _current(connection, sentence_id, annotator)
+        restored = AnnotationState.from_event_dict(before_dict) if before_dict else None
+        mask = 0
+        if restored is not None:
+            labels = [label for label in restored.labels if label in schema.bit_of]
+            restored = AnnotationState(**{**_state_fields(restored), "labels": tuple(labels)})
+            mask = schema.mask_of(labels)
+        _write_state(connection, sentence_id, annotator, restored, mask)
+        connection.execute(
+            insert(E).values(
+                annotator_id=annotator,
+                sentence_id=sentence_id,
+                action="undo",
+                before=current.as_event_dict() if current else None,
+                after=restored.as_event_dict() if restored else None,
+                undoes=event_id,
+            )
+        )
+        position = connection.execute(select(S.c.document_id, S.c.idx).where(S.c.id == sentence_id)).one()
+    return UndoResult(
+        sentence_id=sentence_id,
+        document_id=position.document_id,
+        idx=position.idx,
+        state=restored or AnnotationState(),
+        undone_event_id=int(event_id),
+    )

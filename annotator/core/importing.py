@@ -1,0 +1,259 @@
+"""Import documents: read, decode, identify the language, segment, store.
+
+One transaction per document: a document is stored whole or not at all, and a bad file
+never stops the others. Re-importing an unchanged document is a no-op (content hash).
+Sentences go in with SQLAlchemy Core ``executemany`` in batches, not through the ORM.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, Engine, insert, select
+
+from annotator.core.db import write_connection
+from annotator.core.errors import UserError
+from annotator.core.language import detect_language
+from annotator.core.models import Document, Event, Sentence
+from annotator.core.segment import segment
+
+DOCUMENT_SUFFIXES = {".txt", ".md", ".markdown"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+INSERT_BATCH = 5000
+
+D = Document.__table__  # type: ignore[attr-defined]
+S = Sentence.__table__  # type: ignore[attr-defined]
+E = Event.__table__  # type: ignore[attr-defined]
+
+Progress = Callable[[int, int, str], None]  # (bytes done, bytes total, current item)
+
+
+class ImportedDocument(BaseModel):
+    name: str
+    doc_id: str
+    sentences: int
+    lang: str | None
+    source: str
+    renamed_from: str | None = None
+
+
+class RefusedInput(BaseModel):
+    source: str
+    reason: str
+
+
+class ImportSummary(BaseModel):
+    imported: list[ImportedDocument] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    refused: list[RefusedInput] = Field(default_factory=list)
+    ignored_files: list[str] = Field(default_factory=list)
+
+    @property
+    def sentences(self) -> int:
+        return sum(doc.sentences for doc in self.imported)
+
+
+@dataclass(slots=True)
+class SourceDocument:
+    """A document read from a file (or one line of a JSONL file), before storage."""
+
+    name: str
+    text: str
+    source: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    lang: str | None = None
+
+
+class InputError(Exception):
+    """A file or line that cannot be imported; the message names it."""
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def decode_bytes(raw: bytes, source: str) -> str:
+    """UTF-8 (BOM or not) or UTF-16 with a BOM; anything else is refused, not guessed."""
+    if raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{source}: invalid UTF-16 at byte {exc.start}") from exc
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{source}: not UTF-8 (invalid byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                "convert it to UTF-8 first, e.g. iconv -f cp1256 -t utf-8"
+            ) from exc
+    if "\x00" in text:
+        raise InputError(f"{source}: looks like a binary file (contains NUL characters)")
+    return text
+
+
+def discover(paths: Iterable[str | Path], summary: ImportSummary) -> list[Path]:
+    """Files to import: named files as given, folders walked recursively in sorted order."""
+    found: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                if child.suffix.lower() in DOCUMENT_SUFFIXES | JSONL_SUFFIXES:
+                    found.append(child)
+                else:
+                    summary.ignored_files.append(str(child))
+        elif path.is_file():
+            if path.suffix.lower() not in DOCUMENT_SUFFIXES | JSONL_SUFFIXES:
+                summary.refused.append(
+                    RefusedInput(source=str(path), reason=f"{path}: unsupported file type {path.suffix or '(none)'!r}; use .txt, .md or .jsonl")
+                )
+            else:
+                found.append(path)
+        else:
+            raise UserError(f"{path}: no such file or directory")
+    return found
+
+
+def read_documents(path: Path, text_field: str = "text") -> Iterator[SourceDocument | InputError]:
+    """Documents in a file; errors are yielded (not raised) so that the rest still imports."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        yield InputError(f"{path}: cannot read: {exc.strerror}")
+        return
+    try:
+        text = decode_bytes(raw, str(path))
+    except InputError as exc:
+        yield exc
+        return
+    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+        yield SourceDocument(name=path.stem, text=text, source=str(path))
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield InputError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(record, dict):
+            yield InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
+            continue
+        value = record.get(text_field)
+        if not isinstance(value, str):
+            keys = ", ".join(sorted(record)[:8])
+            yield InputError(f"{where}: no string field {text_field!r} (fields: {keys}); choose one with --text-field")
+            continue
+        meta = {key: val for key, val in record.items() if key != text_field}
+        name = next((str(meta[key]) for key in ("name", "id", "doc_id", "title") if meta.get(key) not in (None, "")), None)
+        yield SourceDocument(
+            name=name or f"{path.stem}:{number}",
+            text=value,
+            source=where,
+            meta=meta,
+            lang=meta.get("lang") if isinstance(meta.get("lang"), str) else None,
+        )
+
+
+def _free_name(connection: Connection, name: str) -> str:
+    candidate, n = name, 1
+    while connection.execute(select(D.c.id).where(D.c.name == candidate)).first() is not None:
+        n += 1
+        candidate = f"{name}~{n}"
+    return candidate
+
+
+def store_document(
+    engine: Engine,
+    doc: SourceDocument,
+    spans: list[tuple[int, int]],
+    lang: str | None,
+) -> ImportedDocument | None:
+    """Store one document and its sentences in one transaction; None when already stored."""
+    digest = content_hash(doc.text)
+    with write_connection(engine) as connection:
+        if connection.execute(select(D.c.id).where(D.c.content_hash == digest)).first() is not None:
+            return None
+        name = _free_name(connection, doc.name[:500])
+        document_id = connection.execute(
+            insert(D).values(
+                uid=digest[:16],
+                name=name,
+                source_path=doc.source,
+                content_hash=digest,
+                lang=lang,
+                text=doc.text,
+                meta=doc.meta,
+                n_sentences=len(spans),
+            )
+        ).inserted_primary_key[0]
+        rows = [
+            {
+                "document_id": document_id,
+                "idx": idx,
+                "start": start,
+                "end": end,
+                "text": doc.text[start:end],
+                "text_hash": hashlib.sha256(doc.text[start:end].encode("utf-8")).hexdigest(),
+                "lang": lang,
+            }
+            for idx, (start, end) in enumerate(spans)
+        ]
+        for offset in range(0, len(rows), INSERT_BATCH):
+            connection.execute(insert(S), rows[offset : offset + INSERT_BATCH])
+        connection.execute(
+            insert(E).values(action="import", after={"document": name, "uid": digest[:16], "sentences": len(spans)})
+        )
+    return ImportedDocument(
+        name=name,
+        doc_id=digest[:16],
+        sentences=len(spans),
+        lang=lang,
+        source=doc.source,
+        renamed_from=doc.name if name != doc.name[:500] else None,
+    )
+
+
+def import_paths(
+    engine: Engine,
+    paths: Iterable[str | Path],
+    *,
+    lang: str | None = None,
+    text_field: str = "text",
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import every document under ``paths``; returns what was stored, unchanged and refused."""
+    summary = ImportSummary()
+    files = discover(paths, summary)
+    sizes = {path: path.stat().st_size for path in files}
+    total, done = sum(sizes.values()), 0
+    for path in files:
+        for item in read_documents(path, text_field):
+            if isinstance(item, InputError):
+                summary.refused.append(RefusedInput(source=str(path), reason=str(item)))
+                continue
+            if not item.text.strip():
+                summary.refused.append(RefusedInput(source=item.source, reason=f"{item.source}: empty document"))
+                continue
+            doc_lang = lang or item.lang or detect_language(item.text)
+            stored = store_document(engine, item, segment(item.text, doc_lang), doc_lang)
+            if stored is None:
+                summary.unchanged.append(item.name)
+            else:
+                summary.imported.append(stored)
+        done += sizes[path]
+        if progress is not None:
+            progress(done, total, str(path))
+    return summary

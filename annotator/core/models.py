@@ -1,0 +1,143 @@
+"""SQLModel tables: the storage schema. Migrations in ``migrations/`` create and evolve it.
+
+Every change to these tables needs a new Alembic revision (tests compare the two).
+Timestamps are UTC. Label sets are stored twice on purpose: as a JSON list of label ids
+(readable, exported as is) and as an integer bitmask over the schema's label order (so
+agreement loads millions of ratings with one integer column instead of parsing JSON).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc_column(**kwargs: Any) -> Any:
+    # The column default (not only the pydantic one) so that Core bulk inserts get it too.
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), default=utcnow, **kwargs))
+
+
+class Setting(SQLModel, table=True):
+    """Project-wide key/value settings (the active label schema, for one)."""
+
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class LabelSchemaRow(SQLModel, table=True):
+    __tablename__ = "label_schema"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_label_schema_name_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    version: int
+    definition: str = Field(sa_column=Column(Text, nullable=False))  # the validated schema as JSON
+    created_at: datetime = _utc_column(nullable=False)
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(max_length=64, unique=True)  # stable id: content hash prefix, exported as doc_id
+    name: str = Field(max_length=512, unique=True)
+    source_path: str | None = Field(default=None, sa_column=Column(Text))
+    content_hash: str = Field(max_length=64, unique=True)  # sha256 of text
+    lang: str | None = Field(default=None, max_length=16)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    meta: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    n_sentences: int = 0
+    created_at: datetime = _utc_column(nullable=False)
+
+
+class Sentence(SQLModel, table=True):
+    __tablename__ = "sentence"
+    __table_args__ = (
+        UniqueConstraint("document_id", "idx", name="uq_sentence_document_idx"),
+        Index("ix_sentence_text_hash", "text_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", ondelete="CASCADE")
+    idx: int  # position in the document, 0-based
+    start: int  # character offsets into document.text: text == document.text[start:end]
+    end: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    text_hash: str = Field(max_length=64)  # sha256 of text, to match sentences across databases
+    lang: str | None = Field(default=None, max_length=16)
+
+
+class Annotator(SQLModel, table=True):
+    __tablename__ = "annotator"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128, unique=True)
+    created_at: datetime = _utc_column(nullable=False)
+
+
+class Annotation(SQLModel, table=True):
+    """The current decision of one annotator on one sentence (at most one)."""
+
+    __tablename__ = "annotation"
+    __table_args__ = (
+        UniqueConstraint("sentence_id", "annotator_id", name="uq_annotation_sentence_annotator"),
+        Index("ix_annotation_annotator_sentence", "annotator_id", "sentence_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE")
+    annotator_id: int = Field(foreign_key="annotator.id", ondelete="CASCADE")
+    labels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    label_mask: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    # labelled | skipped | open (only a flag or a note so far, no decision yet)
+    status: str = Field(max_length=16)
+    negated: bool = False
+    flagged: bool = False
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    # Optional OPP-115 style attributes declared by the schema, e.g. {"data_sharing.recipient": "affiliate"}
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    created_at: datetime = _utc_column(nullable=False)
+    updated_at: datetime = _utc_column(nullable=False)
+
+
+class Gold(SQLModel, table=True):
+    """An adjudicated label set for a sentence, with how it was reached."""
+
+    __tablename__ = "gold"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE", unique=True)
+    labels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    label_mask: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    method: str = Field(max_length=32)  # adjudicated | unanimous | majority
+    by: str | None = Field(default=None, max_length=128)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime = _utc_column(nullable=False)
+
+
+class Event(SQLModel, table=True):
+    """Append-only log of every change: who, what, when, and the state before and after.
+
+    Undo reads it; an audit reads it; nothing ever updates or deletes a row.
+    """
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_annotator_id", "annotator_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc_column(nullable=False)
+    annotator_id: int | None = Field(default=None, foreign_key="annotator.id")
+    sentence_id: int | None = Field(default=None, foreign_key="sentence.id")
+    action: str = Field(max_length=32)  # save | skip | flag | negate | note | undo | import | schema
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    undoes: int | None = Field(default=None)  # id of the event an undo reverted

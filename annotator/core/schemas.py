@@ -1,0 +1,117 @@
+"""The project's label schema: stored in the database, one active at a time.
+
+A project uses one schema. It is chosen at ``annotator init --labels FILE`` or on the
+first import (the default privacy schema). Changing it later is allowed when no saved
+decision would be orphaned (a used label removed or renamed), or with an explicit rename
+mapping that rewrites the stored decisions in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, select, update
+
+from annotator.core.db import write_connection
+from annotator.core.errors import UserError
+from annotator.core.labels import LabelSchema, load_schema, schema_from_json
+from annotator.core.models import Annotation, Event, Gold, LabelSchemaRow, Setting
+
+ACTIVE_SCHEMA_KEY = "active_schema_id"
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaChange:
+    schema: LabelSchema
+    changed: bool
+    renamed: dict[str, str]
+    rewritten_annotations: int
+
+
+def active_schema(engine: Engine, *, install_default: bool = True) -> LabelSchema:
+    """The project's schema; installs the default privacy schema into a new project."""
+    with engine.connect() as connection:
+        row = _active_row(connection)
+    if row is not None:
+        return schema_from_json(row[1])
+    if not install_default:
+        raise UserError("this project has no label schema yet (run `annotator init`)")
+    return set_schema(engine, load_schema()).schema
+
+
+def _active_row(connection: Connection) -> tuple[int, str] | None:
+    value = connection.execute(select(Setting.value).where(Setting.key == ACTIVE_SCHEMA_KEY)).scalar()
+    if value is None:
+        return None
+    row = connection.execute(
+        select(LabelSchemaRow.id, LabelSchemaRow.definition).where(LabelSchemaRow.id == int(value))
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def _used_labels(connection, table) -> set[str]:  # type: ignore[no-untyped-def]
+    used: set[str] = set()
+    for (mask_labels,) in connection.execute(select(table.labels).distinct()):
+        used.update(mask_labels or [])
+    return used
+
+
+def set_schema(engine: Engine, schema: LabelSchema, rename: dict[str, str] | None = None) -> SchemaChange:
+    """Make ``schema`` the active one, refusing changes that would orphan saved labels."""
+    rename = dict(rename or {})
+    with write_connection(engine) as connection:
+        current_row = _active_row(connection)
+        current = schema_from_json(current_row[1]) if current_row else None
+        if current is not None and current == schema and not rename:
+            return SchemaChange(schema, False, {}, 0)
+        bad_targets = sorted(set(rename.values()) - set(schema.label_ids))
+        if bad_targets:
+            raise UserError(f"rename target(s) not in the new schema: {', '.join(bad_targets)}")
+        used = _used_labels(connection, Annotation) | _used_labels(connection, Gold)
+        orphaned = sorted((used - set(rename)) - set(schema.label_ids))
+        if orphaned:
+            raise UserError(
+                "the new schema would orphan labels already used in saved annotations: "
+                f"{', '.join(orphaned)}; keep them, or map them with --rename old=new"
+            )
+        rewritten = 0
+        # Rewrite label lists and masks: renamed ids, and bit positions of the new schema.
+        for table in (Annotation, Gold):
+            rows = connection.execute(select(table.id, table.labels)).all()
+            for row_id, labels in rows:
+                new_labels = schema.normalise({rename.get(label, label) for label in labels or []})
+                new_mask = schema.mask_of(new_labels)
+                connection.execute(
+                    update(table).where(table.id == row_id).values(labels=new_labels, label_mask=new_mask)
+                )
+                rewritten += table is Annotation
+        existing = connection.execute(
+            select(LabelSchemaRow.id, LabelSchemaRow.definition).where(
+                LabelSchemaRow.name == schema.name, LabelSchemaRow.version == schema.version
+            )
+        ).first()
+        if existing is not None and schema_from_json(existing[1]) != schema:
+            raise UserError(
+                f"schema {schema.ref} is already stored with different content; bump `version`"
+            )
+        if existing is None:
+            schema_id = connection.execute(
+                LabelSchemaRow.__table__.insert().values(  # type: ignore[attr-defined]
+                    name=schema.name, version=schema.version, definition=schema.model_dump_json()
+                )
+            ).inserted_primary_key[0]
+        else:
+            schema_id = existing[0]
+        setting = Setting.__table__  # type: ignore[attr-defined]
+        if connection.execute(select(Setting.key).where(Setting.key == ACTIVE_SCHEMA_KEY)).first():
+            connection.execute(setting.update().where(setting.c.key == ACTIVE_SCHEMA_KEY).values(value=str(schema_id)))
+        else:
+            connection.execute(setting.insert().values(key=ACTIVE_SCHEMA_KEY, value=str(schema_id)))
+        connection.execute(
+            Event.__table__.insert().values(  # type: ignore[attr-defined]
+                action="schema",
+                before={"schema": current.ref} if current else None,
+                after={"schema": schema.ref, "rename": rename},
+            )
+        )
+    return SchemaChange(schema, True, rename, rewritten)
