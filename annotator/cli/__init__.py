@@ -20,7 +20,10 @@ __all__ = ["app", "main"]
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, standalone_mode=False, prog_name="annotator")
+        # Without standalone mode click returns the code of typer.Exit instead of exiting.
+        code = app(args=argv, standalone_mode=False, prog_name="annotator")
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except UserError as exc:
         if state.debug:
             raise

@@ -9,6 +9,7 @@ mapping that rewrites the stored decisions in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
@@ -49,10 +50,13 @@ def _active_row(connection: Connection) -> tuple[int, str] | None:
     return (row[0], row[1]) if row else None
 
 
-def _used_labels(connection, table) -> set[str]:  # type: ignore[no-untyped-def]
+def _used_labels(connection: Connection, table: Any, current: LabelSchema | None) -> set[str]:
+    # DISTINCT over the integer mask: portable (PostgreSQL has no equality on json).
+    if current is None:
+        return set()
     used: set[str] = set()
-    for (mask_labels,) in connection.execute(select(table.labels).distinct()):
-        used.update(mask_labels or [])
+    for (mask,) in connection.execute(select(table.label_mask).distinct()):
+        used.update(current.labels_of(int(mask)))
     return used
 
 
@@ -67,7 +71,7 @@ def set_schema(engine: Engine, schema: LabelSchema, rename: dict[str, str] | Non
         bad_targets = sorted(set(rename.values()) - set(schema.label_ids))
         if bad_targets:
             raise UserError(f"rename target(s) not in the new schema: {', '.join(bad_targets)}")
-        used = _used_labels(connection, Annotation) | _used_labels(connection, Gold)
+        used = _used_labels(connection, Annotation, current) | _used_labels(connection, Gold, current)
         orphaned = sorted((used - set(rename)) - set(schema.label_ids))
         if orphaned:
             raise UserError(
