@@ -1,0 +1,242 @@
+"""Display layout of sentence text: wrap by terminal cells, then reorder right-to-left lines.
+
+Terminals lay every row out left to right and Textual has no bidi support, so an Arabic
+sentence printed in logical order reads backwards. We wrap the *logical* text first
+(so the first clause lands on the first line), then reorder each wrapped line into
+visual order with python-bidi, using the sentence's paragraph direction for every line.
+The stored text is never changed: this module only produces strings for display.
+
+Widths are terminal cells (``rich.cells.cell_len``): combining marks take no cell, so a
+Polish ``ę`` written as ``e`` + U+0328 is one cell and is never split from its base.
+
+python-bidi does not apply rule L3 of UAX #9 (combining marks in right-to-left runs):
+after reversal an Arabic vowel sign would precede its letter and a terminal would draw
+it on the wrong one. ``_fix_marks`` moves such marks back behind their base.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from bidi import get_display
+from rich.cells import cell_len
+
+# Languages written right to left (ISO 639-1 / -3 codes as the language detector reports).
+RTL_LANGS = frozenset({"ar", "arz", "fa", "he", "iw", "ur", "yi", "ps", "sd", "ug", "ckb", "dv", "syr"})
+
+# Characters whose presence means a line may need reordering at all (Hebrew, Arabic,
+# Syriac, Thaana, NKo, Samaritan, presentation forms, RTL scripts of the SMP).
+_RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]")
+_TOKENS = re.compile(r"\S+\s*|\s+")
+
+# Combining marks of right-to-left scripts (Hebrew points, Arabic harakat, Syriac...).
+_RTL_MARKS = re.compile("[\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0711\u0730-\u074a\u08d3-\u08ff]")
+
+
+def has_rtl(text: str) -> bool:
+    """True when the text holds at least one right-to-left character."""
+    return _RTL_CHARS.search(text) is not None
+
+
+def is_mark(char: str) -> bool:
+    """A character drawn on the previous one (no cell of its own)."""
+    return unicodedata.category(char) in ("Mn", "Me") or char in "\u200d\ufe0e\ufe0f"
+
+
+def clusters(text: str) -> list[str]:
+    """Split text into base characters each followed by its combining marks."""
+    out: list[str] = []
+    for char in text:
+        if out and is_mark(char):
+            out[-1] += char
+        else:
+            out.append(char)
+    return out
+
+
+def _hard_split(word: str, width: int) -> list[str]:
+    """Split a word wider than ``width`` into chunks of at most ``width`` cells (by cluster)."""
+    chunks: list[str] = []
+    current, used = "", 0
+    for cluster in clusters(word):
+        size = cell_len(cluster)
+        if current and used + size > width:
+            chunks.append(current)
+            current, used = "", 0
+        current += cluster
+        used += size
+    if current or not chunks:
+        chunks.append(current)
+    return chunks
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Greedy word wrap by terminal cells, in logical order.
+
+    ``"".join(wrap(text, width)) == text`` always holds: spaces at a break stay at the
+    end of the line before it (the display trims them). Words wider than a line are split
+    between clusters, never between a letter and its marks.
+    """
+    width = max(1, width)
+    lines: list[str] = []
+    line, used = "", 0
+    for token in _TOKENS.findall(text):
+        word = token.rstrip()
+        tail = token[len(word):]
+        size = cell_len(word)
+        if word and line and used + size > width:
+            lines.append(line)
+            line, used = "", 0
+        if size > width:
+            if line:  # whitespace only: its own (blank) row
+                lines.append(line)
+            *full, last = _hard_split(word, width)
+            lines.extend(full)
+            line, used = last + tail, cell_len(last) + cell_len(tail)
+            continue
+        line += token
+        used += cell_len(token)
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
+def _bidi_class(char: str | None) -> str:
+    return unicodedata.bidirectional(char) if char else ""
+
+
+def _fix_marks(visual: str) -> str:
+    """Put combining marks that a reversed run moved in front of their base back after it."""
+    if not any(is_mark(char) for char in visual):
+        return visual
+    chars = list(visual)
+    out: list[str] = []
+    i = 0
+    while i < len(chars):
+        if not is_mark(chars[i]):
+            out.append(chars[i])
+            i += 1
+            continue
+        j = i
+        while j < len(chars) and is_mark(chars[j]):
+            j += 1
+        marks = chars[i:j]
+        base = chars[j] if j < len(chars) else None
+        before = out[-1] if out else None
+        rtl_base = _bidi_class(base) in ("R", "AL")
+        rtl_marks = all(_RTL_MARKS.match(mark) for mark in marks)
+        if rtl_base and (before is None or _bidi_class(before) not in ("L", "EN") or rtl_marks):
+            assert base is not None
+            out.append(base)
+            out.extend(reversed(marks))
+            i = j + 1
+        else:
+            out.extend(marks)
+            i = j
+    return "".join(out)
+
+
+# Bidi_Mirroring_Glyph pairs (rule L4): characters drawn mirrored at odd (RTL) levels.
+_MIRROR_PAIRS = (
+    "()[]{}<>«»‹›⁅⁆⁽⁾₍₎≤≥≪≫⟨⟩⟦⟧⟪⟫⦃⦄〈〉《》「」『』【】〔〕〖〗〘〙〚〛（）［］｛｝＜＞﹙﹚﹛﹜﹝﹞﹤﹥⌈⌉⌊⌋∈∋⊂⊃⊆⊇≺≻⊏⊐⊑⊒"
+)
+_MIRROR = {a: b for a, b in zip(_MIRROR_PAIRS[::2], _MIRROR_PAIRS[1::2], strict=True)}
+_MIRROR.update({b: a for a, b in list(_MIRROR.items())})
+
+_LEVELS_SECTION = re.compile(r"levels: \[(.*?)\]\s*,\s*paragraphs", re.S)
+_LEVEL = re.compile(r"Level\(\s*(\d+),?\s*\)")
+_TRAILING = frozenset({"WS", "S", "B", "BN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+
+
+def embedding_levels(line: str, rtl: bool) -> list[int] | None:
+    """Resolved bidi level of each character of one line (UAX #9 up to rule L1).
+
+    python-bidi 0.6 reorders but neither mirrors brackets (L4) nor keeps combining marks
+    after their base (L3); it exposes its levels only through its debug dump, one per
+    UTF-8 byte, which we read here. None if that format ever changes (then we fall back).
+    """
+    dump = str(get_display(line, base_dir="R" if rtl else "L", debug=True))
+    section = _LEVELS_SECTION.search(dump)
+    if section is None:
+        return None
+    byte_levels = [int(level) for level in _LEVEL.findall(section.group(1))]
+    if len(byte_levels) != len(line.encode("utf-8")):
+        return None
+    levels: list[int] = []
+    offset = 0
+    for char in line:
+        levels.append(byte_levels[offset])
+        offset += len(char.encode("utf-8"))
+    base = 1 if rtl else 0
+    # L1: trailing whitespace and isolates go back to the paragraph level.
+    index = len(line) - 1
+    while index >= 0 and unicodedata.bidirectional(line[index]) in _TRAILING:
+        levels[index] = base
+        index -= 1
+    return levels
+
+
+def reorder_line(line: str, rtl: bool) -> str:
+    """One wrapped line in visual (left-to-right screen) order; ``rtl`` is the paragraph direction.
+
+    Rules L2 (reverse runs from the highest level down), L3 (a cluster of a letter and its
+    marks moves as one unit) and L4 (mirrored glyphs at odd levels) are applied here.
+    """
+    if not rtl and not has_rtl(line):
+        return line
+    levels = embedding_levels(line, rtl)
+    if levels is None:
+        return _fix_marks(str(get_display(line, base_dir="R" if rtl else "L")))
+    units: list[list[object]] = []  # [cluster text, level]
+    for char, level in zip(line, levels, strict=True):
+        if units and is_mark(char):
+            units[-1][0] = str(units[-1][0]) + char
+        else:
+            units.append([char, level])
+    highest = max((int(level) for _text, level in units), default=0)
+    lowest_odd = min((int(level) for _text, level in units if int(level) % 2), default=highest + 1)
+    for level in range(highest, lowest_odd - 1, -1):
+        start = None
+        for index in range(len(units) + 1):
+            inside = index < len(units) and int(units[index][1]) >= level  # type: ignore[call-overload]
+            if inside and start is None:
+                start = index
+            elif not inside and start is not None:
+                units[start:index] = units[start:index][::-1]
+                start = None
+    out = []
+    for text, level in units:
+        text = str(text)
+        if int(level) % 2 and text[0] in _MIRROR:  # type: ignore[call-overload]
+            text = _MIRROR[text[0]] + text[1:]
+        out.append(text)
+    return "".join(out)
+
+
+def sentence_is_rtl(text: str, lang: str | None) -> bool:
+    """Paragraph direction of a sentence: its language if known to be RTL, else its first strong character."""
+    if lang and lang.split("-")[0].lower() in RTL_LANGS:
+        return True
+    for char in text:
+        direction = unicodedata.bidirectional(char)
+        if direction in ("R", "AL"):
+            return True
+        if direction == "L":
+            return False
+    return False
+
+
+@lru_cache(maxsize=8192)
+def display_lines(text: str, width: int, rtl: bool, reorder: bool) -> tuple[str, ...]:
+    """The rows to draw for one (already ``visible``) sentence in ``width`` cells.
+
+    Wrapped in logical order, trailing spaces trimmed, then, when ``reorder`` is on and
+    the sentence holds right-to-left text, each row reordered for display. Alignment is
+    the caller's job (right-align when ``rtl and reorder``).
+    """
+    rows = [row.rstrip() for row in wrap(text, width)]
+    if reorder and (rtl or has_rtl(text)):
+        rows = [reorder_line(row, rtl) for row in rows]
+    return tuple(rows)

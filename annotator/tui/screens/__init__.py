@@ -1,0 +1,1 @@
+"""Screens: name prompt, document picker, annotate, help and small dialogs."""

@@ -1,0 +1,517 @@
+"""The annotate screen: one sentence at a time, keyboard only, every decision saved at once.
+
+Keys (ids in ``annotator.tui.keys``): a label key toggles it, Enter saves the selection and
+moves on, the exclusive ``none`` key saves in one keystroke, x skips, ! flags, t negates,
+w writes a note, u / ctrl+z undo, j k g G . : / \\ move, v toggles bidi, h + a label key
+shows its definition. Writes go to the app's save queue (a worker thread, one transaction
+each); reads that may scan (filters, search) run in a worker too and post ``SeekDone``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from annotator.core.decisions import Change
+from annotator.core.entities import AnnotationState, DocumentInfo, SentenceRow
+from annotator.core.labels import LabelSchema
+from annotator.core.repository import next_matching
+from annotator.core.text import visible
+from annotator.tui.bidi import sentence_is_rtl
+from annotator.tui.keys import ANNOTATE_BINDINGS, LAYOUT_DIGITS, label_bindings
+from annotator.tui.messages import Job, PageLoaded, SeekDone
+from annotator.tui.screens.dialogs import FilterChoice, FilterDialog, TextPrompt
+from annotator.tui.widgets.panels import DefinitionPanel, DocHeader, LabelPanel, ProgressLine, StatusLine
+from annotator.tui.widgets.sentence_view import SentenceView
+
+if TYPE_CHECKING:
+    from annotator.tui.app import AnnotatorApp
+
+_FILTER_WORDS = {
+    "unannotated": "unannotated",
+    "flagged": "flagged",
+    "skipped": "skipped",
+    "labelled": "labelled",
+}
+
+
+class AnnotateScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = ANNOTATE_BINDINGS
+
+    def __init__(self, document: DocumentInfo, schema: LabelSchema, start_idx: int | None = None) -> None:
+        super().__init__()
+        self.document = document
+        self.schema = schema
+        self.idx = 0
+        self._start_idx = start_idx
+        self.draft: list[str] | None = None  # labels toggled but not yet saved (Enter saves)
+        self.filter: FilterChoice = ("all", None)
+        self.search_text = ""
+        self.awaiting_definition = False
+        self._seek_request = 0
+        self._loading: set[int] = set()
+        # Label keys come from the schema: bind them on this instance, each with an id.
+        keys = self._bindings.key_to_bindings
+        for binding in label_bindings(schema):
+            keys[binding.key] = [*keys.get(binding.key, []), binding]
+
+    # -- what the sentence view reads ------------------------------------------------------
+
+    @property
+    def annotator_app(self) -> AnnotatorApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def document_id(self) -> int:
+        return self.document.id
+
+    @property
+    def current_idx(self) -> int:
+        return self.idx
+
+    @property
+    def n_sentences(self) -> int:
+        return self.document.n_sentences
+
+    @property
+    def reorder(self) -> bool:
+        return self.annotator_app.reorder
+
+    def row_at(self, idx: int) -> SentenceRow | None:
+        if idx < 0 or idx >= self.document.n_sentences:
+            return None
+        return self.annotator_app.pages.get(self.document.id, idx)
+
+    def effective_state(self, row: SentenceRow) -> AnnotationState:
+        """The saved state with the decisions still in the save queue applied on top."""
+        state = row.state or AnnotationState()
+        for job in self.annotator_app.jobs:
+            if job.kind == "save" and job.sentence_id == row.id and job.change is not None:
+                state = job.change.apply(state)
+                if state.status == "skipped":
+                    state = Change(labels=()).apply(state)
+        return state
+
+    def marks_of(self, row: SentenceRow) -> tuple[str, str, str]:
+        app = self.annotator_app
+        state = self.effective_state(row)
+        flag = "⚑" if state.flagged else " "
+        if row.id in app.failed or app.failing_sentence() == row.id:
+            return "✗", flag, "sentence-view--failed"
+        if any(job.sentence_id == row.id for job in app.jobs):
+            return "…", flag, "sentence-view--pending"
+        if state.status == "labelled":
+            return "✓", flag, "sentence-view--saved"
+        if state.status == "skipped":
+            return "↷", flag, "sentence-view--saved"
+        return " ", flag, "sentence-view--gutter"
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield DocHeader(id="doc-header")
+        with Horizontal(id="main"):
+            yield SentenceView(self, id="sentences")
+            with Vertical(id="side"):
+                yield LabelPanel(id="labels")
+                yield DefinitionPanel(id="definition")
+        yield ProgressLine(id="progress")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.annotator_app
+        app.annotate_screen = self
+        self.query_one(DefinitionPanel).show_label(None)
+        if self._start_idx is not None:
+            self.idx = self._clamp(self._start_idx)
+            self.say(f"{self.document.n_sentences:,} sentences", "info")
+        else:
+            first_open = next_matching(app.engine, self.document.id, app.annotator_id or 0, -1, "unannotated")
+            if first_open is None:
+                self.idx = 0
+                self.say("Every sentence of this document is decided: review with j/k, or escape for documents", "info")
+            else:
+                self.idx = first_open
+                where = "first sentence" if first_open == 0 else f"your first unannotated sentence, #{first_open + 1:,}"
+                self.say(f"Resuming at {where}. ? shows every key.", "info")
+        self.refresh_all()
+        self._prefetch()
+
+    def on_unmount(self) -> None:
+        app = self.annotator_app
+        if app.annotate_screen is self:
+            app.annotate_screen = None
+
+    def _clamp(self, idx: int) -> int:
+        return max(0, min(idx, max(0, self.document.n_sentences - 1)))
+
+    def say(self, message: str, severity: str = "info") -> None:
+        self.query_one(StatusLine).say(message, severity)
+
+    def refresh_all(self) -> None:
+        """Redraw everything that depends on the position or the saved states."""
+        app = self.annotator_app
+        self.query_one(SentenceView).invalidate()
+        row = self.row_at(self.idx)
+        state = self.effective_state(row) if row is not None else AnnotationState()
+        saved = state.labels if state.status == "labelled" else ()
+        selection = tuple(self.draft) if self.draft is not None else saved
+        saving = None
+        if row is not None:
+            if row.id in app.failed:
+                saving = f"NOT SAVED: {app.failed[row.id]}"
+            elif app.failing_sentence() == row.id:
+                saving = "NOT SAVED yet: retrying (ctrl+r: now)"
+            elif any(job.sentence_id == row.id for job in app.jobs):
+                saving = "saving…"
+        self.query_one(LabelPanel).show(self.schema, selection, state, self._dirty(), saving)
+        kind, label = self.filter
+        filter_text = "" if kind == "all" else (f"label {label}" if label else _FILTER_WORDS.get(kind, kind))
+        rtl = row is not None and sentence_is_rtl(row.text, row.lang)
+        self.query_one(DocHeader).show(
+            app.annotator_name or "?", self.document.name, self.document.lang, self.idx,
+            self.document.n_sentences, filter_text, self.reorder, rtl,
+        )
+        self.refresh_progress()
+
+    def refresh_progress(self) -> None:
+        progress = self.annotator_app.progress
+        self.query_one(ProgressLine).show(
+            progress.decided(self.document.id), self.document.n_sentences, progress.total_decided, progress.total_sentences
+        )
+
+    # -- moving --------------------------------------------------------------------------------
+
+    def _dirty(self) -> bool:
+        if self.draft is None:
+            return False
+        row = self.row_at(self.idx)
+        if row is None:
+            return False
+        state = self.effective_state(row)
+        saved = state.labels if state.status == "labelled" else ()
+        return tuple(self.draft) != tuple(saved)
+
+    def go(self, idx: int) -> None:
+        idx = self._clamp(idx)
+        if idx != self.idx and self._dirty():
+            self.say(f"Selection on #{self.idx + 1:,} was not saved (Enter saves)", "warning")
+        self.idx = idx
+        self.draft = None
+        self._end_definition()
+        self.refresh_all()
+        self._prefetch()
+
+    def switch_document(self, document: DocumentInfo, idx: int) -> None:
+        self.document = document
+        self.draft = None
+        self.filter = ("all", None)
+        self.go(idx)
+
+    def _prefetch(self) -> None:
+        app = self.annotator_app
+        for page in app.pages.missing_around(self.document.id, self.idx, self.document.n_sentences):
+            key = page
+            if key not in self._loading:
+                self._loading.add(key)
+                self._load_page(self.document.id, page)
+
+    @work(thread=True, exit_on_error=False, group="pages")
+    def _load_page(self, document_id: int, page: int) -> None:
+        rows = self.annotator_app.pages.load_page(document_id, page)
+        self.post_message(PageLoaded(document_id, page, rows))
+
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
+        self._loading.discard(message.page)
+        pages = self.annotator_app.pages
+        if not pages.has_page(message.document_id, message.page):
+            pages.put_page(message.document_id, message.page, message.rows)
+
+    def _advance(self) -> None:
+        kind, label = self.filter
+        if kind != "all":
+            self._seek(kind, label, purpose="advance")
+        elif self.idx + 1 < self.document.n_sentences:
+            self.go(self.idx + 1)
+        else:
+            self.draft = None
+            self.refresh_all()
+            self.say("That was the last sentence: . finds any left open, escape lists the documents", "info")
+
+    # -- seeking (worker) ------------------------------------------------------------------------
+
+    def _seek(
+        self,
+        kind: str,
+        label: str | None = None,
+        *,
+        purpose: str,
+        backwards: bool = False,
+        text: str | None = None,
+        wrap: bool = False,
+        after: int | None = None,
+    ) -> None:
+        self._seek_request += 1
+        bit = self.schema.bit_of[label] if label else None
+        start = self.idx if after is None else after
+        self._run_seek(self._seek_request, kind, bit, start, backwards, text, wrap, purpose)
+
+    @work(thread=True, exit_on_error=False, group="seek", exclusive=True)
+    def _run_seek(
+        self, request: int, kind: str, bit: int | None, after: int, backwards: bool, text: str | None, wrap: bool, purpose: str
+    ) -> None:
+        app = self.annotator_app
+        args = (app.engine, self.document.id, app.annotator_id or 0)
+        found = next_matching(*args, after, kind, label_bit=bit, backwards=backwards, text=text)  # type: ignore[arg-type]
+        wrapped = False
+        if found is None and wrap:
+            restart = self.document.n_sentences if backwards else -1
+            found = next_matching(*args, restart, kind, label_bit=bit, backwards=backwards, text=text)  # type: ignore[arg-type]
+            wrapped = found is not None
+        self.post_message(SeekDone(request, found, purpose, wrapped))
+
+    @on(SeekDone)
+    def _seek_done(self, message: SeekDone) -> None:
+        if message.request != self._seek_request:
+            return  # superseded by a later key
+        purpose = message.purpose
+        if message.idx is None:
+            texts = {
+                "advance": "No more matching sentences after this one (\\ changes the filter)",
+                "filter": "No sentence matches this filter",
+                "next_open": "No unannotated sentence left in this document",
+                "search": f"Not found: {self.search_text}",
+                "next": "No further match (\\ changes the filter)",
+                "previous": "No earlier match (\\ changes the filter)",
+            }
+            if purpose == "advance":
+                self.draft = None
+                self.refresh_all()
+            self.say(texts.get(purpose, "Nothing found"), "warning")
+            return
+        self.go(message.idx)
+        if purpose == "search":
+            self.say(f"Found “{self.search_text}” in #{message.idx + 1:,}" + (" (wrapped to the top)" if message.wrapped else ""), "info")
+        elif purpose == "next_open" and message.wrapped:
+            self.say(f"Wrapped to the top: #{message.idx + 1:,} is still open", "info")
+
+    # -- deciding ----------------------------------------------------------------------------
+
+    def _submit(self, row: SentenceRow, change: Change, describe: str) -> None:
+        self.annotator_app.submit_save(row, change, describe)
+
+    def action_label(self, label_id: str) -> None:
+        label = self.schema.get(label_id)
+        if self.awaiting_definition:
+            self.awaiting_definition = False
+            self.query_one(DefinitionPanel).show_label(label)
+            return
+        row = self.row_at(self.idx)
+        if row is None:
+            return
+        state = self.effective_state(row)
+        base = self.draft if self.draft is not None else list(state.labels if state.status == "labelled" else ())
+        selection = self.schema.toggle(base, label_id)
+        if label_id in selection and (label.exclusive or self.schema.mode == "single"):
+            self.draft = None
+            self._submit(row, Change(labels=selection, status="labelled"), ", ".join(selection))
+            self._advance()
+            return
+        self.draft = selection
+        self._end_definition()
+        self.refresh_all()
+
+    def action_save(self) -> None:
+        row = self.row_at(self.idx)
+        if row is None:
+            return
+        state = self.effective_state(row)
+        saved = list(state.labels if state.status == "labelled" else ())
+        selection = self.draft if self.draft is not None else saved
+        if not selection:
+            if state.decided:
+                self._advance()
+            else:
+                none = [lab for lab in self.schema.labels if lab.exclusive]
+                hint = f", {none[0].key} = {none[0].name}" if none else ""
+                self.say(f"Nothing selected: press label keys, then Enter{hint}, x = skip", "warning")
+            return
+        if selection != saved or state.status != "labelled":
+            self.draft = None
+            self._submit(row, Change(labels=selection, status="labelled"), ", ".join(selection))
+        self._advance()
+
+    def action_skip(self) -> None:
+        row = self.row_at(self.idx)
+        if row is None:
+            return
+        self.draft = None
+        self._submit(row, Change(status="skipped"), "skipped")
+        self._advance()
+
+    def action_flag(self) -> None:
+        row = self.row_at(self.idx)
+        if row is not None:
+            flagged = not self.effective_state(row).flagged
+            self._submit(row, Change(flagged=flagged), "flagged" if flagged else "unflagged")
+            self.refresh_all()
+
+    def action_negated(self) -> None:
+        row = self.row_at(self.idx)
+        if row is not None:
+            negated = not self.effective_state(row).negated
+            self._submit(row, Change(negated=negated), "negated" if negated else "not negated")
+            self.refresh_all()
+
+    def action_note(self) -> None:
+        row = self.row_at(self.idx)
+        if row is None:
+            return
+        note = self.effective_state(row).note or ""
+
+        def write(value: str | None) -> None:
+            if value is None:
+                self.say("Note not changed", "info")
+                return
+            text = value.strip() or None
+            if text != (note or None):
+                self._submit(row, Change(note=text), "note" if text else "note removed")
+                self.refresh_all()
+
+        self.app.push_screen(
+            TextPrompt(f"Note on sentence #{row.idx + 1:,}", visible(note), "a note for the reviewers (empty removes it)",
+                       "Enter saves, Escape cancels"),
+            write,
+        )
+
+    def action_undo(self) -> None:
+        self.draft = None
+        self.annotator_app.submit_undo(self.document.id, self.idx)
+        self.say("Undoing…", "info")
+
+    def action_retry(self) -> None:
+        self.annotator_app.retry_now()
+
+    # -- moving keys -----------------------------------------------------------------------------
+
+    def _step(self, delta: int) -> None:
+        kind, label = self.filter
+        if kind != "all":
+            self._seek(kind, label, purpose="next" if delta > 0 else "previous", backwards=delta < 0)
+        else:
+            self.go(self.idx + delta)
+
+    def action_next(self) -> None:
+        self._step(1)
+
+    def action_previous(self) -> None:
+        self._step(-1)
+
+    def action_page(self, delta: int) -> None:
+        self.go(self.idx + delta)
+
+    def action_first(self) -> None:
+        self.go(0)
+
+    def action_last(self) -> None:
+        self.go(self.document.n_sentences - 1)
+
+    def action_next_open(self) -> None:
+        self._seek("unannotated", purpose="next_open", wrap=True)
+
+    def action_jump(self) -> None:
+        def jump(value: str | None) -> None:
+            if value is None or not value.strip():
+                return
+            try:
+                number = int(value.strip().replace(",", "").replace("#", ""))
+            except ValueError:
+                self.say(f"Not a sentence number: {value}", "warning")
+                return
+            if not 1 <= number <= self.document.n_sentences:
+                self.say(f"No sentence #{number:,}: this document has 1 to {self.document.n_sentences:,}", "warning")
+                return
+            self.go(number - 1)
+
+        self.app.push_screen(
+            TextPrompt(f"Go to sentence (1 to {self.document.n_sentences:,})", "", "number", "Enter goes, Escape cancels"),
+            jump,
+        )
+
+    def action_search(self) -> None:
+        def search(value: str | None) -> None:
+            if value is None or not value.strip():
+                return
+            self.search_text = value.strip()
+            self._seek(self.filter[0], self.filter[1], purpose="search", text=self.search_text, wrap=True)
+
+        self.app.push_screen(
+            TextPrompt("Search the text of this document", self.search_text, "words to find",
+                       "Enter finds the next match (/ then Enter again: the one after)"),
+            search,
+        )
+
+    def action_filter(self) -> None:
+        def chosen(choice: FilterChoice | None) -> None:
+            if choice is None:
+                return
+            self.filter = choice
+            self.refresh_all()
+            if choice[0] == "all":
+                self.say("Showing all sentences", "info")
+                return
+            self._seek(choice[0], choice[1], purpose="filter", after=self.idx - 1, wrap=True)
+
+        self.app.push_screen(FilterDialog(self.schema, self.filter), chosen)
+
+    def action_bidi(self) -> None:
+        app = self.annotator_app
+        app.set_reorder(not app.reorder)
+        self.refresh_all()
+        state = "on" if app.reorder else "off (for terminals that reorder by themselves)"
+        self.say(f"Right-to-left reordering {state}; remembered", "info")
+
+    def action_define(self) -> None:
+        self.awaiting_definition = True
+        self.query_one(DefinitionPanel).prompt("Definition of which label? Press its key (escape cancels).")
+
+    def _end_definition(self) -> None:
+        if self.awaiting_definition:
+            self.awaiting_definition = False
+            self.query_one(DefinitionPanel).show_label(None)
+
+    def action_documents(self) -> None:
+        if self.awaiting_definition:
+            self._end_definition()
+            return
+        if self.query_one(DefinitionPanel).display:
+            self.query_one(DefinitionPanel).show_label(None)
+            return
+        if self._dirty():
+            self.say(f"Selection on #{self.idx + 1:,} was not saved", "warning")
+        self.dismiss(None)
+
+    def on_key(self, event: events.Key) -> None:
+        char = event.character
+        if not char:
+            return
+        if char in LAYOUT_DIGITS:
+            # An Arabic or Persian layout sends its own digits: treat them as 0-9.
+            event.stop()
+            event.prevent_default()
+            self.app.simulate_key(LAYOUT_DIGITS[char])
+            return
+        if not char.isascii() and char.isprintable() and event.key not in self.active_bindings:
+            self.say(
+                f"“{visible(char)}” is not a key here: with a non-Latin keyboard layout use the digit keys for labels "
+                "(? lists them)",
+                "warning",
+            )

@@ -1,0 +1,159 @@
+"""The small widgets around the sentence view: header, label panel, progress and status lines.
+
+All of them render ``rich.text.Text`` built piece by piece (never markup strings), with
+untrusted text (document names, notes) passed through ``visible`` first.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from annotator.core.entities import AnnotationState
+from annotator.core.labels import Label, LabelSchema
+from annotator.core.text import one_line, visible
+
+
+def safe(text: str | None, style: str = "", limit: int | None = None) -> Text:
+    """Untrusted text as literal, visible ``Text``."""
+    if text is None:
+        return Text("—", style="dim")
+    return Text(one_line(text, limit) if limit else visible(text), style=style)
+
+
+def bar(done: int, total: int, width: int) -> Text:
+    """A text progress bar (deterministic in snapshots, unlike an animated widget)."""
+    share = done / total if total else 0.0
+    filled = round(share * width)
+    return Text("█" * filled, style="green") + Text("░" * (width - filled), style="dim")
+
+
+class QuietStatic(Static):
+    """A Static that skips the refresh (and the layout pass) when its text did not change."""
+
+    _shown: Text | None = None
+
+    def show_text(self, text: Text) -> None:
+        if self._shown is not None and text == self._shown:
+            return
+        relayout = self._shown is None or len(self._shown.plain.splitlines()) != len(text.plain.splitlines())
+        self._shown = text
+        self.update(text, layout=relayout)
+
+
+class DocHeader(QuietStatic):
+    """Annotator, document, language, position and filter."""
+
+    def show(
+        self, annotator: str, name: str, lang: str | None, idx: int, total: int, filter_text: str, reorder: bool, rtl: bool
+    ) -> None:
+        text = Text()
+        text.append(" ")
+        text.append_text(safe(annotator, "bold"))
+        text.append("  │  ", style="dim")
+        text.append_text(safe(name, "bold", limit=60))
+        text.append("  │  ", style="dim")
+        text.append(lang or "?", style="italic")
+        text.append("  │  ", style="dim")
+        text.append(f"sentence {idx + 1:,} of {total:,}")
+        if filter_text:
+            text.append("  │  ", style="dim")
+            text.append(f"filter: {filter_text}", style="bold yellow")
+        if rtl:
+            text.append("  │  ", style="dim")
+            text.append("RTL reordered" if reorder else "RTL as stored (v)", style="cyan")
+        self.show_text(text)
+
+
+class LabelPanel(QuietStatic):
+    """Key, name and selected-or-not for every label, then negated/flag/note of the sentence."""
+
+    def show(
+        self,
+        schema: LabelSchema,
+        selected: tuple[str, ...] | list[str],
+        state: AnnotationState,
+        draft: bool,
+        saving: str | None,
+    ) -> None:
+        text = Text()
+        chosen = set(selected)
+        for label in schema.labels:
+            on = label.id in chosen
+            keys = label.key + ("/" + label.alt_key if label.alt_key else "")
+            text.append("■ " if on else "□ ", style="bold green" if on else "dim")
+            text.append(f"{keys:<4}", style="bold" if on else "")
+            text.append(" ")
+            text.append(label.name, style="bold green" if on else "")
+            text.append("\n")
+        text.append("\n")
+        status = {"labelled": ("labelled", "green"), "skipped": ("skipped", "yellow"), "open": ("not decided", "dim")}
+        word, style = status.get(state.status, (state.status, ""))
+        text.append("status  ", style="dim")
+        text.append(word, style=style)
+        if draft:
+            text.append("  (selection not saved: Enter)", style="bold yellow")
+        text.append("\n")
+        text.append("negated ", style="dim")
+        text.append("yes" if state.negated else "no", style="bold magenta" if state.negated else "")
+        text.append("   flagged ", style="dim")
+        text.append("yes ⚑" if state.flagged else "no", style="bold yellow" if state.flagged else "")
+        text.append("\n")
+        text.append("note    ", style="dim")
+        text.append_text(safe(state.note, "italic", limit=200) if state.note else Text("—", style="dim"))
+        if saving:
+            text.append("\n")
+            text.append(saving, style="bold red" if saving.startswith("NOT") else "yellow")
+        self.show_text(text)
+
+
+class DefinitionPanel(Static):
+    """One label's definition and example, shown beside the sentence (``h`` + label key)."""
+
+    def show_label(self, label: Label | None) -> None:
+        if label is None:
+            self.update("")
+            self.display = False
+            return
+        text = Text()
+        keys = label.key + (" / " + label.alt_key if label.alt_key else "")
+        text.append(f"{label.name}", style="bold")
+        text.append(f"  ({keys})\n", style="dim")
+        text.append(label.description)
+        if label.exclusive:
+            text.append(" Exclusive: clears the other labels.", style="italic")
+        if label.example:
+            text.append("\ne.g. ", style="dim")
+            text.append(label.example, style="italic")
+        self.update(text)
+        self.display = True
+
+    def prompt(self, message: str) -> None:
+        self.update(Text(message, style="italic"))
+        self.display = True
+
+
+class ProgressLine(QuietStatic):
+    def show(self, doc_done: int | None, doc_total: int, all_done: int | None, all_total: int) -> None:
+        width = max(6, min(30, (self.size.width or 80) // 2 - 24))
+        text = Text(" document ")
+        for n, (done, total) in enumerate(((doc_done, doc_total), (all_done, all_total))):
+            if done is None:
+                text.append("…" + " " * (width - 1), style="dim")
+                text.append(f" ?/{total:,}")
+            else:
+                text.append_text(bar(done, total, width))
+                share = f"{done / total:.0%}" if total else "n/a"
+                text.append(f" {done:,}/{total:,} {share}")
+            if n == 0:
+                text.append("    all documents ")
+        self.show_text(text)
+
+
+class StatusLine(QuietStatic):
+    """The last thing that happened: saved (with the time), not saved (and why), hints."""
+
+    def say(self, message: str, severity: str = "info") -> None:
+        styles = {"info": "", "saved": "green", "warning": "bold yellow", "error": "bold white on red"}
+        self.show_text(Text(" " + visible(message), style=styles.get(severity, "")))
+        self.set_class(severity == "error", "-error")

@@ -1,0 +1,164 @@
+"""The sentence list: a Line-API widget that draws the current sentence and its neighbours.
+
+Like Toolong's log view it never creates a widget per sentence: ``render_line(y)`` returns
+strips from a layout computed for the rows on screen only, fed by the page cache. Each
+sentence is shown through ``visible`` (control characters as symbols) and drawn as plain
+segments, so markup in the text stays text. Right-to-left sentences are wrapped, then each
+row reordered (``annotator.tui.bidi``) and right-aligned when reordering is on.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Protocol
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+
+from annotator.core.entities import SentenceRow
+from annotator.core.text import visible
+from annotator.tui.bidi import display_lines, sentence_is_rtl
+
+GUTTER = 12  # "▶" + 7-digit number + space + status + flag + space
+
+
+class SentenceSource(Protocol):
+    """What the view needs from its screen."""
+
+    @property
+    def document_id(self) -> int: ...
+    @property
+    def current_idx(self) -> int: ...
+    @property
+    def n_sentences(self) -> int: ...
+    @property
+    def reorder(self) -> bool: ...
+    def row_at(self, idx: int) -> SentenceRow | None: ...
+    def marks_of(self, row: SentenceRow) -> tuple[str, str, str]: ...  # status glyph, flag glyph, component
+
+
+class SentenceView(Widget):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "sentence-view--current",
+        "sentence-view--context",
+        "sentence-view--gutter",
+        "sentence-view--pointer",
+        "sentence-view--saved",
+        "sentence-view--pending",
+        "sentence-view--failed",
+        "sentence-view--flag",
+        "sentence-view--end",
+    }
+    DEFAULT_CSS = """
+    SentenceView { height: 1fr; }
+    SentenceView > .sentence-view--current { text-style: bold; background: $boost; }
+    SentenceView > .sentence-view--context { color: $text-muted; }
+    SentenceView > .sentence-view--gutter { color: $text-muted; }
+    SentenceView > .sentence-view--pointer { color: $accent; text-style: bold; background: $boost; }
+    SentenceView > .sentence-view--saved { color: $success; }
+    SentenceView > .sentence-view--pending { color: $warning; }
+    SentenceView > .sentence-view--failed { color: $error; text-style: bold; }
+    SentenceView > .sentence-view--flag { color: $warning; }
+    SentenceView > .sentence-view--end { color: $text-disabled; }
+    """
+
+    def __init__(self, source: SentenceSource, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.source = source
+        self._version = 0
+        self._layout_key: tuple[object, ...] | None = None
+        self._lines: list[Strip] = []
+        self.current_rows: tuple[int, int] = (0, 0)  # rows of the current sentence on screen
+
+    def invalidate(self) -> None:
+        """Something shown changed (position, a state, the bidi toggle): lay out again."""
+        self._version += 1
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._layout()
+        if y < len(lines):
+            return lines[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+    # -- layout -------------------------------------------------------------------------
+
+    def _style(self, name: str) -> Style:
+        return self.rich_style + self.get_component_rich_style(name, partial=True)
+
+    def _block(self, idx: int, current: bool, text_width: int) -> list[Strip]:
+        source = self.source
+        row = source.row_at(idx)
+        if row is None:
+            return []
+        text = visible(row.text)
+        rtl = sentence_is_rtl(row.text, row.lang)
+        rows = display_lines(text, text_width, rtl, source.reorder) or ("",)
+        status, flag, status_class = source.marks_of(row)
+        base = self._style("sentence-view--current" if current else "sentence-view--context")
+        gutter = self._style("sentence-view--gutter")
+        pointer = self._style("sentence-view--pointer")
+        width = self.size.width
+        strips = []
+        for n, line in enumerate(rows):
+            segments: list[Segment] = []
+            if n == 0:
+                segments.append(Segment("▶" if current else " ", pointer if current else gutter))
+                segments.append(Segment(f"{idx + 1:>7} ", pointer if current else gutter))
+                segments.append(Segment(status, self._style(status_class)))
+                segments.append(Segment(flag, self._style("sentence-view--flag")))
+                segments.append(Segment(" ", base))
+            else:
+                segments.append(Segment(" " * (GUTTER - 1), base if current else gutter))
+                segments.append(Segment(" ", base))
+            used = cell_len(line)
+            if rtl and source.reorder and used < text_width:
+                segments.append(Segment(" " * (text_width - used), base))
+                used = text_width
+            segments.append(Segment(line, base))
+            rest = width - GUTTER - used
+            if rest > 0:
+                segments.append(Segment(" " * rest, base))
+                strips.append(Strip(segments, width))
+            else:
+                strips.append(Strip(segments).crop_extend(0, width, self.rich_style))
+        return strips
+
+    def _layout(self) -> list[Strip]:
+        source = self.source
+        width, height = self.size.width, self.size.height
+        key = (source.document_id, source.current_idx, width, height, source.reorder, self._version)
+        if key == self._layout_key:
+            return self._lines
+        self._layout_key = key
+        text_width = max(8, width - GUTTER - 1)
+        blank = Strip.blank(width, self.rich_style)
+        idx = source.current_idx
+        current = self._block(idx, True, text_width)[: max(1, height)]
+        room = max(0, height - len(current))
+        above_budget = room // 3
+        above: list[Strip] = []
+        back = idx - 1
+        while len(above) < above_budget and back >= 0:
+            block = self._block(back, False, text_width)
+            if not block:
+                break
+            above = [*block, blank, *above]
+            back -= 1
+        above = above[-above_budget:] if above_budget else []
+        lines = [*above, *current]
+        forward = idx + 1
+        while len(lines) < height:
+            block = self._block(forward, False, text_width)
+            if not block:
+                if forward >= source.n_sentences:
+                    end = Strip([Segment("  — end of document —".ljust(width)[:width], self._style("sentence-view--end"))], width)
+                    lines.extend([blank, end])
+                break
+            lines.extend([blank, *block])
+            forward += 1
+        self.current_rows = (len(above), len(above) + len(current))
+        self._lines = lines[:height]
+        return self._lines
