@@ -1,0 +1,138 @@
+"""Label sets as int64 bitmasks, MASI distance, and Krippendorff's alpha with MASI.
+
+``masks`` is ``(n_items, n_annotators)`` int64; bit i = label i of the schema,
+-1 = missing, 0 = the empty set (a real rating).
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+
+from ._arrays import (
+    MISSING,
+    as_mask_matrix,
+    popcount,
+    ratings_per_item,
+    recode_matrix,
+    to_float,
+)
+
+_TWO_THIRDS = 2.0 / 3.0
+_ONE_THIRD = 1.0 / 3.0
+# Rows of the distance matrix computed at once (bounds temporaries to ~8M cells).
+_BLOCK_CELLS = 1 << 23
+
+
+def masi_distance(a: object, b: object) -> np.ndarray:
+    """Elementwise MASI distance between label-set bitmasks (Passonneau 2006).
+
+    ``1 - J * M`` with J = |A & B| / |A | B| and M = 1 if A == B, 2/3 if one is
+    a subset of the other, 1/3 if they intersect otherwise, 0 if disjoint.
+    Equal sets (the empty set included) are at distance 0. Broadcasts.
+    """
+    x = np.asarray(a, dtype=np.int64)
+    y = np.asarray(b, dtype=np.int64)
+    if (x.size and x.min() < 0) or (y.size and y.min() < 0):
+        raise ValueError("masks must be >= 0 (missing values have no distance)")
+    inter = popcount(x & y)
+    union = popcount(x | y)
+    smaller = np.minimum(popcount(x), popcount(y))
+    monotonicity = np.where(
+        inter == smaller, _TWO_THIRDS, np.where(inter > 0, _ONE_THIRD, 0.0)
+    )
+    jaccard = inter / np.maximum(union, 1)
+    return np.where(x == y, 0.0, 1.0 - jaccard * monotonicity)
+
+
+def masi_matrix(values: np.ndarray) -> np.ndarray:
+    """``U x U`` MASI distances between the distinct masks ``values`` (1-D)."""
+    u = np.asarray(values, dtype=np.int64)
+    out = np.empty((u.size, u.size))
+    step = max(1, _BLOCK_CELLS // max(u.size, 1))
+    for start in range(0, u.size, step):
+        out[start : start + step] = masi_distance(
+            u[start : start + step, None], u[None, :]
+        )
+    return out
+
+
+class MasiData:
+    """Per-item MASI disagreement and the distinct label sets of the pairable items."""
+
+    def __init__(self, masks: object) -> None:
+        self.masks = as_mask_matrix(masks)
+        self.m = ratings_per_item(self.masks)
+        self.pairable = self.m >= 2
+        self.n_pairable_items = int(np.count_nonzero(self.pairable))
+        mp = self.masks[self.pairable]
+        self.m_pairable = self.m[self.pairable]
+        self.n = int(self.m_pairable.sum())
+        # d_i = sum over ordered pairs a != b of delta(x_ia, x_ib), divided by m_i - 1
+        cols = np.ascontiguousarray(mp.T)
+        pair_sum = np.zeros(mp.shape[0])
+        for a, b in combinations(range(cols.shape[0]), 2):
+            both = (cols[a] >= 0) & (cols[b] >= 0)
+            xa = np.where(both, cols[a], 0)
+            xb = np.where(both, cols[b], 0)
+            pair_sum += masi_distance(xa, xb)  # 0 where not both present (0 vs 0)
+        self.item_disagreement = 2.0 * pair_sum / np.maximum(self.m_pairable - 1, 1)
+        # distinct label sets of the pairable ratings, their counts n_c, and the
+        # code of each pairable rating (-1 missing; used by the bootstrap)
+        self.codes, self.values = recode_matrix(mp)
+        self.value_counts = np.bincount(
+            self.codes[self.codes >= 0], minlength=self.values.size
+        )
+        self._delta: np.ndarray | None = None
+
+    @property
+    def delta(self) -> np.ndarray:
+        if self._delta is None:
+            self._delta = masi_matrix(self.values)
+        return self._delta
+
+    def alpha(self) -> float | None:
+        if self.n_pairable_items == 0 or self.values.size < 2:
+            return None
+        d_o = float(self.item_disagreement.sum()) / self.n
+        cnt = self.value_counts.astype(np.float64)
+        d_e = float(cnt @ self.delta @ cnt) / (self.n * (self.n - 1.0))
+        return to_float(1.0 - d_o / d_e)
+
+
+def krippendorff_alpha_masi(masks: object) -> float | None:
+    """Krippendorff's alpha with MASI distance over label sets, missing data allowed."""
+    return MasiData(masks).alpha()
+
+
+def binary_recode(masks: object, bit: int) -> np.ndarray:
+    """Per-label binary codes: 1 if ``bit`` is set, 0 if not, -1 stays missing."""
+    mk = as_mask_matrix(masks)
+    return _binary_codes(mk, bit, mk < 0)
+
+
+def _binary_codes(mk: np.ndarray, bit: int, missing: np.ndarray) -> np.ndarray:
+    out = (np.bitwise_and(mk, np.int64(1) << bit) != 0).view(np.int8)
+    np.putmask(out, missing, MISSING)
+    return out
+
+
+def single_label_codes(masks: object) -> np.ndarray:
+    """Label index of each one-bit mask (single-label schema), -1 stays missing.
+
+    Raises ``ValueError`` if a present rating does not have exactly one label.
+    """
+    mk = as_mask_matrix(masks)
+    present = mk >= 0
+    bits = popcount(np.where(present, mk, 1))
+    if np.any(bits != 1):
+        raise ValueError(
+            "mode='single' needs exactly one label in every present rating"
+        )
+    return np.where(present, popcount(np.where(present, mk, 1) - 1), MISSING)
+
+
+def exact_set_codes(masks: object) -> tuple[np.ndarray, np.ndarray]:
+    """Code each distinct label set 0..U-1; returns ``(codes, unique_masks)``."""
+    return recode_matrix(as_mask_matrix(masks))

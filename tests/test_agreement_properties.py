@@ -1,0 +1,202 @@
+"""Property tests (hypothesis) for the agreement core."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from annotator.core.agreement import (
+    cohen_kappa,
+    cohen_kappa_mean,
+    compute_agreement,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha_masi,
+    krippendorff_alpha_nominal,
+    masi_distance,
+    percent_agreement,
+    single_label_codes,
+)
+
+Q = 4
+
+
+@st.composite
+def rating_matrices(draw, q=Q, max_items=25, max_annotators=6, allow_missing=True):
+    n = draw(st.integers(0, max_items))
+    r = draw(st.integers(2, max_annotators))
+    low = -1 if allow_missing else 0
+    flat = draw(st.lists(st.integers(low, q - 1), min_size=n * r, max_size=n * r))
+    return np.array(flat, dtype=np.int64).reshape(n, r)
+
+
+@st.composite
+def mask_matrices(draw, n_labels=4, max_items=20, max_annotators=5):
+    n = draw(st.integers(0, max_items))
+    r = draw(st.integers(2, max_annotators))
+    flat = draw(
+        st.lists(st.integers(-1, (1 << n_labels) - 1), min_size=n * r, max_size=n * r)
+    )
+    return np.array(flat, dtype=np.int64).reshape(n, r)
+
+
+def nominal_stats(codes: np.ndarray) -> tuple:
+    return (
+        percent_agreement(codes),
+        cohen_kappa_mean(codes),
+        fleiss_kappa(codes),
+        krippendorff_alpha_nominal(codes),
+        gwet_ac1(codes, Q),
+    )
+
+
+def same(a: tuple, b: tuple) -> bool:
+    return all(
+        (x is None and y is None)
+        or (x is not None and y is not None and math.isclose(x, y, abs_tol=1e-9))
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+@given(rating_matrices(), st.randoms())
+def test_symmetric_in_annotator_order(codes, rnd):
+    perm = list(range(codes.shape[1]))
+    rnd.shuffle(perm)
+    assert same(nominal_stats(codes), nominal_stats(codes[:, perm]))
+
+
+@given(rating_matrices(), st.randoms())
+def test_invariant_under_item_permutation(codes, rnd):
+    perm = list(range(codes.shape[0]))
+    rnd.shuffle(perm)
+    assert same(nominal_stats(codes), nominal_stats(codes[perm]))
+
+
+@given(rating_matrices(), st.permutations(list(range(Q))))
+def test_invariant_under_category_relabelling(codes, perm):
+    relabel = np.array(perm)
+    recoded = np.where(codes >= 0, relabel[np.maximum(codes, 0)], -1)
+    assert same(nominal_stats(codes), nominal_stats(recoded))
+
+
+@given(rating_matrices())
+def test_bounds_and_no_nan(codes):
+    pa, ck, fk, alpha, ac1 = nominal_stats(codes)
+    for v in (pa, ck, fk, alpha, ac1):
+        assert v is None or math.isfinite(v)
+    assert pa is None or 0.0 <= pa <= 1.0
+    for v in (ck, fk, alpha, ac1):
+        assert v is None or v <= 1.0 + 1e-12
+    # undefined exactly when there is no pairable item (or one value for alpha)
+    pairable = (codes >= 0).sum(1) >= 2
+    assert (pa is None) == (not pairable.any())
+    assert (ac1 is None) == (not pairable.any())
+    vals = codes[pairable]
+    one_value = np.unique(vals[vals >= 0]).size <= 1
+    assert (alpha is None) == one_value
+
+
+@given(rating_matrices(allow_missing=False, max_annotators=5))
+def test_complete_data_alpha_fleiss_identity(codes):
+    n_items, r = codes.shape
+    assume(n_items >= 1)
+    alpha, fleiss = krippendorff_alpha_nominal(codes), fleiss_kappa(codes)
+    assert (alpha is None) == (fleiss is None)
+    if alpha is not None:
+        n = n_items * r  # total number of (pairable) values
+        assert math.isclose(alpha, 1 - (1 - fleiss) * (n - 1) / n, abs_tol=1e-9)
+
+
+@given(st.integers(1, 20), st.integers(2, 6), st.integers(0, Q - 1))
+def test_unanimous_single_value_is_undefined(n, r, v):
+    codes = np.full((n, r), v)
+    assert krippendorff_alpha_nominal(codes) is None
+    assert fleiss_kappa(codes) is None
+    assert cohen_kappa_mean(codes) is None
+    assert cohen_kappa(codes[:, 0], codes[:, 1]) is None
+    assert percent_agreement(codes) == 1.0
+
+
+@given(st.integers(0, 20), st.integers(2, 6), st.data())
+def test_no_item_with_two_ratings_is_undefined(n, r, data):
+    codes = np.full((n, r), -1)
+    cols = data.draw(st.lists(st.integers(0, r - 1), min_size=n, max_size=n))
+    vals = data.draw(st.lists(st.integers(0, Q - 1), min_size=n, max_size=n))
+    codes[np.arange(n), cols] = vals
+    assert all(v is None for v in nominal_stats(codes))
+    assert krippendorff_alpha_masi(codes) is None
+
+
+@given(mask_matrices(), st.randoms())
+def test_masi_alpha_symmetric_permutation_invariant_bounded(masks, rnd):
+    a = krippendorff_alpha_masi(masks)
+    cols = list(range(masks.shape[1]))
+    rows = list(range(masks.shape[0]))
+    rnd.shuffle(cols)
+    rnd.shuffle(rows)
+    b = krippendorff_alpha_masi(masks[rows][:, cols])
+    assert (a is None) == (b is None)
+    if a is not None:
+        assert math.isclose(a, b, abs_tol=1e-9) and a <= 1.0 + 1e-12
+
+
+@given(rating_matrices(q=4))
+def test_masi_alpha_on_singletons_equals_nominal_alpha(codes):
+    masks = np.where(codes >= 0, 1 << np.maximum(codes, 0), -1)
+    assert np.array_equal(single_label_codes(masks), codes)
+    a, b = krippendorff_alpha_masi(masks), krippendorff_alpha_nominal(codes)
+    assert (a is None) == (b is None)
+    if a is not None:
+        assert math.isclose(a, b, abs_tol=1e-9)
+
+
+@given(st.integers(0, 255), st.integers(0, 255))
+def test_masi_distance_is_a_bounded_symmetric_semimetric(x, y):
+    d = float(masi_distance(x, y))
+    assert d == float(masi_distance(y, x))
+    assert (d == 0.0) == (x == y)
+    assert 0.0 <= d <= 1.0
+    assert float(masi_distance(x, x)) == 0.0
+    # the weights are exactly 1, 2/3, 1/3, 0 times Jaccard
+    ix, iy = (x & y).bit_count(), (x | y).bit_count()
+    if x != y:
+        if x & y == x or x & y == y:
+            m = 2 / 3
+        elif x & y:
+            m = 1 / 3
+        else:
+            m = 0.0
+        assert math.isclose(d, 1 - (ix / iy) * m, abs_tol=1e-15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(mask_matrices(n_labels=3), st.randoms())
+def test_report_symmetric_in_annotators_and_json_clean(masks, rnd):
+    r = masks.shape[1]
+    names = [f"ann{i}" for i in range(r)]
+    labels = ["a", "b", "c"]
+    rep = compute_agreement(masks, names, labels).model_dump()
+    perm = list(range(r))
+    rnd.shuffle(perm)
+    rep2 = compute_agreement(
+        masks[:, perm], [names[i] for i in perm], labels
+    ).model_dump()
+    json.dumps(rep, allow_nan=False)
+    assert rep["pairwise"] == rep2["pairwise"]
+    for key in ("overall",):
+        for k, v in rep[key].items():
+            w = rep2[key][k]
+            assert (v is None and w is None) or math.isclose(v, w, abs_tol=1e-9), k
+    for lab in labels:
+        for k, v in rep["per_label"][lab].items():
+            w = rep2["per_label"][lab][k]
+            assert (v is None and w is None) or math.isclose(v, w, abs_tol=1e-9), (
+                lab,
+                k,
+            )
+    for entry in rep["per_label"].values():
+        assert entry["prevalence"] is None or 0.0 <= entry["prevalence"] <= 1.0
