@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,10 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
 def dump_settings(settings: Settings) -> str:
     lines = ["# annotator settings (see `annotator annotate --help`)"]
     scalars: dict[str, Any] = {"bidi": settings.bidi}
@@ -84,13 +89,13 @@ def dump_settings(settings: Settings) -> str:
     for key, value in settings.extra.items():
         (tables if isinstance(value, dict) else scalars)[key] = value
     for key, value in scalars.items():
-        lines.append(f"{json.dumps(key)} = {_toml_value(value)}")
+        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
     for name, table in tables.items():
         lines.append("")
-        lines.append(f"[{json.dumps(name)}]")
+        lines.append(f"[{_toml_key(name)}]")
         for key, value in table.items():
             if not isinstance(value, dict):
-                lines.append(f"{json.dumps(key)} = {_toml_value(value)}")
+                lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"
 
 

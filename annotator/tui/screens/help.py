@@ -21,7 +21,7 @@ def keys_table(keymap: dict[str, str]) -> Table:
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=True)
     table.add_column("key", no_wrap=True, style="bold cyan")
     table.add_column("does")
-    table.add_column("binding id (config [keymap])", style="dim", no_wrap=True)
+    table.add_column(Text("binding id (config [keymap])"), style="dim", no_wrap=True)
     for keys, text, ident in binding_rows([*ANNOTATE_BINDINGS, *APP_BINDINGS], keymap):
         table.add_row(Text(keys), Text(text), Text(ident))
     return table

@@ -53,10 +53,10 @@ class SentenceView(Widget):
     }
     DEFAULT_CSS = """
     SentenceView { height: 1fr; }
-    SentenceView > .sentence-view--current { text-style: bold; background: $boost; }
+    SentenceView > .sentence-view--current { text-style: bold; color: $foreground; background: $panel; }
     SentenceView > .sentence-view--context { color: $text-muted; }
     SentenceView > .sentence-view--gutter { color: $text-muted; }
-    SentenceView > .sentence-view--pointer { color: $accent; text-style: bold; background: $boost; }
+    SentenceView > .sentence-view--pointer { color: $accent; text-style: bold; background: $panel; }
     SentenceView > .sentence-view--saved { color: $success; }
     SentenceView > .sentence-view--pending { color: $warning; }
     SentenceView > .sentence-view--failed { color: $error; text-style: bold; }
@@ -107,8 +107,9 @@ class SentenceView(Widget):
             if n == 0:
                 segments.append(Segment("▶" if current else " ", pointer if current else gutter))
                 segments.append(Segment(f"{idx + 1:>7} ", pointer if current else gutter))
-                segments.append(Segment(status, self._style(status_class)))
-                segments.append(Segment(flag, self._style("sentence-view--flag")))
+                lead = pointer if current else gutter
+                segments.append(Segment(status, lead + self.get_component_rich_style(status_class, partial=True)))
+                segments.append(Segment(flag, lead + self.get_component_rich_style("sentence-view--flag", partial=True)))
                 segments.append(Segment(" ", base))
             else:
                 segments.append(Segment(" " * (GUTTER - 1), base if current else gutter))

@@ -1,0 +1,76 @@
+"""Bindings: every key has an id, the reserved list in the core matches, the keymap file works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.binding import Binding
+from textual.keys import _character_to_key
+
+from annotator.core.errors import UserError
+from annotator.core.labels import RESERVED_KEYS, load_schema
+from annotator.tui.config import Settings, config_path, dump_settings, load_settings, save_settings
+from annotator.tui.keys import ANNOTATE_BINDINGS, APP_BINDINGS, label_bindings
+
+
+def _bindings() -> list[Binding]:
+    return list(Binding.make_bindings([*ANNOTATE_BINDINGS, *APP_BINDINGS]))
+
+
+def test_every_binding_has_an_id_and_a_description() -> None:
+    for binding in [*_bindings(), *label_bindings(load_schema())]:
+        assert binding.id, binding
+        assert binding.description, binding
+
+
+def test_reserved_keys_match_the_annotate_screen() -> None:
+    bound = {b.key for b in _bindings()}
+    for char in RESERVED_KEYS:
+        if char == " ":
+            continue  # reserved for later, not bound
+        assert _character_to_key(char) in bound, f"{char!r} is reserved in the core but not bound"
+    printable = {key for key in bound if len(key) == 1 or key in {_character_to_key(c) for c in RESERVED_KEYS}}
+    reserved = {_character_to_key(c) for c in RESERVED_KEYS}
+    assert printable <= reserved, printable - reserved
+
+
+def test_label_keys_and_digits_are_bound_with_ids() -> None:
+    schema = load_schema()
+    keys = {b.key: b.id for b in label_bindings(schema)}
+    assert keys["f"] == "label.first_party_collection"
+    assert keys["1"] == "label.first_party_collection.alt"
+    assert keys["grave_accent"] == "label.none.alt"
+    assert keys["minus"] == "label.enforcement.alt"
+
+
+def test_config_path_respects_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert config_path() == tmp_path / "annotator" / "config.toml"
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/path")
+    assert config_path() == Path.home() / ".config" / "annotator" / "config.toml"
+
+
+def test_settings_round_trip_and_keep_unknown_keys(tmp_path: Path) -> None:
+    path = tmp_path / "annotator" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text('theme = "x"\nbidi = false\n[keymap]\n"annotate.skip" = "z"\n[other]\na = 1\n')
+    settings = load_settings(path)
+    assert settings.bidi is False and settings.keymap == {"annotate.skip": "z"}
+    settings.annotator = 'a "quoted" name'
+    save_settings(settings)
+    again = load_settings(path)
+    assert again.annotator == 'a "quoted" name' and again.extra == {"theme": "x", "other": {"a": 1}}
+    assert again.keymap == {"annotate.skip": "z"}
+    assert "bidi = false" in dump_settings(again)
+
+
+def test_broken_settings_file_is_a_user_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("bidi = maybe\n")
+    with pytest.raises(UserError, match="not valid TOML"):
+        load_settings(path)
+    path.write_text('[keymap]\n"annotate.skip" = 3\n')
+    with pytest.raises(UserError, match="keymap"):
+        load_settings(path)
+    assert load_settings(tmp_path / "missing.toml") == Settings(path=tmp_path / "missing.toml")

@@ -1,0 +1,52 @@
+"""SVG snapshots (pytest-textual-snapshot) of the screens. Update with --snapshot-update.
+
+Deterministic: fixed terminal size, a frozen clock, our own one-sentence-per-line documents
+(not the seeds, so a segmentation change does not churn these), no animation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from annotator.core.decisions import Change, ensure_annotator, save_decision
+from annotator.core.repository import sentence_page
+from annotator.core.schemas import active_schema
+from tests.tui_helpers import build_db, doc_named, make_app, settle
+
+SIZE = (120, 34)
+
+
+def _app(tmp_path: Path, doc: str | None, bidi: bool = True, decided: int = 0):  # type: ignore[no-untyped-def]
+    engine = build_db(tmp_path)
+    if decided:
+        schema = active_schema(engine)
+        amal = ensure_annotator(engine, "amal")
+        document = doc_named(engine, doc or "pl_news")
+        rows = sentence_page(engine, document.id, 0, decided)
+        save_decision(engine, schema, amal, rows[0].id, Change(labels=["data_sharing"], status="labelled", flagged=True))
+        for row in rows[1:]:
+            save_decision(engine, schema, amal, row.id, Change(labels=["none"], status="labelled"))
+    return make_app(engine, tmp_path, document=doc_named(engine, doc) if doc else None, bidi=bidi)
+
+
+def test_snapshot_annotate_polish(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Polish document, two sentences decided, 'f' and 's' toggled on the third."""
+    assert snap_compare(_app(tmp_path, "pl_news", decided=2), press=["f", "s"], terminal_size=SIZE, run_before=settle)
+
+
+def test_snapshot_annotate_arabic_reordered(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Arabic document with bidi reordering on: right-aligned, read right to left."""
+    assert snap_compare(_app(tmp_path, "ar_news", bidi=True), terminal_size=SIZE, run_before=settle)
+
+
+def test_snapshot_annotate_arabic_logical_order(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Arabic document with reordering off (for terminals that do bidi themselves)."""
+    assert snap_compare(_app(tmp_path, "ar_news", bidi=False), terminal_size=SIZE, run_before=settle)
+
+
+def test_snapshot_help_screen(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(_app(tmp_path, "pl_news"), press=["question_mark"], terminal_size=SIZE, run_before=settle)
+
+
+def test_snapshot_document_picker(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(_app(tmp_path, None, decided=3), terminal_size=SIZE, run_before=settle)
