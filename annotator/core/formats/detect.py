@@ -1,0 +1,172 @@
+"""Which format is this file? Decided from the first record(s), not the file name.
+
+Returns one of ``jsonl``, ``jsonl-annotations``, ``prodigy``, ``doccano``, ``labelstudio``,
+``csv`` (our CSV header), or ``plain-jsonl`` (a JSONL of documents with a ``text`` field
+and no annotation: a normal document import, handled elsewhere). Anything else raises
+:class:`FormatError` (plain ``.txt``/``.md`` documents are the caller's business).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from . import jsonio
+from .csv_format import HEADER
+from .errors import FormatError
+
+SAMPLE_LINES = 5
+_SAMPLE_BYTES = 1 << 20
+
+
+def _classify(obj: Mapping[str, Any]) -> str | None:
+    keys = set(obj)
+    if {"doc_id", "sent_idx", "annotations", "schema"} <= keys:
+        return "jsonl"
+    if {"doc_id", "sent_idx", "annotator", "schema"} <= keys:
+        return "jsonl-annotations"
+    if keys & {
+        "_input_hash",
+        "_task_hash",
+        "answer",
+        "_annotator_id",
+        "_session_id",
+    } or ("options" in keys and "text" in keys):
+        return "prodigy"
+    if isinstance(obj.get("label"), list) and ("text" in keys or "data" in keys):
+        return "doccano"
+    if isinstance(obj.get("data"), Mapping) and (
+        "annotations" in keys
+        or "completions" in keys
+        or "predictions" in keys
+        or "text" in obj["data"]
+    ):
+        return "labelstudio"
+    if isinstance(obj.get("text"), str):
+        return "plain-jsonl"
+    return None
+
+
+def _jsonl_kind(lines: list[bytes], path: Path) -> str | None:
+    kinds = []
+    for raw in lines[:SAMPLE_LINES]:
+        try:
+            obj = jsonio.loads(raw)
+        except ValueError:
+            return None
+        if not isinstance(obj, Mapping):
+            return None
+        kind = _classify(obj)
+        if kind is None:
+            return None
+        kinds.append(kind)
+    if not kinds:
+        return None
+    # a stronger signal on any sampled line wins over "plain-jsonl"
+    for kind in kinds:
+        if kind != "plain-jsonl":
+            return kind
+    return "plain-jsonl"
+
+
+def _first_lines(data: bytes) -> list[bytes]:
+    lines = [ln for ln in data.split(b"\n") if ln.strip()]
+    if not data.endswith(b"\n") and len(data) >= _SAMPLE_BYTES and lines:
+        lines = lines[:-1]  # possibly cut
+    return lines
+
+
+def _detect_bytes(data: bytes, path: Path) -> str | None:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    head = data.lstrip()
+    if head.startswith(b"["):
+        return _json_array_kind(path)
+    if head.startswith(b"{"):
+        return _jsonl_kind(_first_lines(head), path)
+    try:
+        first = next(
+            csv.reader(io.StringIO(data.decode("utf-8", errors="replace"))), None
+        )
+    except csv.Error:
+        return None
+    if first is not None and tuple(first) == HEADER:
+        return "csv"
+    return None
+
+
+def _json_array_kind(path: Path) -> str | None:
+    # our Label Studio layout: "[" then one task per line
+    with open(path, "rb") as f:
+        f.readline()
+        second = f.readline().strip().rstrip(b",")
+    candidates: list[Any] = []
+    try:
+        candidates = [jsonio.loads(second)] if second not in (b"", b"]") else []
+    except ValueError:
+        try:
+            with open(path, "rb") as f:
+                whole = jsonio.loads(f.read())
+            candidates = whole[:SAMPLE_LINES] if isinstance(whole, list) else []
+        except ValueError:
+            return None
+    if not candidates and second == b"]":
+        return "labelstudio"  # an empty array: nothing to import in any case
+    for obj in candidates:
+        if isinstance(obj, Mapping) and isinstance(obj.get("data"), Mapping):
+            return "labelstudio"
+    return None
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """The format of an export file, folder (doccano) or zip (doccano)."""
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(
+            x
+            for x in p.iterdir()
+            if x.suffix == ".jsonl" and not x.name.startswith(".")
+        )
+        if files and all(
+            _jsonl_member_is_doccano(x.read_bytes()[:_SAMPLE_BYTES], x)
+            for x in files[:3]
+        ):
+            return "doccano"
+        raise FormatError(
+            p,
+            None,
+            "a folder that is not a doccano export (no .jsonl with a label list)",
+        )
+    if not p.exists():
+        raise FormatError(p, None, "no such file")
+    if zipfile.is_zipfile(p):
+        with zipfile.ZipFile(p) as zf:
+            names = sorted(n for n in zf.namelist() if n.endswith(".jsonl"))
+            if names:
+                with zf.open(names[0]) as f:
+                    sample = f.read(_SAMPLE_BYTES)
+                if _jsonl_member_is_doccano(sample, p):
+                    return "doccano"
+        raise FormatError(p, None, "a zip that is not a doccano export")
+    with open(p, "rb") as f:
+        data = f.read(_SAMPLE_BYTES)
+    kind = _detect_bytes(data, p)
+    if kind is None:
+        raise FormatError(
+            p,
+            None,
+            "unrecognised format (expected our JSONL or CSV, Prodigy JSONL, doccano JSONL, "
+            "Label Studio JSON, or a JSONL of documents with a text field)",
+        )
+    return kind
+
+
+def _jsonl_member_is_doccano(data: bytes, path: Path) -> bool:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return _jsonl_kind(_first_lines(data), path) == "doccano"
