@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from annotator.core.db import open_database  # noqa: E402
-from annotator.core.importing import SourceDocument, content_hash, store_document  # noqa: E402
-from annotator.core.segment import segment  # noqa: E402
+from annotator.core.db import open_database
+from annotator.core.importing import SourceDocument, content_hash, store_document
+from annotator.core.segment import segment
 
 TEMPLATES = {
     "ar": [
@@ -69,7 +69,15 @@ def build_corpus(n_sentences: int, per_doc: int, seed: int = 7) -> list[SourceDo
                 line = []
         if line:
             lines.append(" ".join(line))
-        docs.append(SourceDocument(name=f"doc-{len(docs):06d}", text="\n\n".join(lines) + f"\n\nDoc {len(docs)}.", source="bench", meta={"lang": lang}, lang=lang))
+        docs.append(
+            SourceDocument(
+                name=f"doc-{len(docs):06d}",
+                text="\n\n".join(lines) + f"\n\nDoc {len(docs)}.",
+                source="bench",
+                meta={"lang": lang},
+                lang=lang,
+            )
+        )
         made += count
     return docs
 

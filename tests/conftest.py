@@ -14,10 +14,10 @@ from pathlib import Path
 # enough that CLI output is not wrapped mid-word in assertions.
 os.environ.setdefault("COLUMNS", "200")
 
-import pytest  # noqa: E402
+import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from annotator.core.db import open_database  # noqa: E402
+from annotator.core.db import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -31,7 +31,7 @@ def _postgres_available() -> bool:
             connection.execute(text("SELECT 1"))
         engine.dispose()
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not available"
+    except Exception:
         return False
 
 
@@ -111,7 +111,9 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  #
     return run
 
 
-def run_cli_process(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli_process(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real console entry point in a subprocess (for start-up, exit codes, raw bytes)."""
     return subprocess.run(
         [sys.executable, "-m", "annotator", *args],

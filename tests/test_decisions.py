@@ -27,8 +27,7 @@ from annotator.core.schemas import active_schema
 def _setup(engine: Engine, tmp_path: Path) -> tuple[int, list[int]]:
     doc = tmp_path / "policy.txt"
     doc.write_text(
-        "We collect your email. We share it with advertisers. You can opt out. "
-        "We keep it for five years. Contact us.",
+        "We collect your email. We share it with advertisers. You can opt out. We keep it for five years. Contact us.",
         encoding="utf-8",
     )
     import_paths(engine, [doc], lang="en")
@@ -53,8 +52,12 @@ def test_save_update_and_event_log(engine: Engine, tmp_path: Path) -> None:
     assert page[1].state.labels == ("data_sharing", "ads_use") and page[1].state.status == "labelled"
     assert page[2].state is not None and page[2].state.status == "skipped" and page[2].state.labels == ()
     with engine.connect() as connection:
-        actions = list(connection.execute(select(Event.action).where(Event.annotator_id == amal).order_by(Event.id)).scalars())
-        mask = connection.execute(text("SELECT label_mask FROM annotation WHERE sentence_id = :s"), {"s": ids[1]}).scalar()
+        actions = list(
+            connection.execute(select(Event.action).where(Event.annotator_id == amal).order_by(Event.id)).scalars()
+        )
+        mask = connection.execute(
+            text("SELECT label_mask FROM annotation WHERE sentence_id = :s"), {"s": ids[1]}
+        ).scalar()
     assert actions == ["save", "flag", "skip"]
     assert mask == schema.mask_of(["data_sharing", "ads_use"])
     assert count_decided(engine, amal) == 2

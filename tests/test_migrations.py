@@ -57,7 +57,7 @@ def test_upgrade_of_a_database_made_at_the_first_revision(db_path: str) -> None:
             "VALUES ('u1', 'doc', 'h1', 'Hello. World.', '{}', 2, '2026-01-01 00:00:00')"
         )
         connection.exec_driver_sql(
-            "INSERT INTO sentence (document_id, idx, start, \"end\", text, text_hash, lang) "
+            'INSERT INTO sentence (document_id, idx, start, "end", text, text_hash, lang) '
             "VALUES (1, 0, 0, 6, 'Hello.', 'x', 'en')"
         )
         connection.exec_driver_sql("INSERT INTO annotator (name, created_at) VALUES ('amal', '2026-01-01 00:00:00')")

@@ -30,7 +30,7 @@ def _annotated(engine: Engine, tmp_path: Path) -> tuple[int, int]:
 
 def test_removing_a_used_label_is_refused(engine: Engine, tmp_path: Path) -> None:
     _annotated(engine, tmp_path)
-    text = DEFAULT_TOML.read_text(encoding="utf-8").replace('version = 1', 'version = 2')
+    text = DEFAULT_TOML.read_text(encoding="utf-8").replace("version = 1", "version = 2")
     text = text.replace('id = "data_sharing"', 'id = "third_party_sharing"')
     renamed = parse_schema(text, "v2.toml")
     with pytest.raises(UserError, match="orphan labels already used in saved annotations: data_sharing"):
@@ -40,7 +40,7 @@ def test_removing_a_used_label_is_refused(engine: Engine, tmp_path: Path) -> Non
 
 def test_rename_mapping_rewrites_saved_labels(engine: Engine, tmp_path: Path) -> None:
     doc_id, amal = _annotated(engine, tmp_path)
-    text = DEFAULT_TOML.read_text(encoding="utf-8").replace('version = 1', 'version = 2')
+    text = DEFAULT_TOML.read_text(encoding="utf-8").replace("version = 1", "version = 2")
     text = text.replace('id = "data_sharing"', 'id = "third_party_sharing"')
     renamed = parse_schema(text, "v2.toml")
     change = set_schema(engine, renamed, {"data_sharing": "third_party_sharing"})
@@ -50,7 +50,9 @@ def test_rename_mapping_rewrites_saved_labels(engine: Engine, tmp_path: Path) ->
     assert state is not None and state.labels == ("third_party_sharing", "ads_use")
 
 
-def test_adding_a_label_is_allowed_and_same_version_with_other_content_is_refused(engine: Engine, tmp_path: Path) -> None:
+def test_adding_a_label_is_allowed_and_same_version_with_other_content_is_refused(
+    engine: Engine, tmp_path: Path
+) -> None:
     _annotated(engine, tmp_path)
     base = DEFAULT_TOML.read_text(encoding="utf-8")
     extra = '\n[[labels]]\nid = "biometrics"\nname = "Biometrics"\nkey = "y"\ndescription = "Faces, fingerprints."\n'
@@ -67,7 +69,9 @@ def test_cli_init_with_rename(cli, db_path: str, tmp_path: Path) -> None:  # typ
     _annotated(open_database(db_path), tmp_path)
     v2 = tmp_path / "v2.toml"
     v2.write_text(
-        DEFAULT_TOML.read_text(encoding="utf-8").replace("version = 1", "version = 2").replace('id = "ads_use"', 'id = "advertising"'),
+        DEFAULT_TOML.read_text(encoding="utf-8")
+        .replace("version = 1", "version = 2")
+        .replace('id = "ads_use"', 'id = "advertising"'),
         encoding="utf-8",
     )
     refused = cli("init", "--labels", str(v2), "--db", db_path)

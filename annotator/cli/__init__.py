@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     except (click.exceptions.Abort, KeyboardInterrupt):
         error("interrupted")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
+    except Exception as exc:
         if state.debug or os.environ.get("ANNOTATOR_DEBUG"):
             raise
         error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")

@@ -27,7 +27,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
-from sqlalchemy.orm import Session
 
 from annotator.core.errors import UserError
 
@@ -108,32 +107,20 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-@contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
-    """A session whose transaction takes the write lock up front and commits on exit."""
-    with engine.connect() as connection:
-        if is_sqlite(engine):
-            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
-        with connection.begin():
-            with Session(bind=connection, expire_on_commit=False) as session:
-                yield session
-                session.flush()
+def writing(connection: Connection) -> Connection:
+    """The connection set to take the write lock when its transaction begins (SQLite)."""
+    if connection.dialect.name == "sqlite":
+        return connection.execution_options(sqlite_begin="IMMEDIATE")
+    return connection
 
 
 @contextmanager
 def write_connection(engine: Engine) -> Iterator[Connection]:
     """A Core connection in a write transaction (BEGIN IMMEDIATE on SQLite), committed on exit."""
-    with engine.connect() as connection:
-        if is_sqlite(engine):
-            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+    with engine.connect() as plain:
+        connection = writing(plain)
         with connection.begin():
             yield connection
-
-
-@contextmanager
-def read_session(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 def open_database(db: str | None = None, *, create: bool = True, synchronous: str | None = None) -> Engine:

@@ -114,9 +114,7 @@ def _write_state(
         update(A).where(A.c.sentence_id == sentence_id, A.c.annotator_id == annotator).values(**values)
     )
     if updated.rowcount == 0:
-        connection.execute(
-            insert(A).values(sentence_id=sentence_id, annotator_id=annotator, created_at=now, **values)
-        )
+        connection.execute(insert(A).values(sentence_id=sentence_id, annotator_id=annotator, created_at=now, **values))
 
 
 def _validated(schema: LabelSchema, state: AnnotationState) -> tuple[AnnotationState, int]:

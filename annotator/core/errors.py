@@ -3,4 +3,3 @@
 
 class UserError(Exception):
     """Bad input or state the user can act on: a missing file, a bad schema, a newer database."""
-

@@ -40,6 +40,7 @@ RESERVED_KEYS: dict[str, str] = {
     " ": "space",
 }
 
+
 def _default_schema_path() -> Path:
     # In a wheel the labels/ folder is packaged as annotator/labels; in a checkout
     # (editable install, tests) it sits beside the package.
@@ -85,9 +86,7 @@ class Label(BaseModel):
         if len(value) != 1 or not value.isprintable() or value.isspace():
             raise ValueError(f"must be exactly one printable character, got {value!r}")
         if value in RESERVED_KEYS:
-            raise ValueError(
-                f"{value!r} is reserved by the annotation screen for {RESERVED_KEYS[value]!r}"
-            )
+            raise ValueError(f"{value!r} is reserved by the annotation screen for {RESERVED_KEYS[value]!r}")
         return value
 
     @property
@@ -115,8 +114,7 @@ class LabelSchema(BaseModel):
             for key in label.keys:
                 if key in seen_keys:
                     raise ValueError(
-                        f"labels[{index}]: key {key!r} of {label.id!r} is already used by "
-                        f"{seen_keys[key]!r}"
+                        f"labels[{index}]: key {key!r} of {label.id!r} is already used by {seen_keys[key]!r}"
                     )
                 seen_keys[key] = label.id
         return self

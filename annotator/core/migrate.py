@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
+from annotator.core.db import writing
 from annotator.core.errors import UserError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -53,9 +54,8 @@ def upgrade_to_head(engine: Engine, target: str = "head") -> None:
     """Create or upgrade the schema. Safe when several processes open the database at once."""
     script = ScriptDirectory.from_config(alembic_config())
     where = engine.url.render_as_string(hide_password=True)
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+    with engine.connect() as plain:
+        connection = writing(plain)
         with connection.begin():
             if engine.dialect.name == "postgresql":
                 # Serialise concurrent first opens of the same database.

@@ -104,7 +104,9 @@ class Annotation(SQLModel, table=True):
     flagged: bool = False
     note: str | None = Field(default=None, sa_column=Column(Text))
     # Optional OPP-115 style attributes declared by the schema, e.g. {"data_sharing.recipient": "affiliate"}
-    attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    attributes: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     created_at: datetime = _utc_column(nullable=False)
     updated_at: datetime = _utc_column(nullable=False)
 

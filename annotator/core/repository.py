@@ -92,9 +92,7 @@ def find_document(engine: Engine, ref: str) -> DocumentInfo:
             if len(rows) == 1:
                 return _document_info(rows[0])
         escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        rows = connection.execute(
-            select(*_DOC_COLUMNS).where(D.c.name.like(f"{escaped}%", escape="\\")).limit(6)
-        ).all()
+        rows = connection.execute(select(*_DOC_COLUMNS).where(D.c.name.like(f"{escaped}%", escape="\\")).limit(6)).all()
     if len(rows) == 1:
         return _document_info(rows[0])
     if not rows:
@@ -118,9 +116,7 @@ def document_progress(engine: Engine, annotator: int | None) -> list[DocumentPro
             )
             counts = {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in connection.execute(query)}
         docs = connection.execute(select(*_DOC_COLUMNS).order_by(D.c.name)).all()
-    return [
-        DocumentProgress(_document_info(row), *counts.get(row.id, (0, 0))) for row in docs
-    ]
+    return [DocumentProgress(_document_info(row), *counts.get(row.id, (0, 0))) for row in docs]
 
 
 def _page_query(document_id: int, annotator: int | None) -> Any:
@@ -199,8 +195,10 @@ def next_matching(
 
 
 def count_decided(engine: Engine, annotator: int, document_id: int | None = None) -> int:
-    query = select(func.count()).select_from(A.join(S, S.c.id == A.c.sentence_id)).where(
-        A.c.annotator_id == annotator, A.c.status.in_(("labelled", "skipped"))
+    query = (
+        select(func.count())
+        .select_from(A.join(S, S.c.id == A.c.sentence_id))
+        .where(A.c.annotator_id == annotator, A.c.status.in_(("labelled", "skipped")))
     )
     if document_id is not None:
         query = query.where(S.c.document_id == document_id)

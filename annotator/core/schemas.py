@@ -95,9 +95,7 @@ def set_schema(engine: Engine, schema: LabelSchema, rename: dict[str, str] | Non
             )
         ).first()
         if existing is not None and schema_from_json(existing[1]) != schema:
-            raise UserError(
-                f"schema {schema.ref} is already stored with different content; bump `version`"
-            )
+            raise UserError(f"schema {schema.ref} is already stored with different content; bump `version`")
         if existing is None:
             schema_id = connection.execute(
                 LabelSchemaRow.__table__.insert().values(  # type: ignore[attr-defined]

@@ -20,10 +20,22 @@ _C0[0x7F] = "\u2421"
 _C1 = {code: f"<{code:02X}>" for code in range(0x80, 0xA0)}
 # Bidi embedding/override/isolate controls and a few invisibles that can hide or reorder text.
 _BIDI_CONTROLS = {
-    0x202A: "<LRE>", 0x202B: "<RLE>", 0x202C: "<PDF>", 0x202D: "<LRO>", 0x202E: "<RLO>",
-    0x2066: "<LRI>", 0x2067: "<RLI>", 0x2068: "<FSI>", 0x2069: "<PDI>",
-    0x200E: "<LRM>", 0x200F: "<RLM>", 0x061C: "<ALM>",
-    0xFEFF: "<BOM>", 0x2028: "<LS>", 0x2029: "<PS>", 0x0085: "<NEL>",
+    0x202A: "<LRE>",
+    0x202B: "<RLE>",
+    0x202C: "<PDF>",
+    0x202D: "<LRO>",
+    0x202E: "<RLO>",
+    0x2066: "<LRI>",
+    0x2067: "<RLI>",
+    0x2068: "<FSI>",
+    0x2069: "<PDI>",
+    0x200E: "<LRM>",
+    0x200F: "<RLM>",
+    0x061C: "<ALM>",
+    0xFEFF: "<BOM>",
+    0x2028: "<LS>",
+    0x2029: "<PS>",
+    0x0085: "<NEL>",
 }
 
 _TABLE: dict[int, str] = {**_C0, **_C1, **_BIDI_CONTROLS}
