@@ -27,11 +27,10 @@ from textual.binding import BindingType
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from annotator.core.decisions import Change, save_decision, undo_last
+from annotator.core.decisions import Change, ensure_annotator, save_decision, undo_last
 from annotator.core.entities import AnnotationState, DocumentInfo, DocumentProgress, SaveResult, SentenceRow, UndoResult
 from annotator.core.errors import UserError
 from annotator.core.labels import LabelSchema
-from annotator.core.decisions import ensure_annotator
 from annotator.core.repository import document_progress, list_documents, sentence_page
 from annotator.core.schemas import active_schema
 from annotator.core.text import visible

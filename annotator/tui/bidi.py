@@ -207,8 +207,8 @@ def reorder_line(line: str, rtl: bool) -> str:
                 units[start:index] = units[start:index][::-1]
                 start = None
     out = []
-    for text, level in units:
-        text = str(text)
+    for unit, level in units:
+        text = str(unit)
         if int(level) % 2 and text[0] in _MIRROR:  # type: ignore[call-overload]
             text = _MIRROR[text[0]] + text[1:]
         out.append(text)

@@ -73,9 +73,8 @@ def binding_rows(bindings: list[BindingType], keymap: dict[str, str]) -> list[tu
         keys, _ = rows.setdefault(ident, ([], binding.tooltip or binding.description))
         keys.append(shown)
     out = []
-    for ident, (keys, text) in rows.items():
-        if ident in keymap:
-            keys = [_display(key.strip()) for key in keymap[ident].split(",")]
+    for ident, (default_keys, text) in rows.items():
+        keys = [_display(key.strip()) for key in keymap[ident].split(",")] if ident in keymap else default_keys
         out.append((" ".join(keys), text, ident))
     return out
 

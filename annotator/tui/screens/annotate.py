@@ -25,7 +25,7 @@ from annotator.core.repository import next_matching
 from annotator.core.text import visible
 from annotator.tui.bidi import sentence_is_rtl
 from annotator.tui.keys import ANNOTATE_BINDINGS, LAYOUT_DIGITS, label_bindings
-from annotator.tui.messages import Job, PageLoaded, SeekDone
+from annotator.tui.messages import PageLoaded, SeekDone
 from annotator.tui.screens.dialogs import FilterChoice, FilterDialog, TextPrompt
 from annotator.tui.widgets.panels import DefinitionPanel, DocHeader, LabelPanel, ProgressLine, StatusLine
 from annotator.tui.widgets.sentence_view import SentenceView

@@ -71,6 +71,15 @@ class SentenceView(Widget):
         self._layout_key: tuple[object, ...] | None = None
         self._lines: list[Strip] = []
         self.current_rows: tuple[int, int] = (0, 0)  # rows of the current sentence on screen
+        self._sv_blocks: dict[tuple[object, ...], list[Strip]] = {}
+        self._sv_styles: dict[str, Style] | None = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._sv_styles = None  # the theme or the CSS changed
+        if hasattr(self, "_sv_blocks"):
+            self._sv_blocks.clear()
+        self._layout_key = None
 
     def invalidate(self) -> None:
         """Something shown changed (position, a state, the bidi toggle): lay out again."""
@@ -81,39 +90,51 @@ class SentenceView(Widget):
         lines = self._layout()
         if y < len(lines):
             return lines[y]
-        return Strip.blank(self.size.width, self.rich_style)
+        styles = getattr(self, "_sv_styles", None)
+        return Strip.blank(self.size.width, styles["base"] if styles else self.rich_style)
 
     # -- layout -------------------------------------------------------------------------
 
-    def _style(self, name: str) -> Style:
-        return self.rich_style + self.get_component_rich_style(name, partial=True)
+    def _styles(self) -> dict[str, Style]:
+        """Every style the view uses, computed once per layout (``rich_style`` walks the DOM)."""
+        base = self.rich_style
+        part = {name: self.get_component_rich_style(name, partial=True) for name in self.COMPONENT_CLASSES}
+        styles = {name: base + style for name, style in part.items()}
+        styles["base"] = base
+        for lead in ("sentence-view--pointer", "sentence-view--gutter"):
+            for name in ("sentence-view--saved", "sentence-view--pending", "sentence-view--failed", "sentence-view--gutter", "sentence-view--flag"):
+                styles[f"{lead}+{name}"] = styles[lead] + part[name]
+        return styles
 
-    def _block(self, idx: int, current: bool, text_width: int) -> list[Strip]:
+    def _block(self, idx: int, current: bool, text_width: int, styles: dict[str, Style]) -> list[Strip]:
         source = self.source
         row = source.row_at(idx)
         if row is None:
             return []
+        marks = source.marks_of(row)
+        width = self.size.width
+        key = (row.id, row.text, current, text_width, width, source.reorder, marks, id(styles))
+        cached = self._sv_blocks.get(key)
+        if cached is not None:
+            return cached
+        status, flag, status_class = marks
         text = visible(row.text)
         rtl = sentence_is_rtl(row.text, row.lang)
         rows = display_lines(text, text_width, rtl, source.reorder) or ("",)
-        status, flag, status_class = source.marks_of(row)
-        base = self._style("sentence-view--current" if current else "sentence-view--context")
-        gutter = self._style("sentence-view--gutter")
-        pointer = self._style("sentence-view--pointer")
-        width = self.size.width
+        base = styles["sentence-view--current" if current else "sentence-view--context"]
+        lead_name = "sentence-view--pointer" if current else "sentence-view--gutter"
+        lead = styles[lead_name]
         strips = []
         for n, line in enumerate(rows):
             segments: list[Segment] = []
             if n == 0:
-                segments.append(Segment("▶" if current else " ", pointer if current else gutter))
-                segments.append(Segment(f"{idx + 1:>7} ", pointer if current else gutter))
-                lead = pointer if current else gutter
-                segments.append(Segment(status, lead + self.get_component_rich_style(status_class, partial=True)))
-                segments.append(Segment(flag, lead + self.get_component_rich_style("sentence-view--flag", partial=True)))
+                segments.append(Segment("▶" if current else " ", lead))
+                segments.append(Segment(f"{idx + 1:>7} ", lead))
+                segments.append(Segment(status, styles[f"{lead_name}+{status_class}"]))
+                segments.append(Segment(flag, styles[f"{lead_name}+sentence-view--flag"]))
                 segments.append(Segment(" ", base))
             else:
-                segments.append(Segment(" " * (GUTTER - 1), base if current else gutter))
-                segments.append(Segment(" ", base))
+                segments.append(Segment(" " * GUTTER, base if current else lead))
             used = cell_len(line)
             if rtl and source.reorder and used < text_width:
                 segments.append(Segment(" " * (text_width - used), base))
@@ -124,7 +145,10 @@ class SentenceView(Widget):
                 segments.append(Segment(" " * rest, base))
                 strips.append(Strip(segments, width))
             else:
-                strips.append(Strip(segments).crop_extend(0, width, self.rich_style))
+                strips.append(Strip(segments).crop_extend(0, width, styles["base"]))
+        if len(self._sv_blocks) > 512:
+            self._sv_blocks.clear()
+        self._sv_blocks[key] = strips
         return strips
 
     def _layout(self) -> list[Strip]:
@@ -135,15 +159,18 @@ class SentenceView(Widget):
             return self._lines
         self._layout_key = key
         text_width = max(8, width - GUTTER - 1)
-        blank = Strip.blank(width, self.rich_style)
+        if self._sv_styles is None:
+            self._sv_styles = self._styles()
+        styles = self._sv_styles
+        blank = Strip.blank(width, styles["base"])
         idx = source.current_idx
-        current = self._block(idx, True, text_width)[: max(1, height)]
+        current = self._block(idx, True, text_width, styles)[: max(1, height)]
         room = max(0, height - len(current))
         above_budget = room // 3
         above: list[Strip] = []
         back = idx - 1
         while len(above) < above_budget and back >= 0:
-            block = self._block(back, False, text_width)
+            block = self._block(back, False, text_width, styles)
             if not block:
                 break
             above = [*block, blank, *above]
@@ -152,10 +179,10 @@ class SentenceView(Widget):
         lines = [*above, *current]
         forward = idx + 1
         while len(lines) < height:
-            block = self._block(forward, False, text_width)
+            block = self._block(forward, False, text_width, styles)
             if not block:
                 if forward >= source.n_sentences:
-                    end = Strip([Segment("  — end of document —".ljust(width)[:width], self._style("sentence-view--end"))], width)
+                    end = Strip([Segment("  — end of document —".ljust(width)[:width], styles["sentence-view--end"])], width)
                     lines.extend([blank, end])
                 break
             lines.extend([blank, *block])
