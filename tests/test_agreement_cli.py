@@ -442,3 +442,39 @@ def test_single_label_schema_uses_nominal_statistics_with_q_labels(cli: Any, tmp
     table = cli("agreement", "--db", db_path)
     gwet = next(line for line in table.out.splitlines() if "Gwet's AC1" in line)
     assert f"{out['overall']['gwet_ac1']:.3f}" in gwet and "n/a" not in gwet
+
+
+# -- rendering many annotators (no database needed) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("n_annotators", [4, 5])
+def test_pair_tables_for_many_annotators(n_annotators: int) -> None:
+    from rich.console import Console
+
+    from annotator.cli.agreement_cmd import MAX_PAIR_COLUMNS, render_report
+    from annotator.core.agreement import compute_agreement
+
+    rng = np.random.default_rng(n_annotators)
+    masks = rng.integers(1, 8, size=(60, n_annotators))
+    masks[rng.random(masks.shape) < 0.2] = -1
+    names = [f"[red]r{i}" for i in range(n_annotators)]  # markup in a name stays literal
+    report = compute_agreement(masks, names, ["a", "b", "c"])
+    console = Console(width=200, record=True, color_system=None)
+    console.print(render_report(report, "multi", "test@1", asked_ci=False))
+    text = console.export_text()
+    pairs = n_annotators * (n_annotators - 1) // 2
+    assert text.count("[red]r0") >= (n_annotators - 1 if pairs > MAX_PAIR_COLUMNS else 1)
+    for key, pair in report.pairwise.items():
+        assert key in text
+        row = next(line for line in text.splitlines() if key in line) if pairs > MAX_PAIR_COLUMNS else None
+        if row is not None:  # pairs as rows: the row holds each label's kappa
+            for lab in ("a", "b", "c"):
+                value = pair.per_label[lab]
+                assert (f"{value:.3f}" if value is not None else "n/a") in row
+
+
+def test_seed_without_bootstrap_warns(cli: Any, sqlite_project: tuple[str, Project]) -> None:
+    db, _ = sqlite_project
+    result = cli("agreement", "--db", db, "--seed", "3", "--json")
+    assert result.code == 0 and "--seed has no effect" in result.err
+    assert json.loads(result.out)["overall"]["alpha_ci"] is None

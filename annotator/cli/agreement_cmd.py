@@ -178,7 +178,7 @@ def pair_label_table(report: AgreementReport) -> Table:
     pairs = list(report.pairwise.items())
     labels = list(report.per_label)
     title = "Cohen's κ per annotator pair and label"
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", min_width=len(title) + 2)
     if len(pairs) <= MAX_PAIR_COLUMNS:
         table.add_column("label", overflow="fold", min_width=8)
         for key, _ in pairs:
@@ -273,6 +273,8 @@ def agreement(
     # annotator.cli.main does not catch as a usage error.
     if bootstrap < 0:
         raise UserError(f"--bootstrap {bootstrap}: the number of resamples must be 0 (none) or more")
+    if seed is not None and bootstrap == 0:
+        warning("--seed has no effect without --bootstrap B")
     label_list = split_list(labels, "--labels")
     annotator_list = split_list(annotators, "--annotators")
     doc_list = split_list(docs, "--docs")
