@@ -51,14 +51,33 @@ def init(
 
 
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .txt/.md (one document each) or .jsonl.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files or folders: .txt/.md (one document each), .jsonl of documents, or annotated exports "
+            "(our JSONL or CSV, Prodigy JSONL, doccano folder/zip/JSONL, Label Studio JSON), recognised by content."
+        ),
+    ],
     lang: Annotated[str | None, typer.Option("--lang", help="Language code for all documents (default: detected).")] = None,
     text_field: Annotated[str, typer.Option("--text-field", help="JSONL field holding the document text.")] = "text",
     labels: Annotated[Path | None, typer.Option("--labels", help="Label schema for a new project.")] = None,
+    label_map: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Annotated imports: store label old as new (old=new, repeatable or comma-separated)."),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Read every input as this format instead of recognising it: documents, jsonl, jsonl-annotations, "
+            "prodigy, doccano, labelstudio or csv.",
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import documents: split them into sentences and store them. Re-importing changes nothing."""
+    """Import documents, or annotated exports with their annotators and decisions. Re-importing changes nothing."""
+    from annotator.core.annotated_import import parse_label_map
     from annotator.core.db import open_database
     from annotator.core.importing import import_paths
     from annotator.core.labels import load_schema
@@ -67,6 +86,7 @@ def import_(
     for path in paths:
         if not path.exists():
             raise UserError(f"{path}: no such file or directory")
+    mapping = parse_label_map(label_map or [])
     # Bulk import: synchronous=NORMAL survives a killed process; a re-run completes the rest.
     engine = open_database(db, synchronous="NORMAL")
     if labels is not None:
@@ -88,7 +108,9 @@ def import_(
         def report(done: int, total: int, current: str) -> None:
             bar.update(task, completed=done, total=total, current=Path(current).name[-40:])
 
-        summary = import_paths(engine, paths, lang=lang, text_field=text_field, progress=report)
+        summary = import_paths(
+            engine, paths, lang=lang, text_field=text_field, progress=report, fmt=fmt, label_map=mapping
+        )
     if as_json:
         print_json(summary.model_dump())
     else:
@@ -99,19 +121,80 @@ def import_(
             table.add_row(safe(doc.name, limit=60), doc.doc_id, doc.lang or "?", str(doc.sentences))
         if summary.imported:
             console.print(table)
-        console.print(
-            Text(
-                f"{len(summary.imported)} documents ({summary.sentences} sentences) imported, "
-                f"{len(summary.unchanged)} unchanged, {len(summary.refused)} refused"
+        if summary.imported or summary.unchanged or not summary.annotated:
+            console.print(
+                Text(
+                    f"{len(summary.imported)} documents ({summary.sentences} sentences) imported, "
+                    f"{len(summary.unchanged)} unchanged, {len(summary.refused)} refused"
+                )
             )
-        )
         for doc in summary.imported:
             if doc.renamed_from:
                 warning(f"{doc.source}: a different document is already named {doc.renamed_from!r}; stored as {doc.name!r}")
+        _print_annotated(summary.annotated)
     for refused in summary.refused:
         error(refused.reason)
     if summary.refused:
         raise typer.Exit(2)
+
+
+CONFLICTS_SHOWN = 20
+
+
+def _print_annotated(results: list) -> None:  # type: ignore[type-arg]
+    """The annotated imports: one row a file, then the conflicts (all of them with --json)."""
+    if not results:
+        return
+    table = Table(title="Annotated data", title_justify="left", show_edge=False)
+    for column in ("file", "format", "documents new/matched", "sentences new/matched", "decisions new/changed/same",
+                   "annotators (new)", "gold", "conflicts"):
+        table.add_column(column, justify="left" if column in ("file", "format") else "right")
+    for r in results:
+        new_people = f" ({len(r.annotators_created)})" if r.annotators_created else ""
+        table.add_row(
+            safe(Path(r.source).name, limit=40),
+            r.format,
+            f"{r.documents_created}/{r.documents_matched}",
+            f"{r.sentences_created}/{r.sentences_matched}",
+            f"{r.decisions_inserted}/{r.decisions_updated}/{r.decisions_unchanged}",
+            f"{len(r.annotators)}{new_people}",
+            str(r.gold_stored),
+            str(len(r.conflicts) + len(r.gold_conflicts)),
+        )
+    console.print(table)
+    conflicts = [(r, c) for r in results for c in r.conflicts]
+    if conflicts:
+        shown = Table(title="Conflicts: same annotator, same sentence, different decisions (the most recent kept)",
+                      title_justify="left", show_edge=False)
+        for column in ("sentence", "annotator", "kept", "database", "file"):
+            shown.add_column(column)
+        for _r, c in conflicts[:CONFLICTS_SHOWN]:
+            shown.add_row(
+                c.sentence,
+                safe(c.annotator, limit=30),
+                c.kept,
+                safe(_decision_text(c.existing)),
+                safe(_decision_text(c.imported)),
+            )
+        console.print(shown)
+        if len(conflicts) > CONFLICTS_SHOWN:
+            console.print(Text(f"... and {len(conflicts) - CONFLICTS_SHOWN} more (--json lists them all)", style="dim"))
+    for r in results:
+        for g in r.gold_conflicts:
+            warning(
+                f"{g.sentence}: adjudicated gold {', '.join(g.existing['labels'])} kept; "
+                f"the file says {', '.join(g.imported['labels'])}"
+            )
+        for doc_id, name in r.renamed_documents.items():
+            warning(f"{r.source}: document {doc_id} stored as {name!r} (its name is taken)")
+        if r.decisions_made_open:
+            warning(f"{r.source}: {r.decisions_made_open} decisions labelled with no label were stored as open")
+
+
+def _decision_text(state: dict) -> str:  # type: ignore[type-arg]
+    labels = ",".join(state.get("labels") or []) or "-"
+    flags = "".join(f" {name}" for name in ("negated", "flagged") if state.get(name))
+    return f"{state.get('status')} {labels}{flags} @ {state.get('updated_at')}"
 
 
 def sentences(

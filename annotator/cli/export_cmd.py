@@ -1,0 +1,128 @@
+"""`annotator export`: the dataset, in our JSONL or an interop format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from annotator.cli.options import DbOption, JsonOption
+from annotator.cli.output import console, print_json, safe, warning
+from annotator.core.errors import UserError
+
+FORMAT_HELP = "jsonl (default: one line a sentence), jsonl-annotations, prodigy, doccano, labelstudio or csv."
+GOLD_HELP = (
+    "Gold where none was adjudicated: unanimous (every labelled decision the same), majority (one label set "
+    "chosen by more than half; ties give none) or adjudicated (adjudicated gold only). An adjudicated gold always wins."
+)
+
+
+def _names(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    names = [part.strip() for part in value.split(",") if part.strip()]
+    return names or None
+
+
+def export(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Where to write (default: exports/dataset-<UTC time>.<ext>). doccano: a .zip, or a folder.",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "jsonl",
+    annotators: Annotated[
+        str | None, typer.Option("--annotators", help="Only these annotators' decisions: a,b (default: everybody).")
+    ] = None,
+    docs: Annotated[
+        str | None, typer.Option("--docs", help="Only these documents, by name or doc id: d1,d2 (default: all).")
+    ] = None,
+    only_gold: Annotated[bool, typer.Option("--only-gold", help="Only sentences that have a gold.")] = False,
+    gold: Annotated[str, typer.Option("--gold", help=GOLD_HELP)] = "majority",
+    split: Annotated[
+        str | None,
+        typer.Option("--split", help="Train,dev,test ratios such as 0.8,0.1,0.1: each document goes to one split."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the document split (same seed, same split).")] = 0,
+    split_files: Annotated[
+        bool, typer.Option("--split-files", help="One file per split (train, dev, test) in the folder -o.")
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Export the dataset: every sentence with every annotator's decision and the gold.
+
+    The file appears only when complete (written under a temporary name, renamed at the end).
+    """
+    from annotator.core.db import open_database
+    from annotator.core.exporting import export_dataset
+    from annotator.core.formats import parse_ratios
+
+    ratios = None
+    if split is not None:
+        try:
+            ratios = parse_ratios(split)
+        except ValueError as exc:
+            raise UserError(f"--split: {exc}") from exc
+    engine = open_database(db, create=False)
+    with Progress(
+        TextColumn("[bold]exporting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("sentences"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=as_json,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("export", total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        summary = export_dataset(
+            engine,
+            output,
+            fmt,
+            annotators=_names(annotators),
+            documents=_names(docs),
+            gold=gold,
+            only_gold=only_gold,
+            ratios=ratios,
+            seed=seed,
+            split_files=split_files,
+            progress=report,
+        )
+    for path in summary.removed_temporaries:
+        warning(f"removed {path}, left by an export that was killed")
+    if as_json:
+        print_json(summary.model_dump(mode="json", by_alias=True))
+        return
+    table = Table(title="Exported", title_justify="left", show_header=False, show_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    files = summary.files if len(summary.files) <= 6 else [*summary.files[:5], f"... {len(summary.files) - 5} more"]
+    table.add_row("written", safe("\n".join(files)) if len(files) > 1 else safe(files[0] if files else summary.path))
+    table.add_row("format", f"{summary.format}, schema {summary.schema_ref}")
+    table.add_row("sentences", f"{summary.sentences:,} from {summary.documents:,} documents ({summary.items:,} lines/rows)")
+    table.add_row("decisions", f"{summary.decisions:,} by {len(summary.annotators)} annotators")
+    table.add_row("annotators", safe(", ".join(summary.annotators) or "none"))
+    gold_text = ", ".join(f"{method} {count:,}" for method, count in summary.gold.items() if count)
+    table.add_row("gold", f"{gold_text or 'none'} (policy {summary.gold_policy})")
+    if summary.splits is not None:
+        table.add_row(
+            "splits",
+            ", ".join(f"{name} {c.documents:,} docs / {c.sentences:,} sentences" for name, c in summary.splits.items()),
+        )
+    rate = summary.bytes / 1e6 / summary.seconds if summary.seconds else 0.0
+    table.add_row("size", f"{summary.bytes / 1e6:,.1f} MB in {summary.seconds:.1f} s ({rate:,.0f} MB/s)")
+    console.print(table)
+    if summary.sentences == 0:
+        console.print(Text("nothing to export (no sentences match)", style="dim"))
