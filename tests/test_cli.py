@@ -110,3 +110,10 @@ def test_db_from_environment(tmp_path: Path) -> None:
     result = run_cli_process("import", str(SEEDS / "004_07191d38325b842d.txt"), env={"ANNOTATOR_DB": db})
     assert result.returncode == 0, result.stderr
     assert Path(db).exists()
+
+
+def test_usage_errors_exit_2_with_the_reason(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("sentences", "--bogus")
+    assert result.code == 2
+    assert "No such option: --bogus" in result.err
+    assert "internal error" not in result.err

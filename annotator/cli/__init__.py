@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-import click
+import typer
 
 from annotator.cli.app import app, state
 from annotator.cli.output import error
@@ -29,14 +29,19 @@ def main(argv: list[str] | None = None) -> None:
             raise
         error(str(exc))
         sys.exit(2)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         error("interrupted")
         sys.exit(130)
+    except typer.TyperException as exc:
+        # Usage errors (unknown option, bad value): Typer's own click says what and where.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            error(str(exc))
+        sys.exit(int(getattr(exc, "exit_code", 2) or 2))
     except Exception as exc:
         if state.debug or os.environ.get("ANNOTATOR_DEBUG"):
             raise
