@@ -134,7 +134,14 @@ class DefinitionPanel(Static):
 
 
 class ProgressLine(QuietStatic):
+    _figures: tuple[int | None, int, int | None, int] | None = None
+
+    def on_resize(self) -> None:
+        if self._figures is not None:
+            self.show(*self._figures)  # bar widths follow the terminal width
+
     def show(self, doc_done: int | None, doc_total: int, all_done: int | None, all_total: int) -> None:
+        self._figures = (doc_done, doc_total, all_done, all_total)
         width = max(6, min(30, (self.size.width or 80) // 2 - 24))
         text = Text(" document ")
         for n, (done, total) in enumerate(((doc_done, doc_total), (all_done, all_total))):
