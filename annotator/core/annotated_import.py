@@ -27,8 +27,10 @@ their sentences are never re-segmented. Two passes over each file:
    - *Decisions* are inserted in bulk with SQLAlchemy Core, keeping their ``updated_at``;
      each inserted or changed decision gets one ``event`` row (action ``import``, the
      state before and after, the source file). The same annotator on the same sentence:
-     an identical decision is left alone; a different one is a *conflict*: the most recent
-     ``updated_at`` wins (the database's on a tie), and every conflict is reported.
+     an identical decision keeps the later of the two times (no event: nothing changed);
+     a different one is a *conflict*: the most recent ``updated_at`` wins (the
+     database's on a tie), and every conflict is reported. So merging A into B and B into
+     A gives the same data on both sides.
      A decision ``labelled`` with no label (possible in doccano) is stored as ``open``;
      a ``skipped`` one drops its labels. Attributes are not in exports: an updated
      decision keeps the stored attributes.
@@ -465,6 +467,7 @@ class _Importer:
                 existing[(row.sentence_id, row.annotator_id)] = row
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
+        stamps: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         for record in records:
             sentence_id = ids[record.sent_idx]
@@ -495,10 +498,12 @@ class _Importer:
                     continue
                 before = _state(list(old.labels or []), old.status, old.negated, old.flagged, old.note, old.attributes)
                 after["attributes"] = before["attributes"]
+                old_when = parse_utc(old.updated_at)
                 if before == after:
                     self.summary.decisions_unchanged += 1
+                    if when > old_when:  # the same decision made later: keep the later time
+                        stamps.append({"row_id": old.id, "updated_at": when})
                     continue
-                old_when = parse_utc(old.updated_at)
                 imported_wins = when > old_when
                 self.summary.conflicts.append(
                     DecisionConflict(
@@ -545,6 +550,10 @@ class _Importer:
             )
             for offset in range(0, len(updates), INSERT_BATCH):
                 connection.execute(statement, updates[offset : offset + INSERT_BATCH])
+        if stamps:
+            statement = update(A).where(A.c.id == bindparam("row_id")).values(updated_at=bindparam("updated_at"))
+            for offset in range(0, len(stamps), INSERT_BATCH):
+                connection.execute(statement, stamps[offset : offset + INSERT_BATCH])
         for offset in range(0, len(events), INSERT_BATCH):
             connection.execute(insert(E), events[offset : offset + INSERT_BATCH])
 
