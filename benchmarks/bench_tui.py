@@ -13,7 +13,8 @@
    - keypress-to-committed-save latency over ``--decisions`` decisions: a key event is
      posted to the app (``n`` = none, ``x`` = skip, alternately), and the time runs until
      the app handled the worker's ``JobDone``, i.e. after ``save_decision`` committed
-     (synchronous=FULL: one fsync per decision, as in real use). Reported p50/p99, and a
+     (synchronous=FULL: one fsync per decision, as in real use); ``commit_*`` stops when
+     ``save_decision`` returned in the worker, ``save_*`` when the screen says saved. p50/p99, and a
      second run on a copy in /dev/shm (tmpfs: fsync is free) to separate the disk's cost;
    - moving: ``G`` (jump to the last of 600,000 sentences, a keyset read) and ``j``/``k``;
    - peak RSS of the child (``ru_maxrss``).
@@ -110,6 +111,17 @@ async def measure(db: str, decisions: int, screenshot: str | None, config: str) 
     from annotator.tui.screens.annotate import AnnotateScreen
     from annotator.tui.widgets.sentence_view import SentenceView
 
+    import annotator.tui.app as tui_app
+
+    committed: list[float] = []
+    real_save = tui_app.save_decision
+
+    def timed_save(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = real_save(*args, **kwargs)
+        committed.append(time.perf_counter())  # the commit returned (worker thread)
+        return result
+
+    tui_app.save_decision = timed_save  # measurement only: same function, timed
     imported = time.perf_counter()
     t0 = time.perf_counter()
     engine = open_database(db, create=False)
@@ -139,6 +151,7 @@ async def measure(db: str, decisions: int, screenshot: str | None, config: str) 
                 await asyncio.sleep(0)
 
         latencies: list[float] = []
+        to_commit: list[float] = []
         for n in range(decisions):
             key = "n" if n % 2 == 0 else "x"
             before = app.saved_count
@@ -146,6 +159,9 @@ async def measure(db: str, decisions: int, screenshot: str | None, config: str) 
             app.post_message(events.Key(key, key))
             await wait_saved(before + 1)
             latencies.append(time.perf_counter() - start)
+            to_commit.append(committed[-1] - start)
+        result["commit_p50_ms"] = percentile(to_commit, 0.50) * 1000
+        result["commit_p99_ms"] = percentile(to_commit, 0.99) * 1000
         result["save_p50_ms"] = percentile(latencies, 0.50) * 1000
         result["save_p99_ms"] = percentile(latencies, 0.99) * 1000
         result["save_max_ms"] = max(latencies) * 1000
@@ -223,10 +239,12 @@ def main() -> None:
         finally:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{copy}{suffix}").unlink(missing_ok=True)
-    goals = {"first_frame_s": 1.0, "save_p99_ms": 10.0, "peak_rss_mb": 200.0}
+    goals = {"first_frame_s": 1.0, "commit_p99_ms": 10.0, "save_p99_ms": 10.0, "peak_rss_mb": 200.0}
+    print(f"load average {os.getloadavg()[0]:.2f} (other processes share the {os.cpu_count()} CPUs)")
     print(f"\n{'measure':<38}{'disk (FULL)':>14}{'tmpfs':>12}   goal")
     for key in (
-        "first_frame_s", "first_frame_from_process_start_s", "imports_s", "save_p50_ms", "save_p99_ms",
+        "first_frame_s", "first_frame_from_process_start_s", "imports_s", "commit_p50_ms", "commit_p99_ms",
+        "save_p50_ms", "save_p99_ms",
         "save_max_ms", "save_p99_from_action_ms", "jump_to_last_ms", "move_p99_ms", "peak_rss_mb",
     ):
         other = f"{tmpfs[key]:>12.2f}" if tmpfs else f"{'-':>12}"

@@ -424,3 +424,23 @@ async def test_keymap_from_config_remaps_bindings(engine: Engine, tmp_path: Path
         await pilot.press("y", "enter")  # y now toggles data_sharing instead of its old alt 2
         await settle(pilot)
         assert labels_of(engine, doc, "amal")[1] == ("data_sharing",)
+
+
+async def test_undo_returns_to_a_sentence_in_another_document(engine: Engine, tmp_path: Path) -> None:
+    polish, arabic = doc_named(engine, "pl_news"), doc_named(engine, "ar_news")
+    app = await open_pl(engine, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n", "escape")
+        await settle(pilot)
+        app.open_document(arabic.id)
+        await settle(pilot)
+        await pilot.press("s", "enter")
+        await settle(pilot)
+        assert labels_of(engine, arabic, "amal")[0] == ("data_sharing",)
+        await pilot.press("u", "u")
+        await settle(pilot)
+        assert labels_of(engine, arabic, "amal")[0] is None and labels_of(engine, polish, "amal")[0] is None
+        screen = app.screen
+        assert isinstance(screen, AnnotateScreen) and screen.document.id == polish.id and screen.idx == 0
+        assert app.progress.decided(polish.id) == 0 and app.progress.decided(arabic.id) == 0

@@ -73,7 +73,11 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(labels_table(self.schema, self.keymap))
                 where = str(self.config) if self.config else "$XDG_CONFIG_HOME/annotator/config.toml"
                 yield Static(
-                    Text(f"Remap any key in {where}, e.g.\n[keymap]\n\"annotate.skip\" = \"x,s\"", style="dim"),
+                    Text(
+                        f"Remap any key in {where} by its binding id; label keys are label.<id> and "
+                        f"label.<id>.alt, e.g.\n[keymap]\n\"annotate.skip\" = \"x,z\"\n\"label.none.alt\" = \"0\"",
+                        style="dim",
+                    ),
                     classes="help-text",
                 )
 

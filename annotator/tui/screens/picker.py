@@ -24,7 +24,7 @@ def document_row(item: DocumentProgress, name_width: int) -> Text:
     doc = item.document
     text = safe(doc.name, limit=name_width)
     text.pad_right(name_width - text.cell_len)
-    text.append(f"  {(doc.lang or '?'):<4}")
+    text.append(f"  {(doc.lang or '?'):<4} ")
     text.append_text(bar(item.decided, doc.n_sentences, 16))
     share = f"{item.decided / doc.n_sentences:.0%}" if doc.n_sentences else "n/a"
     text.append(f" {item.decided:>7,}/{doc.n_sentences:<7,} {share:>4}")
@@ -44,6 +44,7 @@ class PickerScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="picker-title")
+        yield Static(id="picker-columns")
         yield OptionList(id="documents")
         yield Static(id="picker-summary")
         yield Footer()
@@ -59,7 +60,7 @@ class PickerScreen(Screen[None]):
     def _show_title(self) -> None:
         title = Text(" Documents for ", style="bold")
         title.append_text(safe(self.annotator_app.annotator_name or "?", "bold cyan"))
-        title.append("   Enter: annotate   ?: help   q: quit", style="dim")
+        title.append("    Enter: annotate   ?: help   q: quit", style="dim")
         self.query_one("#picker-title", Static).update(title)
 
     def refresh_documents(self) -> None:
@@ -77,6 +78,8 @@ class PickerScreen(Screen[None]):
             return
         keep = options.highlighted_option.id if options.highlighted_option else None
         name_width = max(12, min(48, max(len(item.document.name) for item in items)))
+        columns = Text("  " + "document".ljust(name_width) + "  lang " + "progress".ljust(16) + " decided/sentences", style="bold dim")
+        self.query_one("#picker-columns", Static).update(columns)
         options.clear_options()
         options.add_options([Option(document_row(item, name_width), id=str(item.document.id)) for item in items])
         target = keep
