@@ -72,10 +72,12 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Text(f"Labels ({self.schema.ref}, {self.schema.mode}-label)", style="bold underline"), classes="help-heading")
                 yield Static(labels_table(self.schema, self.keymap))
                 where = str(self.config) if self.config else "$XDG_CONFIG_HOME/annotator/config.toml"
+                yield Static(Text("Settings file (one line, shortened if long):", style="dim"), classes="help-heading")
+                yield Static(Text(where, style="dim"), id="help-config-path")
                 yield Static(
                     Text(
-                        f"Remap any key in {where} by its binding id; label keys are label.<id> and "
-                        f"label.<id>.alt, e.g.\n[keymap]\n\"annotate.skip\" = \"x,z\"\n\"label.none.alt\" = \"0\"",
+                        "Remap any key there by its binding id; label keys are label.<id> and "
+                        "label.<id>.alt, e.g.\n[keymap]\n\"annotate.skip\" = \"x,z\"\n\"label.none.alt\" = \"0\"",
                         style="dim",
                     ),
                     classes="help-text",
