@@ -102,6 +102,7 @@ def percentile(values: list[float], share: float) -> float:
 async def measure(db: str, decisions: int, screenshot: str | None, config: str) -> dict[str, object]:
     from textual import events
 
+    import annotator.tui.app as tui_app
     from annotator.core.db import open_database
     from annotator.core.decisions import ensure_annotator
     from annotator.core.repository import find_document
@@ -110,8 +111,6 @@ async def measure(db: str, decisions: int, screenshot: str | None, config: str) 
     from annotator.tui.config import Settings
     from annotator.tui.screens.annotate import AnnotateScreen
     from annotator.tui.widgets.sentence_view import SentenceView
-
-    import annotator.tui.app as tui_app
 
     committed: list[float] = []
     real_save = tui_app.save_decision
@@ -146,18 +145,24 @@ async def measure(db: str, decisions: int, screenshot: str | None, config: str) 
         await app.workers.wait_for_complete()
         await pilot.pause()
 
-        async def wait_saved(count: int) -> None:
-            while app.saved_count < count:
-                await asyncio.sleep(0)
+        # Wake up when the app has handled the commit (an event, not a busy loop that
+        # would steal the interpreter from the save worker and inflate the figures).
+        acknowledged = asyncio.Event()
+        apply_saved = app._apply_saved
 
+        def on_saved(job, result):  # type: ignore[no-untyped-def]
+            apply_saved(job, result)
+            acknowledged.set()
+
+        app._apply_saved = on_saved  # type: ignore[method-assign]
         latencies: list[float] = []
         to_commit: list[float] = []
         for n in range(decisions):
             key = "n" if n % 2 == 0 else "x"
-            before = app.saved_count
+            acknowledged.clear()
             start = time.perf_counter()
             app.post_message(events.Key(key, key))
-            await wait_saved(before + 1)
+            await acknowledged.wait()
             latencies.append(time.perf_counter() - start)
             to_commit.append(committed[-1] - start)
         result["commit_p50_ms"] = percentile(to_commit, 0.50) * 1000
