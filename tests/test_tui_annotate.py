@@ -444,3 +444,19 @@ async def test_undo_returns_to_a_sentence_in_another_document(engine: Engine, tm
         screen = app.screen
         assert isinstance(screen, AnnotateScreen) and screen.document.id == polish.id and screen.idx == 0
         assert app.progress.decided(polish.id) == 0 and app.progress.decided(arabic.id) == 0
+
+
+async def test_a_failed_read_in_a_worker_is_shown(engine: Engine, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import annotator.tui.screens.annotate as annotate_module
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT", {}, Exception("disk I/O error"))
+
+    app = await open_pl(engine, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(annotate_module, "next_matching", broken)
+        await pilot.press("full_stop")
+        await settle(pilot)
+        assert "Could not read the database" in status_text(app) and "disk I/O error" in status_text(app)
+        assert app.is_running

@@ -21,7 +21,6 @@ from functools import partial
 from typing import Any, ClassVar
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
 from textual import on, work
 from textual.app import App
 from textual.binding import BindingType
@@ -30,12 +29,12 @@ from textual.worker import Worker, WorkerState
 
 from annotator.core.decisions import Change, ensure_annotator, save_decision, undo_last
 from annotator.core.entities import AnnotationState, DocumentInfo, DocumentProgress, SaveResult, SentenceRow, UndoResult
-from annotator.core.errors import UserError
 from annotator.core.labels import LabelSchema
 from annotator.core.repository import document_progress, list_documents, sentence_page
 from annotator.core.schemas import active_schema
 from annotator.core.text import visible
 from annotator.tui.config import Settings, load_settings, save_settings
+from annotator.tui.errors import describe_error, retryable
 from annotator.tui.keys import APP_BINDINGS
 from annotator.tui.messages import Job, JobDone, ProgressLoaded
 from annotator.tui.pages import PageCache
@@ -76,21 +75,6 @@ class ProgressState:
             return
         delta = int(bool(after and after.decided)) - int(bool(before and before.decided))
         self.by_doc[document_id] = self.by_doc.get(document_id, 0) + delta
-
-
-def describe_error(error: BaseException | None) -> str:
-    """One line a reviewer can act on, from a database or OS error."""
-    if error is None:
-        return "unknown error"
-    if isinstance(error, DBAPIError) and error.orig is not None:
-        text = str(error.orig)
-    else:
-        text = str(error) or type(error).__name__
-    return visible(text.splitlines()[0] if text else type(error).__name__)
-
-
-def retryable(error: BaseException | None) -> bool:
-    return isinstance(error, OperationalError | DBAPIError | OSError) and not isinstance(error, UserError)
 
 
 class AnnotatorApp(App[int]):
@@ -323,14 +307,19 @@ class AnnotatorApp(App[int]):
         screen.refresh_all()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place where worker errors end up."""
+        self.worker_state_changed(event)
+
+    def worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place where worker errors end up (screens forward their workers' events here)."""
         if event.state != WorkerState.ERROR:
             return
         worker = event.worker
         error = worker.error
         reason = describe_error(error)
         if worker.group != "save":
-            self.notify(f"{worker.group}: {reason}", title="Database read failed", severity="error", markup=False)
+            message = f"Could not read the database ({worker.group}): {reason}"
+            self.notify(message, title="Read failed", severity="error", timeout=8, markup=False)
+            self._tell_screen(message, "error")
             return
         job = self._in_flight
         self._in_flight = None

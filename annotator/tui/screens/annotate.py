@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
 
 from annotator.core.decisions import Change
 from annotator.core.entities import AnnotationState, DocumentInfo, SentenceRow
@@ -24,6 +26,7 @@ from annotator.core.labels import LabelSchema
 from annotator.core.repository import next_matching
 from annotator.core.text import visible
 from annotator.tui.bidi import sentence_is_rtl
+from annotator.tui.errors import describe_error
 from annotator.tui.keys import ANNOTATE_BINDINGS, LAYOUT_DIGITS, label_bindings
 from annotator.tui.messages import PageLoaded, SeekDone
 from annotator.tui.screens.dialogs import FilterChoice, FilterDialog, TextPrompt
@@ -32,6 +35,7 @@ from annotator.tui.widgets.sentence_view import SentenceView
 
 if TYPE_CHECKING:
     from annotator.tui.app import AnnotatorApp
+
 
 _FILTER_WORDS = {
     "unannotated": "unannotated",
@@ -86,7 +90,11 @@ class AnnotateScreen(Screen[None]):
     def row_at(self, idx: int) -> SentenceRow | None:
         if idx < 0 or idx >= self.document.n_sentences:
             return None
-        return self.annotator_app.pages.get(self.document.id, idx)
+        try:
+            return self.annotator_app.pages.get(self.document.id, idx)
+        except SQLAlchemyError as exc:  # a read failed while drawing: say so, draw nothing
+            self.call_later(self.say, f"Could not read sentence #{idx + 1:,}: {describe_error(exc)}", "error")
+            return None
 
     def effective_state(self, row: SentenceRow) -> AnnotationState:
         """The saved state with the decisions still in the save queue applied on top."""
@@ -498,6 +506,12 @@ class AnnotateScreen(Screen[None]):
         if self._dirty():
             self.say(f"Selection on #{self.idx + 1:,} was not saved", "warning")
         self.dismiss(None)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Worker messages do not bubble: hand them to the app's single error handler.
+        if event.worker.group == "pages" and event.state == WorkerState.ERROR:
+            self._loading.clear()  # let a later move prefetch again
+        self.annotator_app.worker_state_changed(event)
 
     def on_key(self, event: events.Key) -> None:
         char = event.character
