@@ -460,3 +460,29 @@ async def test_a_failed_read_in_a_worker_is_shown(engine: Engine, tmp_path: Path
         await settle(pilot)
         assert "Could not read the database" in status_text(app) and "disk I/O error" in status_text(app)
         assert app.is_running
+
+
+async def test_mouse_click_and_wheel_move_between_sentences(engine: Engine, tmp_path: Path) -> None:
+    from annotator.tui.widgets.sentence_view import SentenceView
+
+    app = await open_pl(engine, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        view = screen.query_one(SentenceView)
+        await pilot.press("j", "j")
+        rows = view._row_index
+        target = rows.index(4)  # the first row of sentence #5, below the current one
+        await pilot.click(SentenceView, offset=(20, target))
+        await pilot.pause()
+        assert screen.idx == 4  # type: ignore[attr-defined]
+        above = view._row_index.index(3)
+        await pilot.click(SentenceView, offset=(20, above))
+        await pilot.pause()
+        assert screen.idx == 3  # type: ignore[attr-defined]
+        # a click on a label in the panel toggles it, like its key
+        from annotator.tui.widgets.panels import LabelPanel
+
+        await pilot.click(LabelPanel, offset=(5, 1))  # second label: data_sharing
+        await pilot.pause()
+        assert screen.draft == ["data_sharing"]  # type: ignore[attr-defined]

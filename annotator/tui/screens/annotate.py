@@ -243,6 +243,14 @@ class AnnotateScreen(Screen[None]):
         if not pages.has_page(message.document_id, message.page):
             pages.put_page(message.document_id, message.page, message.rows)
 
+    @on(LabelPanel.Clicked)
+    def _label_clicked(self, message: LabelPanel.Clicked) -> None:
+        self.action_label(message.label_id)
+
+    @on(SentenceView.Picked)
+    def _picked(self, message: SentenceView.Picked) -> None:
+        self.go(message.idx)
+
     def _advance(self) -> None:
         kind, label = self.filter
         if kind != "all":

@@ -7,6 +7,8 @@ untrusted text (document names, notes) passed through ``visible`` first.
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widgets import Static
 
 from annotator.core.entities import AnnotationState
@@ -68,6 +70,17 @@ class DocHeader(QuietStatic):
 class LabelPanel(QuietStatic):
     """Key, name and selected-or-not for every label, then negated/flag/note of the sentence."""
 
+    class Clicked(Message):
+        def __init__(self, label_id: str) -> None:
+            super().__init__()
+            self.label_id = label_id
+
+    _label_ids: tuple[str, ...] = ()
+
+    def on_click(self, event: events.Click) -> None:
+        if 0 <= event.y < len(self._label_ids):
+            self.post_message(self.Clicked(self._label_ids[event.y]))
+
     def show(
         self,
         schema: LabelSchema,
@@ -76,6 +89,7 @@ class LabelPanel(QuietStatic):
         draft: bool,
         saving: str | None,
     ) -> None:
+        self._label_ids = tuple(label.id for label in schema.labels)
         text = Text()
         chosen = set(selected)
         for label in schema.labels:

@@ -14,6 +14,8 @@ from typing import ClassVar, Protocol
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -64,6 +66,13 @@ class SentenceView(Widget):
     SentenceView > .sentence-view--end { color: $text-disabled; }
     """
 
+    class Picked(Message):
+        """A sentence was clicked (or the wheel turned): go there."""
+
+        def __init__(self, idx: int) -> None:
+            super().__init__()
+            self.idx = idx
+
     def __init__(self, source: SentenceSource, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.source = source
@@ -72,6 +81,7 @@ class SentenceView(Widget):
         self._lines: list[Strip] = []
         self.current_rows: tuple[int, int] = (0, 0)  # rows of the current sentence on screen
         self._sv_blocks: dict[tuple[object, ...], list[Strip]] = {}
+        self._row_index: list[int | None] = []  # sentence index drawn on each row
         self._sv_styles: dict[str, Style] | None = None
 
     def notify_style_update(self) -> None:
@@ -175,8 +185,20 @@ class SentenceView(Widget):
                 break
             above = [*block, blank, *above]
             back -= 1
-        above = above[-above_budget:] if above_budget else []
+        owners: list[int | None] = []
+        back = idx
+        for strip in reversed(above):  # which sentence each row above belongs to
+            if strip is blank:
+                back -= 1
+            owners.append(None if strip is blank else back)
+        owners.reverse()
+        if above_budget:
+            above = above[-above_budget:]
+            owners = owners[-above_budget:]
+        else:
+            above, owners = [], []
         lines = [*above, *current]
+        owners += [idx] * len(current)
         forward = idx + 1
         while len(lines) < height:
             block = self._block(forward, False, text_width, styles)
@@ -184,9 +206,24 @@ class SentenceView(Widget):
                 if forward >= source.n_sentences:
                     end = Strip([Segment("  — end of document —".ljust(width)[:width], styles["sentence-view--end"])], width)
                     lines.extend([blank, end])
+                    owners += [None, None]
                 break
             lines.extend([blank, *block])
+            owners += [None] + [forward] * len(block)
             forward += 1
         self.current_rows = (len(above), len(above) + len(current))
         self._lines = lines[:height]
+        self._row_index = owners[:height]
         return self._lines
+
+    def on_click(self, event: events.Click) -> None:
+        if 0 <= event.y < len(self._row_index) and self._row_index[event.y] is not None:
+            self.post_message(self.Picked(self._row_index[event.y]))  # type: ignore[arg-type]
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.post_message(self.Picked(self.source.current_idx + 1))
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.post_message(self.Picked(self.source.current_idx - 1))
