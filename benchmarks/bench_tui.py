@@ -125,7 +125,7 @@ async def measure(db: str, decisions: int, screenshot: str | None, config: str) 
     t0 = time.perf_counter()
     engine = open_database(db, create=False)
     schema = active_schema(engine)
-    name = f"bench-{os.getpid()}"
+    name = "amal"
     ensure_annotator(engine, name)
     document = find_document(engine, "pl_million")
     app = AnnotatorApp(engine, annotator=name, document=document, schema=schema, settings=Settings(path=Path(config)))
@@ -204,7 +204,16 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
+def forget_decisions(db: Path) -> None:
+    """Start each run from an untouched project (the database is kept between runs)."""
+    with sqlite3.connect(db) as raw:
+        raw.execute("DELETE FROM event WHERE annotator_id IS NOT NULL")
+        raw.execute("DELETE FROM annotation")
+        raw.execute("DELETE FROM annotator")
+
+
 def run_child(db: Path, decisions: int, screenshot: str | None, config: Path) -> dict[str, float]:
+    forget_decisions(db)
     command = [sys.executable, __file__, "--child", str(db), "--decisions", str(decisions), "--config", str(config)]
     if screenshot:
         command += ["--screenshot", screenshot]

@@ -486,3 +486,17 @@ async def test_mouse_click_and_wheel_move_between_sentences(engine: Engine, tmp_
         await pilot.click(LabelPanel, offset=(5, 1))  # second label: data_sharing
         await pilot.pause()
         assert screen.draft == ["data_sharing"]  # type: ignore[attr-defined]
+
+
+async def test_h_then_another_key_cancels_the_definition_prompt(engine: Engine, tmp_path: Path) -> None:
+    doc = doc_named(engine, "pl_news")
+    app = await open_pl(engine, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("h", "exclamation_mark", "s")  # the flag is set, then s toggles as usual
+        await settle(pilot)
+        assert app.screen.draft == ["data_sharing"]  # type: ignore[attr-defined]
+        assert states(engine, doc, "amal")[0].flagged  # type: ignore[union-attr]
+        await pilot.press("h", "escape")  # escape only cancels the prompt
+        await pilot.pause()
+        assert isinstance(app.screen, AnnotateScreen)

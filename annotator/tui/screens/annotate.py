@@ -523,13 +523,22 @@ class AnnotateScreen(Screen[None]):
 
     def on_key(self, event: events.Key) -> None:
         char = event.character
-        if not char:
-            return
-        if char in LAYOUT_DIGITS:
+        if char and char in LAYOUT_DIGITS:
             # An Arabic or Persian layout sends its own digits: treat them as 0-9.
             event.stop()
             event.prevent_default()
             self.app.simulate_key(LAYOUT_DIGITS[char])
+            return
+        if self.awaiting_definition:
+            active = self.active_bindings.get(event.key)
+            if active is None or not (active.binding.id or "").startswith("label."):
+                # h, then something other than a label key: forget the h
+                self._end_definition()
+                if event.key == "escape":
+                    event.stop()
+                    event.prevent_default()
+                    return
+        if not char:
             return
         if not char.isascii() and char.isprintable() and event.key not in self.active_bindings:
             self.say(

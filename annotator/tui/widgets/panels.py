@@ -156,18 +156,24 @@ class ProgressLine(QuietStatic):
 
     def show(self, doc_done: int | None, doc_total: int, all_done: int | None, all_total: int) -> None:
         self._figures = (doc_done, doc_total, all_done, all_total)
-        width = max(6, min(30, (self.size.width or 80) // 2 - 24))
-        text = Text(" document ")
-        for n, (done, total) in enumerate(((doc_done, doc_total), (all_done, all_total))):
+        figures = []
+        for done, total in ((doc_done, doc_total), (all_done, all_total)):
+            if done is None:
+                figures.append(f" ?/{total:,}")
+            else:
+                share = f"{done / total:.0%}" if total else "n/a"
+                figures.append(f" {done:,}/{total:,} {share}")
+        labels = (" document ", "    all documents ")
+        fixed = sum(len(part) for part in (*labels, *figures))
+        width = max(4, min(30, ((self.size.width or 80) - fixed - 1) // 2))
+        text = Text()
+        for label, figure, (done, total) in zip(labels, figures, ((doc_done, doc_total), (all_done, all_total)), strict=True):
+            text.append(label)
             if done is None:
                 text.append("…" + " " * (width - 1), style="dim")
-                text.append(f" ?/{total:,}")
             else:
                 text.append_text(bar(done, total, width))
-                share = f"{done / total:.0%}" if total else "n/a"
-                text.append(f" {done:,}/{total:,} {share}")
-            if n == 0:
-                text.append("    all documents ")
+            text.append(figure)
         self.show_text(text)
 
 
