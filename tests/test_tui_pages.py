@@ -21,7 +21,7 @@ def test_a_miss_reads_one_page_and_neighbours_are_reported_for_prefetch() -> Non
     assert calls == [(1, 200, 100)]
     assert cache.get(1, 299).text == "s299" and len(calls) == 1  # type: ignore[union-attr]
     assert cache.missing_around(1, 250, 1000) == [1, 3]
-    assert cache.missing_around(1, 0, 1000) == [1]
+    assert cache.missing_around(1, 0, 1000) == [0, 1]  # no page -1
     assert cache.get(1, 5000) is None and cache.get(1, -1) is None
 
 
