@@ -274,7 +274,7 @@ class AnnotatorApp(App[int]):
         self.saved_count += 1
         when = self.clock().strftime("%H:%M:%S")
         text = f"✓ Saved #{job.idx + 1:,}: {job.describe} at {when} ({self.saved_count} this session)"
-        self._tell_screen(text, "saved", waiting=len(self.jobs) - 1 if self.jobs else 0)
+        self._tell_screen(text, "saved", waiting=len(self.jobs))
 
     def _apply_undo(self, job: Job, result: UndoResult | None) -> None:
         if result is None:
