@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 from sqlalchemy import Engine
 from textual import on, work
 from textual.app import App
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
@@ -118,6 +119,7 @@ class AnnotatorApp(App[int]):
         self.latencies: list[float] = []  # key handled -> commit acknowledged, seconds
         self.clock = clock or datetime.now
         self._quitting = False
+        self._clash_warnings: set[str] = set()
         self.annotate_screen: AnnotateScreen | None = None
 
     # -- start-up ------------------------------------------------------------------------------
@@ -341,6 +343,14 @@ class AnnotatorApp(App[int]):
         self._tell_screen(message, "error")
 
     # -- app-wide keys ---------------------------------------------------------------------------
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
+        """A [keymap] entry took a key that another binding had: say so once."""
+        lost = sorted(f"{binding.id or binding.action} ({binding.key})" for binding in clashed_bindings)
+        message = "config [keymap] took keys from: " + ", ".join(lost)
+        if message not in self._clash_warnings:
+            self._clash_warnings.add(message)
+            self.notify(message, title="Key clash", severity="warning", timeout=10, markup=False)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
