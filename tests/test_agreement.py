@@ -317,6 +317,44 @@ def test_bootstrap_progress_callback_reaches_total():
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 
 
+def test_bootstrap_does_not_depend_on_the_chunking(monkeypatch):
+    # the multinomial draws are one stream whatever the number of resamples per chunk
+    import annotator.core.agreement.bootstrap as bootstrap_module
+
+    codes = np.random.default_rng(4).integers(0, 3, (2000, 3))
+    codes[::3, 0] = codes[::3, 1]
+    masks = np.where(codes >= 0, 1 << codes, M) | np.where(codes == 2, 1, 0)
+    want = bootstrap_alpha_ci(codes, 500, seed=2), bootstrap_alpha_masi_ci(masks, 500, seed=2)
+    calls: list[int] = []
+    monkeypatch.setattr(bootstrap_module, "_MAX_CHUNK", 7)
+    got = (
+        bootstrap_alpha_ci(codes, 500, seed=2, progress=lambda d, t: calls.append(d)),
+        bootstrap_alpha_masi_ci(masks, 500, seed=2),
+    )
+    assert got == want
+    assert calls == [*range(7, 500, 7), 500]  # once per chunk, the last one at B
+
+
+def test_bootstrap_complete_agreement_is_degenerate_or_undefined():
+    # every item unanimous, several values: every defined resample has alpha = 1; the
+    # resamples that drew a single value are undefined and dropped
+    codes = np.repeat(np.array([0, 1, 2, 1, 0, 2, 2])[:, None], 3, axis=1)
+    codes[0, 2] = M
+    assert krippendorff_alpha_nominal(codes) == 1.0
+    assert bootstrap_alpha_ci(codes, 300, seed=0) == [1.0, 1.0]
+    masks = np.where(codes >= 0, [[1], [2], [6], [2], [1], [6], [6]], M)
+    assert bootstrap_alpha_masi_ci(masks, 300, seed=0) == [1.0, 1.0]
+    rep = compute_agreement(masks, ["a", "b", "c"], LABELS, bootstrap=300, seed=0)
+    assert rep.overall.alpha_ci == [1.0, 1.0] and rep.overall.alpha_masi_ci == [1.0, 1.0]
+    for entry in rep.per_label.values():
+        assert entry.krippendorff_alpha == 1.0 and entry.alpha_ci == [1.0, 1.0]
+    # two items with different values: half the resamples are single-valued (dropped)
+    assert bootstrap_alpha_ci(np.array([[0, 0], [1, 1]]), 200, seed=3) == [1.0, 1.0]
+    # one value everywhere: alpha and its CI are undefined
+    assert bootstrap_alpha_ci(np.ones((50, 3), dtype=np.int64), 200, seed=3) is None
+    assert bootstrap_alpha_masi_ci(np.full((50, 3), 5), 200, seed=3) is None
+
+
 def test_bootstrap_masi_ci_defined():
     rng = np.random.default_rng(3)
     masks = rng.integers(1, 8, (200, 3))
@@ -477,10 +515,16 @@ def test_report_labels_subset_bootstrap_and_progress():
         (rep.per_label["none"].alpha_ci, rep.per_label["none"].krippendorff_alpha),
     ]:
         assert ci is not None and len(ci) == 2 and ci[0] <= point <= ci[1] <= 1.0
-    # the same per-label CI as the stand-alone function, because the report draws the
-    # same resamples (rows of rng.integers over the pairable items) for every statistic
+    # the same CIs as the stand-alone functions: every statistic of the report draws its
+    # resamples from the generator seeded with `seed`, as the stand-alone functions do
     alone = bootstrap_alpha_ci(binary_recode(masks, 2), 400, seed=3)
     assert rep.per_label["none"].alpha_ci == pytest.approx(alone)
+    alone = bootstrap_alpha_ci(binary_recode(masks, 1), 400, seed=3)
+    assert rep.per_label["data_sharing"].alpha_ci == pytest.approx(alone)
+    alone = bootstrap_alpha_masi_ci(masks, 400, seed=3)
+    assert rep.overall.alpha_masi_ci == pytest.approx(alone)
+    alone = bootstrap_alpha_ci(exact_set_codes(masks)[0], 400, seed=3)
+    assert rep.overall.alpha_ci == pytest.approx(alone)
     again = compute_agreement(
         masks,
         ["a", "b", "c"],

@@ -258,16 +258,17 @@ def test_bootstrap_ci_present_and_reproducible_with_seed(cli: Any, sqlite_projec
 
 def test_bootstrap_ci_matches_resampling_by_hand(cli: Any, sqlite_project: tuple[str, Project]) -> None:
     """The documented procedure: resample the pairable items with replacement
-    (numpy default_rng(seed)), recompute alpha, 2.5th/97.5th percentiles."""
+    (numpy default_rng(seed); drawn as multinomial counts of the distinct item
+    patterns, the sorted rows), recompute alpha, 2.5th/97.5th percentiles."""
     db, _ = sqlite_project
     label_ids = active_schema(open_database(db, create=False)).label_ids
     out = run_json(cli, "--db", db, "--bootstrap", "300", "--seed", "5", "--labels", "none")
     masks = expected_masks(label_ids, ANNOTATORS, ORDER)
     codes = binary(masks, label_ids.index("none"))
     pairable = codes[(codes >= 0).sum(axis=1) >= 2]
-    rng = np.random.default_rng(5)
-    draws = rng.integers(0, len(pairable), size=(300, len(pairable)))
-    values = [kripp(pairable[idx]) for idx in draws]
+    patterns, counts = np.unique(np.sort(pairable, axis=1), axis=0, return_counts=True)
+    draws = np.random.default_rng(5).multinomial(len(pairable), counts / len(pairable), size=300)
+    values = [kripp(np.repeat(patterns, draw, axis=0)) for draw in draws]
     defined = np.array([v for v in values if v is not None])
     want = np.percentile(defined, [2.5, 97.5])
     assert out["per_label"]["none"]["alpha_ci"] == pytest.approx(want.tolist(), abs=1e-9)

@@ -10,6 +10,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from annotator.core.agreement import (
+    binary_recode,
+    bootstrap_alpha_ci,
+    bootstrap_alpha_masi_ci,
     cohen_kappa,
     cohen_kappa_mean,
     compute_agreement,
@@ -21,6 +24,7 @@ from annotator.core.agreement import (
     percent_agreement,
     single_label_codes,
 )
+from annotator.core.agreement.bootstrap import item_patterns
 
 Q = 4
 
@@ -200,3 +204,68 @@ def test_report_symmetric_in_annotators_and_json_clean(masks, rnd):
             )
     for entry in rep["per_label"].values():
         assert entry["prevalence"] is None or 0.0 <= entry["prevalence"] <= 1.0
+
+
+# ---------------------------------------------------------------- bootstrap
+
+
+@st.composite
+def wide_rating_matrices(draw):
+    """Rows to group into patterns: few or many annotators (the packed int64 key
+    overflows above ~62 bits: recoding, then whole-row comparison), small or huge values."""
+    n = draw(st.integers(0, 30))
+    r = draw(st.sampled_from([1, 2, 3, 7, 40]))
+    scale = draw(st.sampled_from([1, 1000, 10**15]))
+    flat = draw(st.lists(st.integers(-1, 5), min_size=n * r, max_size=n * r))
+    codes = np.array(flat, dtype=np.int64).reshape(n, r)
+    return np.where(codes >= 0, codes * scale, -1)
+
+
+@given(wide_rating_matrices())
+def test_item_patterns_are_the_sorted_distinct_rows(codes):
+    patterns, counts = item_patterns(codes)
+    want, want_counts = np.unique(np.sort(codes, axis=1), axis=0, return_counts=True)
+    assert np.array_equal(patterns, want.reshape(-1, codes.shape[1]))
+    assert np.array_equal(counts, want_counts)
+    assert counts.sum() == codes.shape[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rating_matrices(), st.randoms(), st.integers(0, 2**32 - 1))
+def test_bootstrap_ci_depends_only_on_the_multiset_of_items(codes, rnd, seed):
+    """Item and annotator order do not change the patterns, hence not the draws: the
+    CI is *exactly* the same; it is None when alpha is, else finite and ordered."""
+    ci = bootstrap_alpha_ci(codes, 60, seed=seed)
+    rows = list(range(codes.shape[0]))
+    cols = list(range(codes.shape[1]))
+    rnd.shuffle(rows)
+    rnd.shuffle(cols)
+    assert bootstrap_alpha_ci(codes[rows][:, cols], 60, seed=seed) == ci
+    if krippendorff_alpha_nominal(codes) is None:
+        assert ci is None
+    if ci is not None:
+        assert all(math.isfinite(v) for v in ci)
+        assert ci[0] <= ci[1] <= 1.0 + 1e-12
+
+
+@settings(max_examples=40, deadline=None)
+@given(mask_matrices(n_labels=3), st.randoms(), st.integers(0, 2**32 - 1))
+def test_report_cis_equal_the_stand_alone_cis_and_ignore_item_order(masks, rnd, seed):
+    labels = ["a", "b", "c"]
+    names = [f"ann{i}" for i in range(masks.shape[1])]
+    rep = compute_agreement(masks, names, labels, bootstrap=40, seed=seed)
+    assert rep.overall.alpha_masi_ci == bootstrap_alpha_masi_ci(masks, 40, seed=seed)
+    for bit, lab in enumerate(labels):
+        assert rep.per_label[lab].alpha_ci == bootstrap_alpha_ci(
+            binary_recode(masks, bit), 40, seed=seed
+        )
+        if rep.per_label[lab].krippendorff_alpha is None:
+            assert rep.per_label[lab].alpha_ci is None
+    rows = list(range(masks.shape[0]))
+    rnd.shuffle(rows)
+    again = compute_agreement(masks[rows], names, labels, bootstrap=40, seed=seed)
+    assert again.overall.alpha_ci == rep.overall.alpha_ci
+    assert again.overall.alpha_masi_ci == rep.overall.alpha_masi_ci
+    assert {k: v.alpha_ci for k, v in again.per_label.items()} == {
+        k: v.alpha_ci for k, v in rep.per_label.items()
+    }

@@ -1,6 +1,6 @@
 """Agreement core against independent implementations (test-only dependencies):
 ``krippendorff``, scikit-learn, statsmodels, NLTK, and plain-Python transcriptions
-of Gwet's (irrCAC) formulas and of the item bootstrap."""
+of Gwet's (irrCAC) formulas and of the bootstrap's draws."""
 
 from __future__ import annotations
 
@@ -31,6 +31,15 @@ from annotator.core.agreement import (
     masi_distance,
     percent_agreement,
 )
+from annotator.core.agreement.bootstrap import (
+    MasiAlphaStat,
+    NominalAlphaStat,
+    _Draws,
+    item_patterns,
+    run_bootstrap,
+)
+from annotator.core.agreement.masi import MasiData
+from annotator.core.agreement.nominal import NominalData
 
 M = -1
 
@@ -284,29 +293,74 @@ def test_gwet_ac1_and_fleiss_match_irrcac_formulas_with_missing_data(case):
         assert percent_agreement(codes) == pytest.approx(pa, abs=1e-12)
 
 
-# ------------------------------------------------ bootstrap against a naive loop
+# ------------------------------------------- bootstrap against resamples drawn by hand
+#
+# The bootstrap draws each resample as the counts of the distinct item patterns (the
+# multiset of an item's ratings): Multinomial(N, c / N), which is exactly the
+# distribution of the pattern counts of N items drawn with replacement. The tests below
+# rebuild the documented draws by hand (same seed, same stream), and compare the
+# result's distribution with the classic item-index bootstrap.
 
 
-def naive_bootstrap(
-    rows: np.ndarray, n_boot: int, seed: int, alpha
-) -> list[float] | None:
-    """Draw resample b as row b of rng.integers(0, Np, (B, Np)), recompute, drop undefined."""
-    idx = np.random.default_rng(seed).integers(
-        0, rows.shape[0], size=(n_boot, rows.shape[0])
-    )
-    vals = [alpha(rows[i]) for i in idx]
-    vals = [v for v in vals if v is not None and not math.isnan(v)]
+def hand_patterns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct sorted rows (missing first) in lexicographic order, and their counts."""
+    return np.unique(np.sort(rows, axis=1), axis=0, return_counts=True)
+
+
+def pattern_resamples(rows: np.ndarray, n_boot: int, seed: int) -> list[np.ndarray]:
+    """Resample b repeats pattern p draws[b, p] times, draws = rng.multinomial(N, c / N, B)."""
+    patterns, counts = hand_patterns(rows)
+    n = rows.shape[0]
+    draws = np.random.default_rng(seed).multinomial(n, counts / n, size=n_boot)
+    return [np.repeat(patterns, d, axis=0) for d in draws]
+
+
+def item_resamples(rows: np.ndarray, n_boot: int, seed: int) -> list[np.ndarray]:
+    """The classic bootstrap: resample b = rows[row b of rng.integers(0, N, (B, N))]."""
+    idx = np.random.default_rng(seed).integers(0, rows.shape[0], size=(n_boot, rows.shape[0]))
+    return [rows[i] for i in idx]
+
+
+def percentile_ci(values) -> list[float] | None:
+    vals = [v for v in values if v is not None and not math.isnan(v)]
     if not vals:
         return None
     return [float(np.percentile(vals, 2.5)), float(np.percentile(vals, 97.5))]
 
 
-@pytest.mark.parametrize("q", [2, 4, 400])  # 400 categories: the sparse count path
-def test_bootstrap_matches_naive_resampling(q):
-    codes = make_codes(3, 120, 3, q, 0.3, 0.5)
-    pairable = codes[(codes >= 0).sum(1) >= 2]
-    ref = naive_bootstrap(pairable, 200, 17, kripp_reference)
+def pairable_rows(codes: np.ndarray) -> np.ndarray:
+    return codes[(codes >= 0).sum(1) >= 2]
+
+
+@pytest.mark.parametrize(
+    "n, q, dense",
+    [(120, 2, True), (120, 4, True), (400, 5000, False)],  # 5000 categories: sparse n_pc
+)
+def test_bootstrap_matches_hand_drawn_pattern_resamples(n, q, dense):
+    codes = make_codes(3, n, 3, q, 0.3, 0.5)
+    pairable = pairable_rows(codes)
+    stat = NominalAlphaStat(NominalData(codes))
+    assert stat.counts.dense == dense
+    assert not _Draws(stat.pattern_counts, pairable.shape[0], np.random.default_rng()).by_items
+    # (the krippendorff package is slow with 5000 categories: our alpha, checked against it
+    # above, recomputes those resamples)
+    alpha = kripp_reference if dense else krippendorff_alpha_nominal
+    ref = percentile_ci(alpha(r) for r in pattern_resamples(pairable, 200, 17))
     assert bootstrap_alpha_ci(codes, 200, seed=17) == pytest.approx(ref, abs=1e-9)
+
+
+def test_bootstrap_patterns_are_the_sorted_rows_in_lexicographic_order():
+    codes = make_codes(6, 300, 4, 3, 0.3, 0.5)
+    patterns, counts = item_patterns(pairable_rows(codes))
+    want_patterns, want_counts = hand_patterns(pairable_rows(codes))
+    assert np.array_equal(patterns, want_patterns) and np.array_equal(counts, want_counts)
+    # large values (packed keys would overflow: recoded first) keep the same order, hence
+    # the same draws and the same CI
+    big = np.where(codes >= 0, codes * 10**15 + 7, M)
+    patterns, counts = item_patterns(pairable_rows(big))
+    want_patterns, want_counts = hand_patterns(pairable_rows(big))
+    assert np.array_equal(patterns, want_patterns) and np.array_equal(counts, want_counts)
+    assert bootstrap_alpha_ci(big, 300, seed=1) == bootstrap_alpha_ci(codes, 300, seed=1)
 
 
 def test_bootstrap_drops_undefined_resamples():
@@ -314,16 +368,78 @@ def test_bootstrap_drops_undefined_resamples():
     # single-valued (undefined) and must be dropped, not counted as 1 or 0.
     codes = np.array([[0, 0], [1, 1], [0, M]])
     pairable = codes[:2]
-    ref = naive_bootstrap(pairable, 300, 4, kripp_reference)
+    resamples = pattern_resamples(pairable, 300, 4)
+    assert any(kripp_reference(r) is None for r in resamples)  # some are undefined
+    ref = percentile_ci(kripp_reference(r) for r in resamples)
     assert bootstrap_alpha_ci(codes, 300, seed=4) == pytest.approx(ref)
     assert ref == [1.0, 1.0]
 
 
-def test_masi_bootstrap_matches_naive_resampling():
+def test_masi_bootstrap_matches_hand_drawn_pattern_resamples():
     masks = make_masks(8, 80, 3, 4, 0.2, 0.5)
-    pairable = masks[(masks >= 0).sum(1) >= 2]
-    ref = naive_bootstrap(pairable, 150, 2, krippendorff_alpha_masi)
+    resamples = pattern_resamples(pairable_rows(masks), 150, 2)
+    ref = percentile_ci(krippendorff_alpha_masi(r) for r in resamples)
     assert bootstrap_alpha_masi_ci(masks, 150, seed=2) == pytest.approx(ref, abs=1e-9)
+
+
+def test_bootstrap_draws_items_when_patterns_are_nearly_as_many_as_items():
+    # N >= 4096 items and about as many patterns: binomial per pattern would cost more than
+    # drawing the items, so resample b is row b of rng.integers(0, N, (B, N)) over the items
+    # sorted by pattern (B = 100 resamples: a single chunk)
+    codes = make_codes(4, 5000, 3, 60, 0.0, 0.9)
+    pairable = pairable_rows(codes)
+    n = pairable.shape[0]
+    stat = NominalAlphaStat(NominalData(codes))
+    assert _Draws(stat.pattern_counts, n, np.random.default_rng()).by_items
+    patterns, counts = hand_patterns(pairable)
+    by_pattern = np.repeat(patterns, counts, axis=0)  # the items sorted by pattern
+    resamples = item_resamples(by_pattern, 100, 9)
+    ref = percentile_ci(krippendorff_alpha_nominal(r) for r in resamples)
+    assert bootstrap_alpha_ci(codes, 100, seed=9) == pytest.approx(ref, abs=1e-9)
+
+
+def ecdf_distance(x: np.ndarray, y: np.ndarray) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic."""
+    grid = np.union1d(x, y)
+    fx = np.searchsorted(np.sort(x), grid, side="right") / x.size
+    fy = np.searchsorted(np.sort(y), grid, side="right") / y.size
+    return float(np.abs(fx - fy).max())
+
+
+@pytest.mark.parametrize("kind", ["nominal", "masi"])
+def test_bootstrap_distribution_matches_the_classic_item_bootstrap(kind):
+    """Same distribution as resampling item indices: with B = 4000 on both sides (fixed
+    seeds), the percentile intervals, means and spreads agree within Monte Carlo error and
+    the two samples of alpha are close in Kolmogorov-Smirnov distance."""
+    n_boot = 4000
+    if kind == "nominal":
+        codes = make_codes(21, 300, 3, 3, 0.2, 0.4)
+        alpha = krippendorff_alpha_nominal
+
+        def stat(x):
+            return NominalAlphaStat(NominalData(x))
+    else:
+        codes = make_masks(22, 200, 3, 3, 0.2, 0.4)
+        alpha = krippendorff_alpha_masi
+
+        def stat(x):
+            return MasiAlphaStat(MasiData(x))
+    pairable = pairable_rows(codes)
+    (ours,) = run_bootstrap([stat(codes)], pairable.shape[0], n_boot, np.random.default_rng(5))
+    classic = np.array([alpha(r) for r in item_resamples(pairable, n_boot, 6)], dtype=float)
+    ours, classic = ours[np.isfinite(ours)], classic[np.isfinite(classic)]
+    assert ours.size > 0.99 * n_boot and classic.size > 0.99 * n_boot
+    lo, hi = percentile_ci(classic)
+    width = hi - lo
+    assert percentile_ci(ours) == pytest.approx([lo, hi], abs=0.1 * width)
+    assert ours.mean() == pytest.approx(classic.mean(), abs=0.05 * width)
+    assert ours.std() == pytest.approx(classic.std(), rel=0.08)
+    assert ecdf_distance(ours, classic) < 0.045  # KS critical value at 0.1%: ~0.044
+    # while the resamples of a *different* data set (every 7th item made unanimous) are
+    # told apart
+    other = np.where((codes >= 0) & (np.arange(codes.shape[0])[:, None] % 7 == 0), 1, codes)
+    (far,) = run_bootstrap([stat(other)], pairable.shape[0], n_boot, np.random.default_rng(5))
+    assert ecdf_distance(far[np.isfinite(far)], classic) > 0.1
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64])
