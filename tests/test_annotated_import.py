@@ -284,3 +284,20 @@ def test_cli_import_reports_annotated_data_and_json(cli, tmp_path: Path) -> None
     assert result.code == 0 and "Annotated data" in result.out and "0/1" in result.out  # matched, not created
     result = cli("import", str(path), "--db", db, "--format", "xml")
     assert result.code == 2 and "--format 'xml'" in result.err
+
+
+def test_two_documents_that_rebuild_to_the_same_text_stay_apart(engine: Engine, tmp_path: Path) -> None:
+    active_schema(engine)
+    path = write_jsonl(tmp_path / "x.jsonl", [
+        record("aaaa", 0, 0, "We share data.", [ann("amal", ["data_sharing"])]),
+        record("bbbb", 0, 0, "We share data.", [ann("amal", ["retention"])]),
+    ])
+    summary = import_paths(engine, [path]).annotated[0]
+    assert summary.documents_created == 2 and summary.decisions_inserted == 2
+    with engine.connect() as connection:
+        texts = dict(connection.execute(select(Document.uid, Document.text)).all())
+    assert texts == {"aaaa": "We share data.", "bbbb": "We share data.\n"}  # content hashes stay unique
+    records = export_lines(engine, tmp_path / "out.jsonl")
+    assert [(r["doc_id"], r["annotations"][0]["labels"]) for r in records] == [
+        ("aaaa", ["data_sharing"]), ("bbbb", ["retention"])
+    ]

@@ -391,3 +391,22 @@ def test_cli_export_errors_are_one_line(cli, tmp_path: Path, args: list[str], me
 def test_cli_export_of_a_missing_database_is_an_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("export", "--db", str(tmp_path / "none.db"))
     assert result.code == 2 and "no database here yet" in result.err
+
+
+def test_jsonl_is_the_same_whichever_writer_writes_it(
+    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = build_project(sqlite_engine)
+    schema = active_schema(sqlite_engine)
+    who = ensure_annotator(sqlite_engine, "zofia")
+    save_decision(sqlite_engine, schema, who, ids[("en-policy", 1)],
+                  Change(labels=["retention"], status="labelled", note="\x1b[31mred\u2028 \\ \" / \t end"))
+    fast = tmp_path / "fast.jsonl"
+    export_dataset(sqlite_engine, fast, "jsonl", ratios=(0.34, 0.33, 0.33))
+    from annotator.core.formats import jsonio
+
+    monkeypatch.setattr(jsonio, "_orjson", None)  # no orjson: records through JsonlWriter (pydantic)
+    slow = tmp_path / "slow.jsonl"
+    export_dataset(sqlite_engine, slow, "jsonl", ratios=(0.34, 0.33, 0.33))
+    assert slow.read_bytes() == fast.read_bytes()
+    assert b"\\u001b[31mred" in fast.read_bytes()

@@ -10,15 +10,18 @@ their sentences are never re-segmented. Two passes over each file:
 2. **Store**, one transaction per document (all of a document's sentences, decisions and
    gold, or nothing of it):
 
-   - *Documents* are matched by ``doc_id`` (the ``uid``: the first 16 hex digits of the
-     sha256 of the original text), else by the content hash of the text rebuilt from the
-     sentences. A new document gets ``uid = doc_id``, the record's ``doc_name`` (suffixed
-     ``~2``... if the name is taken), ``meta``, the most common sentence language, and a
-     text *rebuilt* from its sentences at their offsets: the original text between
-     sentences is not in the export, so a gap of one character becomes a space and a
-     longer gap becomes spaces ending with a newline; nothing follows the last sentence.
-     Offsets therefore hold (``text[start:end] == sentence``). Importing the original
-     ``.txt`` later is a no-op: its uid is already there.
+   - *Documents* are matched by ``doc_id``, which is the content hash of the original
+     text (its first 16 hex digits: the ``uid``). Not by the hash of a text rebuilt from
+     sentences: two different documents can rebuild to the same text, and merging them
+     would put one's decisions on the other's sentences. A new document gets
+     ``uid = doc_id``, the record's ``doc_name`` (suffixed ``~2``... if the name is
+     taken), ``meta``, the most common sentence language, and a text *rebuilt* from its
+     sentences at their offsets: the original text between sentences is not in the
+     export, so a gap of one character becomes a space and a longer gap becomes spaces
+     ending with a newline; nothing follows the last sentence (a newline is added there
+     if another document already has the same text). Offsets therefore hold
+     (``text[start:end] == sentence``). Importing the original ``.txt`` later is a no-op:
+     its uid is already there.
    - *Sentences* of a known document are matched by index and text hash (else by text
      hash alone, when unique in the document). A sentence that matches nothing (the
      document was segmented differently in the other database) refuses the document:
@@ -49,7 +52,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from annotator.core.db import write_connection
 from annotator.core.decisions import ensure_annotator
@@ -377,11 +380,11 @@ class _Importer:
 
     # -- documents and sentences
 
-    def _find_document(self, connection: Connection, doc_id: str, text_hash: str) -> int | None:
-        row = connection.execute(select(D.c.id).where(or_(D.c.uid == doc_id, D.c.content_hash == text_hash))).first()
+    def _find_document(self, connection: Connection, doc_id: str) -> int | None:
+        row = connection.execute(select(D.c.id).where(D.c.uid == doc_id)).first()
         return int(row[0]) if row is not None else None
 
-    def _create_document(self, connection: Connection, records: list[SentenceRecord], text: str, digest: str) -> int:
+    def _create_document(self, connection: Connection, records: list[SentenceRecord], text: str) -> int:
         first = records[0]
         if len(first.doc_id) > UID_MAX:
             raise _Refused(f"doc_id longer than {UID_MAX} characters")
@@ -389,6 +392,13 @@ class _Importer:
         name = _free_name(connection, wanted)
         if name != wanted:
             self.summary.renamed_documents[first.doc_id] = name
+        # Two documents can rebuild to the same text (they differed only between or after
+        # their sentences): the text after the last sentence is unknown anyway, so a
+        # newline there keeps content hashes unique without moving any offset.
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        while connection.execute(select(D.c.id).where(D.c.content_hash == digest)).first() is not None:
+            text += "\n"
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         langs = Counter(r.lang for r in records if r.lang)
         lang = langs.most_common(1)[0][0] if langs else None
         document_id = int(
@@ -638,11 +648,10 @@ class _Importer:
         try:
             records = _merge_duplicates(group)
             text = rebuild_text(records)
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             with write_connection(self.engine) as connection:
-                document_id = self._find_document(connection, first.doc_id, digest)
+                document_id = self._find_document(connection, first.doc_id)
                 if document_id is None:
-                    document_id = self._create_document(connection, records, text, digest)
+                    document_id = self._create_document(connection, records, text)
                     new_document = True
                 else:
                     new_document = False
