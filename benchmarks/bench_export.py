@@ -5,8 +5,8 @@
 
 1. Builds a database fast: ``open_database`` creates the schema, then raw ``sqlite3``
    ``executemany`` fills it (200 sentences a document, Arabic/Polish/English templates;
-   3 annotators on every sentence: ~88% labelled, 7% skipped, 5% open; 4% flagged, 3%
-   with a note; 5% of sentences with an adjudicated gold). Random but seeded.
+   3 annotators on every sentence: ~88% labelled, 7% skipped, 5% open; 10% negated,
+   4% flagged, 3% with a note; 5% of sentences with an adjudicated gold). Random but seeded.
 2. Ours: ``export_dataset(..., "jsonl")`` in a child process (the CLI's code path without
    the progress bar), gold policy majority: rows (sentences) a second, MB/s, peak RSS.
    Run twice: on a tenth of the documents (``--docs``) and on all of them; the same peak
@@ -15,7 +15,9 @@
    ``-json`` (``/usr/bin/sqlite3``; Python ``sqlite3`` + ``json`` if the CLI is missing):
    ``nested``: one row per sentence, its annotations a ``json_group_array`` (our shape);
    ``flat``: one row per sentence x annotator (a plain join, the CLI's best case).
-Goal: at least half the baseline's throughput (MB/s and rows/s), flat memory.
+Goal: at least half the baseline's throughput (MB/s and rows/s), flat memory. Both
+elapsed (wall) and CPU (user+sys of each child) rates are printed: on a shared machine
+the elapsed times move with the load; CPU time is steadier. Figures: docs/formats.md.
 """
 
 from __future__ import annotations
