@@ -301,3 +301,40 @@ def test_two_documents_that_rebuild_to_the_same_text_stay_apart(engine: Engine, 
     assert [(r["doc_id"], r["annotations"][0]["labels"]) for r in records] == [
         ("aaaa", ["data_sharing"]), ("bbbb", ["retention"])
     ]
+
+
+def test_one_transaction_per_document(sqlite_engine: Engine, tmp_path: Path) -> None:
+    from sqlalchemy import event
+
+    active_schema(sqlite_engine)
+    path = write_jsonl(tmp_path / "x.jsonl", [
+        record("d1", 0, 0, "First document.", [ann("amal", ["retention"])]),
+        record("d2", 0, 0, "Second document.", [ann("amal", ["retention"])]),
+    ])
+    calls = {"n": 0}
+
+    def fail_on_second_annotations(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO annotation"):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise RuntimeError("disk full (simulated)")
+
+    event.listen(sqlite_engine, "before_cursor_execute", fail_on_second_annotations)
+    try:
+        with pytest.raises(RuntimeError, match="simulated"):
+            import_paths(sqlite_engine, [path])
+    finally:
+        event.remove(sqlite_engine, "before_cursor_execute", fail_on_second_annotations)
+    after = counts(sqlite_engine)
+    assert (after["Document"], after["Sentence"], after["Annotation"]) == (1, 1, 1)  # d1 whole, nothing of d2
+    assert import_paths(sqlite_engine, [path]).annotated[0].decisions_inserted == 1  # a re-run completes it
+
+
+def test_format_documents_forces_a_document_import(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = str(tmp_path / "p.db")
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(json.dumps({"text": "We sell data. We keep it.", "answer": "accept", "accept": []}) + "\n")
+    result = cli("import", str(path), "--db", db, "--format", "documents", "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["annotated"] == [] and data["imported"][0]["sentences"] == 2

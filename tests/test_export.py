@@ -410,3 +410,19 @@ def test_jsonl_is_the_same_whichever_writer_writes_it(
     export_dataset(sqlite_engine, slow, "jsonl", ratios=(0.34, 0.33, 0.33))
     assert slow.read_bytes() == fast.read_bytes()
     assert b"\\u001b[31mred" in fast.read_bytes()
+
+
+def test_cli_split_files(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = str(tmp_path / "p.db")
+    engine = open_database(db)
+    build_project(engine)
+    engine.dispose()
+    out = tmp_path / "splits"
+    result = cli("export", "--db", db, "-o", str(out), "--split", "0.34,0.33,0.33", "--split-files", "--format", "csv",
+                 "--json")
+    assert result.code == 0, result.err
+    summary = json.loads(result.out)
+    assert sorted(Path(f).name for f in summary["files"]) == ["dev.csv", "test.csv", "train.csv"]
+    back = [r for name in ("train", "dev", "test") for r in read_records(out / f"{name}.csv", "csv")]
+    assert sorted(r.id for r in back) == sorted(r["id"] for r in export_lines(open_database(db), tmp_path / "a.jsonl"))
+    assert {r.split for r in read_records(out / "dev.csv", "csv")} <= {"dev"}
