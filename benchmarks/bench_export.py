@@ -65,8 +65,10 @@ def build_database(path: Path, n_sentences: int, seed: int = 11) -> float:
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA synchronous=OFF")
     con.execute("BEGIN")
-    con.executemany("INSERT INTO annotator (id, name, created_at) VALUES (?, ?, '2026-01-01 00:00:00.000000')",
-                    [(i + 1, name) for i, name in enumerate(ANNOTATORS)])
+    con.executemany(
+        "INSERT INTO annotator (id, name, created_at) VALUES (?, ?, '2026-01-01 00:00:00.000000')",
+        [(i + 1, name) for i, name in enumerate(ANNOTATORS)],
+    )
     n_docs = (n_sentences + PER_DOC - 1) // PER_DOC
     sentence_id = 0
     label_sets = []
@@ -89,8 +91,18 @@ def build_database(path: Path, n_sentences: int, seed: int = 11) -> float:
         for idx, sentence in enumerate(texts):
             sentence_id += 1
             lang = "ar" if sentence[0] > "\u0600" else ("pl" if "ł" in sentence or "Czy" in sentence else "en")
-            sentences.append((sentence_id, d + 1, idx, offset, offset + len(sentence), sentence,
-                              hashlib.sha256(sentence.encode()).hexdigest(), lang))
+            sentences.append(
+                (
+                    sentence_id,
+                    d + 1,
+                    idx,
+                    offset,
+                    offset + len(sentence),
+                    sentence,
+                    hashlib.sha256(sentence.encode()).hexdigest(),
+                    lang,
+                )
+            )
             offset += len(sentence) + 1
             base = rng.choice(label_sets)
             for a in range(3):
@@ -98,18 +110,34 @@ def build_database(path: Path, n_sentences: int, seed: int = 11) -> float:
                 status = "labelled" if roll < 0.88 else ("skipped" if roll < 0.95 else "open")
                 chosen = (base if rng.random() < 0.7 else rng.choice(label_sets)) if status == "labelled" else ("[]", 0)
                 stamp = f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.{rng.choice((0, rng.randint(1, 999999))):06d}"
-                annotations.append((sentence_id, a + 1, chosen[0], chosen[1], status, rng.random() < 0.1,
-                                    rng.random() < 0.04, "checked the source" if rng.random() < 0.03 else None,
-                                    stamp, stamp))
+                annotations.append(
+                    (
+                        sentence_id,
+                        a + 1,
+                        chosen[0],
+                        chosen[1],
+                        status,
+                        rng.random() < 0.1,
+                        rng.random() < 0.04,
+                        "checked the source" if rng.random() < 0.03 else None,
+                        stamp,
+                        stamp,
+                    )
+                )
             if rng.random() < 0.05:
                 gold.append((sentence_id, base[0], base[1], "adjudicated", "lead", "2026-12-01 00:00:00.000000"))
-        con.executemany('INSERT INTO sentence (id, document_id, idx, start, "end", text, text_hash, lang) VALUES (?,?,?,?,?,?,?,?)', sentences)
+        con.executemany(
+            'INSERT INTO sentence (id, document_id, idx, start, "end", text, text_hash, lang) VALUES (?,?,?,?,?,?,?,?)',
+            sentences,
+        )
         con.executemany(
             "INSERT INTO annotation (sentence_id, annotator_id, labels, label_mask, status, negated, flagged, note, "
             "attributes, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,'{}',?,?)",
             annotations,
         )
-        con.executemany("INSERT INTO gold (sentence_id, labels, label_mask, method, by, updated_at) VALUES (?,?,?,?,?,?)", gold)
+        con.executemany(
+            "INSERT INTO gold (sentence_id, labels, label_mask, method, by, updated_at) VALUES (?,?,?,?,?,?)", gold
+        )
     con.execute("COMMIT")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.execute("ANALYZE")
@@ -194,7 +222,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sentences", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the database at this path")
-    parser.add_argument("--python-baseline", action="store_true", help="use Python sqlite3 + json even if the CLI exists")
+    parser.add_argument(
+        "--python-baseline", action="store_true", help="use Python sqlite3 + json even if the CLI exists"
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-export-"))
@@ -202,8 +232,10 @@ def main() -> None:
         db = args.keep or tmp / "bench.db"
         if not db.exists():
             seconds = build_database(db, args.sentences)
-            print(f"database: {args.sentences:,} sentences x {len(ANNOTATORS)} annotators built in {seconds:.1f} s "
-                  f"({db.stat().st_size / 1e6:.0f} MB)")
+            print(
+                f"database: {args.sentences:,} sentences x {len(ANNOTATORS)} annotators built in {seconds:.1f} s "
+                f"({db.stat().st_size / 1e6:.0f} MB)"
+            )
         con = sqlite3.connect(db)
         n_sentences = con.execute("SELECT count(*) FROM sentence").fetchone()[0]
         n_annotations = con.execute("SELECT count(*) FROM annotation").fetchone()[0]
@@ -233,24 +265,34 @@ def main() -> None:
             results.append((name, rows, run))
             _drop(out)
 
-        print(f"\n{n_sentences:,} sentences, {n_annotations:,} annotations "
-              f"(wall: elapsed time; cpu: user+sys of the process, steadier on a busy machine)")
-        print(f"{'writer':34} {'wall s':>7} {'cpu s':>6} {'MB':>6} {'MB/s':>6} {'sent/s':>9} {'rows/s':>9} "
-              f"{'MB/cpu-s':>8} {'sent/cpu-s':>10} {'RSS MB':>7}")
+        print(
+            f"\n{n_sentences:,} sentences, {n_annotations:,} annotations "
+            f"(wall: elapsed time; cpu: user+sys of the process, steadier on a busy machine)"
+        )
+        print(
+            f"{'writer':34} {'wall s':>7} {'cpu s':>6} {'MB':>6} {'MB/s':>6} {'sent/s':>9} {'rows/s':>9} "
+            f"{'MB/cpu-s':>8} {'sent/cpu-s':>10} {'RSS MB':>7}"
+        )
         for name, rows, r in results:
             mb = r["bytes"] / 1e6
-            print(f"{name:34} {r['seconds']:7.1f} {r['cpu']:6.1f} {mb:6.0f} {mb / r['seconds']:6.1f} "
-                  f"{r['sentences'] / r['seconds']:9,.0f} {rows / r['seconds']:9,.0f} "
-                  f"{mb / r['cpu']:8.1f} {r['sentences'] / r['cpu']:10,.0f} {r['rss_mb']:7.0f}")
+            print(
+                f"{name:34} {r['seconds']:7.1f} {r['cpu']:6.1f} {mb:6.0f} {mb / r['seconds']:6.1f} "
+                f"{r['sentences'] / r['seconds']:9,.0f} {rows / r['seconds']:9,.0f} "
+                f"{mb / r['cpu']:8.1f} {r['sentences'] / r['cpu']:10,.0f} {r['rss_mb']:7.0f}"
+            )
         for metric, key in (("wall", "seconds"), ("cpu", "cpu")):
             ours_mbs = ours["bytes"] / ours[key]
             ours_sps = ours["sentences"] / ours[key]
             best_mbs = max(r[2]["bytes"] / r[2][key] for r in results[1:])
             best_sps = max(r[2]["sentences"] / r[2][key] for r in results[1:])
-            print(f"ours / fastest baseline ({metric}): {ours_mbs / best_mbs:.2f}x MB/s, "
-                  f"{ours_sps / best_sps:.2f}x sentences/s (goal >= 0.5)")
-        print(f"peak RSS of our export: {small['rss_mb']:.0f} MB for {small['sentences']:,} sentences, "
-              f"{ours['rss_mb']:.0f} MB for {ours['sentences']:,}")
+            print(
+                f"ours / fastest baseline ({metric}): {ours_mbs / best_mbs:.2f}x MB/s, "
+                f"{ours_sps / best_sps:.2f}x sentences/s (goal >= 0.5)"
+            )
+        print(
+            f"peak RSS of our export: {small['rss_mb']:.0f} MB for {small['sentences']:,} sentences, "
+            f"{ours['rss_mb']:.0f} MB for {ours['sentences']:,}"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

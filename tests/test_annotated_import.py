@@ -32,19 +32,38 @@ def counts(engine: Engine) -> dict[str, int]:
         }
 
 
-def record(doc: str, idx: int, start: int, text: str, annotations: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+def record(
+    doc: str, idx: int, start: int, text: str, annotations: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
     data = {
-        "doc_id": doc, "doc_name": f"name-{doc}", "sent_idx": idx, "start": start, "end": start + len(text),
-        "lang": "en", "text": text, "annotations": annotations, "gold": None, "schema": "privacy@1",
-        "split": None, "meta": {"k": doc},
+        "doc_id": doc,
+        "doc_name": f"name-{doc}",
+        "sent_idx": idx,
+        "start": start,
+        "end": start + len(text),
+        "lang": "en",
+        "text": text,
+        "annotations": annotations,
+        "gold": None,
+        "schema": "privacy@1",
+        "split": None,
+        "meta": {"k": doc},
     }
     data.update(extra)
     return SentenceRecord.model_validate(data).to_json_dict()
 
 
 def ann(name: str, labels: list[str], when: str = "2026-03-01T10:00:00Z", **extra: Any) -> dict[str, Any]:
-    return {"annotator": name, "labels": labels, "status": "labelled", "negated": False, "flagged": False,
-            "note": None, "updated_at": when, **extra}
+    return {
+        "annotator": name,
+        "labels": labels,
+        "status": "labelled",
+        "negated": False,
+        "flagged": False,
+        "note": None,
+        "updated_at": when,
+        **extra,
+    }
 
 
 def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
@@ -54,10 +73,20 @@ def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
 
 def test_unknown_labels_list_them_all_and_store_nothing(engine: Engine, tmp_path: Path) -> None:
     active_schema(engine)
-    path = write_jsonl(tmp_path / "foreign.jsonl", [
-        record("d1", 0, 0, "We share data.", [ann("amal", ["sharing"]), ann("ola", ["data_sharing"])]),
-        record("d1", 1, 15, "Ads too.", [ann("amal", ["ads", "retention"])], gold={"labels": ["Ads"], "method": "adjudicated", "by": "x"}),
-    ])
+    path = write_jsonl(
+        tmp_path / "foreign.jsonl",
+        [
+            record("d1", 0, 0, "We share data.", [ann("amal", ["sharing"]), ann("ola", ["data_sharing"])]),
+            record(
+                "d1",
+                1,
+                15,
+                "Ads too.",
+                [ann("amal", ["ads", "retention"])],
+                gold={"labels": ["Ads"], "method": "adjudicated", "by": "x"},
+            ),
+        ],
+    )
     before = counts(engine)
     with pytest.raises(UserError) as caught:
         import_paths(engine, [path])
@@ -65,7 +94,9 @@ def test_unknown_labels_list_them_all_and_store_nothing(engine: Engine, tmp_path
     assert "Ads, ads, sharing" in message and "--map" in message and "\n" not in message
     assert counts(engine) == before  # not even an annotator or an event
 
-    summary = import_paths(engine, [path], label_map=parse_label_map(["sharing=data_sharing", "ads=ads_use,Ads=ads_use"]))
+    summary = import_paths(
+        engine, [path], label_map=parse_label_map(["sharing=data_sharing", "ads=ads_use,Ads=ads_use"])
+    )
     assert not summary.refused
     result = summary.annotated[0]
     assert result.decisions_inserted == 3 and result.gold_stored == 1 and result.documents_created == 1
@@ -144,10 +175,13 @@ def test_a_document_segmented_differently_is_refused_and_the_others_import(
         uid, text = connection.execute(select(Document.uid, Document.text)).one()
     engine.dispose()
     # the same document cut in one piece, and another document
-    path = write_jsonl(tmp_path / "other.jsonl", [
-        record(uid, 0, 0, text[:40], [ann("amal", ["data_sharing"])]),
-        record("zzz", 0, 0, "Another document.", [ann("amal", ["data_sharing"])]),
-    ])
+    path = write_jsonl(
+        tmp_path / "other.jsonl",
+        [
+            record(uid, 0, 0, text[:40], [ann("amal", ["data_sharing"])]),
+            record("zzz", 0, 0, "Another document.", [ann("amal", ["data_sharing"])]),
+        ],
+    )
     result = cli("import", str(path), "--db", db)
     assert result.code == 2
     assert f"document {uid}" in result.err and "does not match the stored document" in result.err
@@ -160,20 +194,31 @@ def test_a_document_segmented_differently_is_refused_and_the_others_import(
 
 def test_decisions_keep_their_time_and_each_gets_an_import_event(engine: Engine, tmp_path: Path) -> None:
     active_schema(engine)
-    path = write_jsonl(tmp_path / "x.jsonl", [
-        record("d1", 0, 0, "We share data.", [
-            ann("amal", ["data_sharing"], "2026-02-03T04:05:06.000007Z", negated=True, flagged=True, note="n"),
-            ann("ola", [], "2026-02-03T04:05:06Z", status="skipped"),
-        ]),
-    ])
+    path = write_jsonl(
+        tmp_path / "x.jsonl",
+        [
+            record(
+                "d1",
+                0,
+                0,
+                "We share data.",
+                [
+                    ann("amal", ["data_sharing"], "2026-02-03T04:05:06.000007Z", negated=True, flagged=True, note="n"),
+                    ann("ola", [], "2026-02-03T04:05:06Z", status="skipped"),
+                ],
+            ),
+        ],
+    )
     import_paths(engine, [path])
     with engine.connect() as connection:
         rows = connection.execute(
             select(Annotator.name, Annotation.updated_at, Annotation.label_mask, Annotation.labels, Annotation.status)
-            .join(Annotator, Annotator.id == Annotation.annotator_id).order_by(Annotator.name)
+            .join(Annotator, Annotator.id == Annotation.annotator_id)
+            .order_by(Annotator.name)
         ).all()
-        events = connection.execute(select(Event.action, Event.annotator_id, Event.before, Event.after)
-                                    .where(Event.sentence_id.is_not(None))).all()
+        events = connection.execute(
+            select(Event.action, Event.annotator_id, Event.before, Event.after).where(Event.sentence_id.is_not(None))
+        ).all()
     from annotator.core.repository import as_utc
 
     assert [r.name for r in rows] == ["amal", "ola"]
@@ -187,10 +232,23 @@ def test_decisions_keep_their_time_and_each_gets_an_import_event(engine: Engine,
 def test_foreign_prodigy_lines_become_one_sentence_documents(engine: Engine, tmp_path: Path) -> None:
     active_schema(engine)
     lines = [
-        {"text": "We sell nothing.", "options": [{"id": "data_sharing", "text": "x"}], "accept": ["data_sharing"],
-         "answer": "accept", "_annotator_id": "ds-amal", "_session_id": "ds-amal", "_timestamp": 1790000000},
-        {"text": "We sell nothing.", "options": [], "accept": [], "answer": "ignore", "_annotator_id": "ds-ola",
-         "_timestamp": 1790000001},
+        {
+            "text": "We sell nothing.",
+            "options": [{"id": "data_sharing", "text": "x"}],
+            "accept": ["data_sharing"],
+            "answer": "accept",
+            "_annotator_id": "ds-amal",
+            "_session_id": "ds-amal",
+            "_timestamp": 1790000000,
+        },
+        {
+            "text": "We sell nothing.",
+            "options": [],
+            "accept": [],
+            "answer": "ignore",
+            "_annotator_id": "ds-ola",
+            "_timestamp": 1790000001,
+        },
     ]
     path = tmp_path / "prodigy.jsonl"
     path.write_text("".join(json.dumps(x) + "\n" for x in lines))
@@ -207,7 +265,9 @@ def test_doccano_labelled_without_labels_is_stored_as_open(sqlite_engine: Engine
     active_schema(sqlite_engine)
     folder = tmp_path / "doccano"
     folder.mkdir()
-    (folder / "amal.jsonl").write_text(json.dumps({"id": 7, "text": "A note only.", "label": [], "Comments": ["why?"]}) + "\n")
+    (folder / "amal.jsonl").write_text(
+        json.dumps({"id": 7, "text": "A note only.", "label": [], "Comments": ["why?"]}) + "\n"
+    )
     (folder / "ola.jsonl").write_text(json.dumps({"id": 7, "text": "A note only.", "label": ["retention"]}) + "\n")
     summary = import_paths(sqlite_engine, [tmp_path])  # the folder is found while walking
     result = summary.annotated[0]
@@ -215,7 +275,8 @@ def test_doccano_labelled_without_labels_is_stored_as_open(sqlite_engine: Engine
     assert result.decisions_made_open == 1 and result.decisions_inserted == 2
     (record_,) = export_lines(sqlite_engine, tmp_path / "out.jsonl")
     assert [(a["annotator"], a["status"], a["note"]) for a in record_["annotations"]] == [
-        ("amal", "open", "why?"), ("ola", "labelled", None)
+        ("amal", "open", "why?"),
+        ("ola", "labelled", None),
     ]
 
 
@@ -245,12 +306,23 @@ def test_discovery_of_export_files_in_folders(sqlite_engine: Engine, tmp_path: P
 def test_gold_conflicts_keep_the_stored_gold(sqlite_engine: Engine, tmp_path: Path) -> None:
     active_schema(sqlite_engine)
     gold = {"labels": ["retention"], "method": "adjudicated", "by": "lead"}
-    import_paths(sqlite_engine, [write_jsonl(tmp_path / "a.jsonl", [record("d", 0, 0, "Kept 5 years.", [], gold=gold)])])
+    import_paths(
+        sqlite_engine, [write_jsonl(tmp_path / "a.jsonl", [record("d", 0, 0, "Kept 5 years.", [], gold=gold)])]
+    )
     other = {"labels": ["security_breach"], "method": "adjudicated", "by": "boss"}
     computed = {"labels": ["user_rights"], "method": "majority", "by": None}
-    summary = import_paths(sqlite_engine, [write_jsonl(tmp_path / "b.jsonl", [
-        record("d", 0, 0, "Kept 5 years.", [], gold=other), record("e", 0, 0, "Other.", [], gold=computed),
-    ])]).annotated[0]
+    summary = import_paths(
+        sqlite_engine,
+        [
+            write_jsonl(
+                tmp_path / "b.jsonl",
+                [
+                    record("d", 0, 0, "Kept 5 years.", [], gold=other),
+                    record("e", 0, 0, "Other.", [], gold=computed),
+                ],
+            )
+        ],
+    ).annotated[0]
     assert len(summary.gold_conflicts) == 1 and summary.gold_conflicts[0].existing["labels"] == ["retention"]
     assert summary.gold_not_stored == 1
     records = export_lines(sqlite_engine, tmp_path / "out.jsonl", gold="adjudicated")
@@ -269,9 +341,12 @@ def test_a_bad_file_is_refused_whole_and_the_rest_imports(cli, tmp_path: Path) -
 
 def test_cli_import_reports_annotated_data_and_json(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = str(tmp_path / "p.db")
-    path = write_jsonl(tmp_path / "x.jsonl", [
-        record("d", 0, 0, "We share [bold]data[/bold].", [ann("amal", ["share"]), ann("ola", ["data_sharing"])]),
-    ])
+    path = write_jsonl(
+        tmp_path / "x.jsonl",
+        [
+            record("d", 0, 0, "We share [bold]data[/bold].", [ann("amal", ["share"]), ann("ola", ["data_sharing"])]),
+        ],
+    )
     result = cli("import", str(path), "--db", db)
     assert result.code == 2 and "labels not in the project's schema privacy@1: share" in result.err
     result = cli("import", str(path), "--db", db, "--map", "share=data_sharing", "--json")
@@ -288,10 +363,13 @@ def test_cli_import_reports_annotated_data_and_json(cli, tmp_path: Path) -> None
 
 def test_two_documents_that_rebuild_to_the_same_text_stay_apart(engine: Engine, tmp_path: Path) -> None:
     active_schema(engine)
-    path = write_jsonl(tmp_path / "x.jsonl", [
-        record("aaaa", 0, 0, "We share data.", [ann("amal", ["data_sharing"])]),
-        record("bbbb", 0, 0, "We share data.", [ann("amal", ["retention"])]),
-    ])
+    path = write_jsonl(
+        tmp_path / "x.jsonl",
+        [
+            record("aaaa", 0, 0, "We share data.", [ann("amal", ["data_sharing"])]),
+            record("bbbb", 0, 0, "We share data.", [ann("amal", ["retention"])]),
+        ],
+    )
     summary = import_paths(engine, [path]).annotated[0]
     assert summary.documents_created == 2 and summary.decisions_inserted == 2
     with engine.connect() as connection:
@@ -299,7 +377,8 @@ def test_two_documents_that_rebuild_to_the_same_text_stay_apart(engine: Engine, 
     assert texts == {"aaaa": "We share data.", "bbbb": "We share data.\n"}  # content hashes stay unique
     records = export_lines(engine, tmp_path / "out.jsonl")
     assert [(r["doc_id"], r["annotations"][0]["labels"]) for r in records] == [
-        ("aaaa", ["data_sharing"]), ("bbbb", ["retention"])
+        ("aaaa", ["data_sharing"]),
+        ("bbbb", ["retention"]),
     ]
 
 
@@ -307,10 +386,13 @@ def test_one_transaction_per_document(sqlite_engine: Engine, tmp_path: Path) -> 
     from sqlalchemy import event
 
     active_schema(sqlite_engine)
-    path = write_jsonl(tmp_path / "x.jsonl", [
-        record("d1", 0, 0, "First document.", [ann("amal", ["retention"])]),
-        record("d2", 0, 0, "Second document.", [ann("amal", ["retention"])]),
-    ])
+    path = write_jsonl(
+        tmp_path / "x.jsonl",
+        [
+            record("d1", 0, 0, "First document.", [ann("amal", ["retention"])]),
+            record("d2", 0, 0, "Second document.", [ann("amal", ["retention"])]),
+        ],
+    )
     calls = {"n": 0}
 
     def fail_on_second_annotations(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]

@@ -65,7 +65,9 @@ def build_project(engine: Engine) -> dict[tuple[str, int], int]:
     for name, (text, spans, lang) in DOCS.items():
         for start, end in spans:
             assert text[start:end].strip() == text[start:end]
-        store_document(engine, SourceDocument(name=name, text=text, source=f"{name}.txt", meta={"origin": name}), spans, lang)
+        store_document(
+            engine, SourceDocument(name=name, text=text, source=f"{name}.txt", meta={"origin": name}), spans, lang
+        )
     schema = active_schema(engine)
     ids = sentence_ids(engine)
     amal, ola, piotr = (ensure_annotator(engine, n) for n in ("amal", "ola", "piotr"))
@@ -81,8 +83,15 @@ def build_project(engine: Engine) -> dict[tuple[str, int], int]:
     save(ola, ("ar-news", 1), labels=["data_sharing"], status="labelled")
     save(piotr, ("ar-news", 1), labels=["retention"], status="labelled", negated=True)
     # ar-news 2: one labelled (negated, flagged, note), one skipped -> no gold
-    save(amal, ("ar-news", 2), labels=["data_sharing"], status="labelled", negated=True, flagged=True,
-         note='check "this" — لا نبيع')
+    save(
+        amal,
+        ("ar-news", 2),
+        labels=["data_sharing"],
+        status="labelled",
+        negated=True,
+        flagged=True,
+        note='check "this" — لا نبيع',
+    )
     save(ola, ("ar-news", 2), status="skipped")
     # pl-policy 0: only a flag and a note so far (status open)
     save(ola, ("pl-policy", 0), flagged=True, note="zapytać kierownika")
@@ -92,15 +101,21 @@ def build_project(engine: Engine) -> dict[tuple[str, int], int]:
     with engine.begin() as connection:
         connection.execute(
             insert(Gold).values(
-                sentence_id=ids[("pl-policy", 1)], labels=["consent_choice", "user_rights"],
-                label_mask=schema.mask_of(["consent_choice", "user_rights"]), method="adjudicated", by="lead",
+                sentence_id=ids[("pl-policy", 1)],
+                labels=["consent_choice", "user_rights"],
+                label_mask=schema.mask_of(["consent_choice", "user_rights"]),
+                method="adjudicated",
+                by="lead",
             )
         )
         # a stored gold by policy is not trusted: recomputed at export
         connection.execute(
             insert(Gold).values(
-                sentence_id=ids[("pl-policy", 2)], labels=["retention"], label_mask=schema.mask_of(["retention"]),
-                method="majority", by=None,
+                sentence_id=ids[("pl-policy", 2)],
+                labels=["retention"],
+                label_mask=schema.mask_of(["retention"]),
+                method="majority",
+                by=None,
             )
         )
     # pl-policy 2: amal and piotr say none
@@ -126,7 +141,21 @@ def uid(name: str) -> str:
     return hashlib.sha256(DOCS[name][0].encode()).hexdigest()[:16]
 
 
-KEYS = ["id", "doc_id", "doc_name", "sent_idx", "start", "end", "lang", "text", "annotations", "gold", "schema", "split", "meta"]
+KEYS = [
+    "id",
+    "doc_id",
+    "doc_name",
+    "sent_idx",
+    "start",
+    "end",
+    "lang",
+    "text",
+    "annotations",
+    "gold",
+    "schema",
+    "split",
+    "meta",
+]
 ANNOTATION_KEYS = ["annotator", "labels", "status", "negated", "flagged", "note", "updated_at"]
 
 
@@ -136,8 +165,14 @@ def test_the_record_has_every_annotator_the_gold_and_a_stable_shape(engine: Engi
     assert len(records) == 8
     # order: document name, then index
     assert [(r["doc_name"], r["sent_idx"]) for r in records] == [
-        ("ar-news", 0), ("ar-news", 1), ("ar-news", 2), ("en-policy", 0), ("en-policy", 1),
-        ("pl-policy", 0), ("pl-policy", 1), ("pl-policy", 2),
+        ("ar-news", 0),
+        ("ar-news", 1),
+        ("ar-news", 2),
+        ("en-policy", 0),
+        ("en-policy", 1),
+        ("pl-policy", 0),
+        ("pl-policy", 1),
+        ("pl-policy", 2),
     ]
     for record in records:
         assert list(record) == KEYS  # every key, always, in this order
@@ -187,7 +222,9 @@ def test_gold_policies_say_which_method_made_the_gold(
 
 def test_filters_annotators_and_documents(engine: Engine, tmp_path: Path) -> None:
     build_project(engine)
-    records = export_lines(engine, tmp_path / "a.jsonl", annotators=["amal,ola"], documents=["ar-news", uid("pl-policy")])
+    records = export_lines(
+        engine, tmp_path / "a.jsonl", annotators=["amal,ola"], documents=["ar-news", uid("pl-policy")]
+    )
     assert {r["doc_name"] for r in records} == {"ar-news", "pl-policy"}
     assert {a["annotator"] for r in records for a in r["annotations"]} == {"amal", "ola"}
     # gold by policy from the exported annotators only: ar-news 1 is now 2 of 2
@@ -211,7 +248,9 @@ def test_splits_are_by_document_and_deterministic(sqlite_engine: Engine, tmp_pat
         per_doc.setdefault(record["doc_id"], set()).add(record["split"])
     assert all(len(s) == 1 for s in per_doc.values())  # no document in two splits
     assert sorted(next(iter(s)) for s in per_doc.values()) == ["dev", "test", "train"]
-    summary = export_dataset(sqlite_engine, tmp_path / "files", "jsonl", ratios=(0.34, 0.33, 0.33), seed=7, split_files=True)
+    summary = export_dataset(
+        sqlite_engine, tmp_path / "files", "jsonl", ratios=(0.34, 0.33, 0.33), seed=7, split_files=True
+    )
     assert sorted(Path(f).name for f in summary.files) == ["dev.jsonl", "test.jsonl", "train.jsonl"]
     for name in ("train", "dev", "test"):
         lines = [json.loads(x) for x in (tmp_path / "files" / f"{name}.jsonl").read_text().splitlines()]
@@ -323,14 +362,13 @@ def test_the_timestamp_fast_path_matches_the_formatter() -> None:
 LABELS = st.lists(st.sampled_from(["a", "b", "c"]), max_size=3).map(lambda x: sorted(set(x)))
 
 
-@given(st.lists(st.tuples(LABELS, st.sampled_from(["labelled", "labelled", "skipped", "open"])), max_size=6),
-       st.sampled_from(["unanimous", "majority", "adjudicated"]))
+@given(
+    st.lists(st.tuples(LABELS, st.sampled_from(["labelled", "labelled", "skipped", "open"])), max_size=6),
+    st.sampled_from(["unanimous", "majority", "adjudicated"]),
+)
 @settings(max_examples=300, deadline=None)
 def test_computed_gold_agrees_with_choose_gold(decisions: list[tuple[list[str], str]], policy: str) -> None:
-    anns = [
-        {"annotator": f"p{i}", "labels": labels, "status": status}
-        for i, (labels, status) in enumerate(decisions)
-    ]
+    anns = [{"annotator": f"p{i}", "labels": labels, "status": status} for i, (labels, status) in enumerate(decisions)]
     models = [
         Annotation(annotator=a["annotator"], labels=a["labels"], status=a["status"], updated_at="2026-01-01T00:00:00Z")
         for a in anns
@@ -356,8 +394,22 @@ def test_cli_export_default_path_summary_and_json(cli, tmp_path: Path, monkeypat
     assert "8 from 3 documents" in result.out and "amal, ola, piotr" in result.out
     assert "[@click" not in result.out  # no sentence text in the summary anyway
 
-    result = cli("export", "--db", db, "--format", "doccano", "-o", "dc.zip", "--gold", "unanimous",
-                 "--split", "0.34,0.33,0.33", "--seed", "3", "--json")
+    result = cli(
+        "export",
+        "--db",
+        db,
+        "--format",
+        "doccano",
+        "-o",
+        "dc.zip",
+        "--gold",
+        "unanimous",
+        "--split",
+        "0.34,0.33,0.33",
+        "--seed",
+        "3",
+        "--json",
+    )
     assert result.code == 0, result.err
     summary = json.loads(result.out)
     assert summary["format"] == "doccano" and summary["files"] == ["dc.zip"] and summary["sentences"] == 8
@@ -399,8 +451,13 @@ def test_jsonl_is_the_same_whichever_writer_writes_it(
     ids = build_project(sqlite_engine)
     schema = active_schema(sqlite_engine)
     who = ensure_annotator(sqlite_engine, "zofia")
-    save_decision(sqlite_engine, schema, who, ids[("en-policy", 1)],
-                  Change(labels=["retention"], status="labelled", note="\x1b[31mred\u2028 \\ \" / \t end"))
+    save_decision(
+        sqlite_engine,
+        schema,
+        who,
+        ids[("en-policy", 1)],
+        Change(labels=["retention"], status="labelled", note='\x1b[31mred\u2028 \\ " / \t end'),
+    )
     fast = tmp_path / "fast.jsonl"
     export_dataset(sqlite_engine, fast, "jsonl", ratios=(0.34, 0.33, 0.33))
     from annotator.core.formats import jsonio
@@ -418,8 +475,9 @@ def test_cli_split_files(cli, tmp_path: Path) -> None:  # type: ignore[no-untype
     build_project(engine)
     engine.dispose()
     out = tmp_path / "splits"
-    result = cli("export", "--db", db, "-o", str(out), "--split", "0.34,0.33,0.33", "--split-files", "--format", "csv",
-                 "--json")
+    result = cli(
+        "export", "--db", db, "-o", str(out), "--split", "0.34,0.33,0.33", "--split-files", "--format", "csv", "--json"
+    )
     assert result.code == 0, result.err
     summary = json.loads(result.out)
     assert sorted(Path(f).name for f in summary["files"]) == ["dev.csv", "test.csv", "train.csv"]

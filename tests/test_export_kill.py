@@ -44,15 +44,30 @@ def _big_database(path: Path) -> None:
         rows, anns, offset = [], [], 0
         for i, sentence in enumerate(texts):
             sentence_id += 1
-            rows.append((sentence_id, d + 1, i, offset, offset + len(sentence), sentence,
-                         hashlib.sha256(sentence.encode()).hexdigest()))
+            rows.append(
+                (
+                    sentence_id,
+                    d + 1,
+                    i,
+                    offset,
+                    offset + len(sentence),
+                    sentence,
+                    hashlib.sha256(sentence.encode()).hexdigest(),
+                )
+            )
             offset += len(sentence) + 1
             anns.append((sentence_id, '["data_sharing"]', 2, "2026-05-01 10:00:00.000000"))
-        con.executemany('INSERT INTO sentence (id, document_id, idx, start, "end", text, text_hash, lang) '
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, 'pl')", rows)
-        con.executemany("INSERT INTO annotation (sentence_id, annotator_id, labels, label_mask, status, negated, "
-                        "flagged, note, attributes, created_at, updated_at) VALUES (?, 1, ?, ?, 'labelled', 0, 0, "
-                        "NULL, '{}', ?, ?)", [(a, b, c, t, t) for a, b, c, t in anns])
+        con.executemany(
+            'INSERT INTO sentence (id, document_id, idx, start, "end", text, text_hash, lang) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pl')",
+            rows,
+        )
+        con.executemany(
+            "INSERT INTO annotation (sentence_id, annotator_id, labels, label_mask, status, negated, "
+            "flagged, note, attributes, created_at, updated_at) VALUES (?, 1, ?, ?, 'labelled', 0, 0, "
+            "NULL, '{}', ?, ?)",
+            [(a, b, c, t, t) for a, b, c, t in anns],
+        )
     con.execute("COMMIT")
     con.close()
 
@@ -70,7 +85,9 @@ def test_sigkill_mid_export_leaves_no_final_file(tmp_path: Path) -> None:
     env = {**os.environ, "COLUMNS": "200"}
     process = subprocess.Popen(
         [sys.executable, "-m", "annotator", "export", "--db", str(db), "-o", str(target), "--json"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
     )
     deadline = time.monotonic() + 120
     killed_at = 0
@@ -95,7 +112,10 @@ def test_sigkill_mid_export_leaves_no_final_file(tmp_path: Path) -> None:
     # a fresh temporary is not touched (it may be another export's, still running) ...
     done = subprocess.run(
         [sys.executable, "-m", "annotator", "export", "--db", str(db), "-o", str(out / "other.jsonl"), "--json"],
-        capture_output=True, text=True, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert left.exists()
@@ -104,7 +124,10 @@ def test_sigkill_mid_export_leaves_no_final_file(tmp_path: Path) -> None:
     os.utime(left, (old, old))
     done = subprocess.run(
         [sys.executable, "-m", "annotator", "export", "--db", str(db), "-o", str(target), "--json"],
-        capture_output=True, text=True, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert not left.exists() and f"removed {left}" in done.stderr

@@ -29,7 +29,9 @@ def _save(engine: Engine, name: str, key: int, **change: object) -> None:
     time.sleep(0.002)  # distinct, ordered timestamps across the two databases
 
 
-def test_merging_two_databases_keeps_the_most_recent_decision_and_reports_conflicts(engine: Engine, tmp_path: Path) -> None:
+def test_merging_two_databases_keeps_the_most_recent_decision_and_reports_conflicts(
+    engine: Engine, tmp_path: Path
+) -> None:
     laptop = open_database(str(tmp_path / "laptop.db"))
     server = engine
     for db in (laptop, server):
@@ -76,5 +78,7 @@ def test_merging_two_databases_keeps_the_most_recent_decision_and_reports_confli
     export_dataset(laptop, tmp_path / "laptop.jsonl", "jsonl")
     back = import_paths(server, [tmp_path / "laptop.jsonl"]).annotated[0]
     assert {(c.annotator, c.kept) for c in back.conflicts} == {("amal", "imported")}  # sentence 1, laptop newer
-    assert export_lines(server, tmp_path / "server-after.jsonl") == export_lines(laptop, tmp_path / "laptop-after.jsonl")
+    assert export_lines(server, tmp_path / "server-after.jsonl") == export_lines(
+        laptop, tmp_path / "laptop-after.jsonl"
+    )
     laptop.dispose()

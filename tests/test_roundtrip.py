@@ -103,8 +103,12 @@ def _store(engine: Engine, docs: list[dict[str, Any]]) -> None:
             parts.append(s["text"])
             position += len(s["text"])
         body = "".join(parts) + f"\n#{number}"  # distinct texts, distinct uids
-        store_document(engine, SourceDocument(name=f"{doc['name']}-{number}", text=body, source="gen", meta=doc["meta"]),
-                       spans, None)
+        store_document(
+            engine,
+            SourceDocument(name=f"{doc['name']}-{number}", text=body, source="gen", meta=doc["meta"]),
+            spans,
+            None,
+        )
         with engine.begin() as connection:
             ids = [
                 row.id
@@ -119,17 +123,29 @@ def _store(engine: Engine, docs: list[dict[str, Any]]) -> None:
                     labels = schema.normalise(d["labels"]) if d["status"] == "labelled" else []
                     connection.execute(
                         insert(Annotation).values(
-                            sentence_id=sentence_id, annotator_id=annotator, labels=labels,
-                            label_mask=schema.mask_of(labels), status=d["status"], negated=d["negated"],
-                            flagged=d["flagged"], note=d["note"], attributes={},
-                            created_at=d["updated_at"], updated_at=d["updated_at"],
+                            sentence_id=sentence_id,
+                            annotator_id=annotator,
+                            labels=labels,
+                            label_mask=schema.mask_of(labels),
+                            status=d["status"],
+                            negated=d["negated"],
+                            flagged=d["flagged"],
+                            note=d["note"],
+                            attributes={},
+                            created_at=d["updated_at"],
+                            updated_at=d["updated_at"],
                         )
                     )
                 if s["gold"] is not None:
                     labels = schema.normalise(s["gold"][0])
                     connection.execute(
-                        insert(Gold).values(sentence_id=sentence_id, labels=labels, label_mask=schema.mask_of(labels),
-                                            method="adjudicated", by=s["gold"][1])
+                        insert(Gold).values(
+                            sentence_id=sentence_id,
+                            labels=labels,
+                            label_mask=schema.mask_of(labels),
+                            method="adjudicated",
+                            by=s["gold"][1],
+                        )
                     )
 
 

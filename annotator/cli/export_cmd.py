@@ -111,7 +111,9 @@ def export(
     files = summary.files if len(summary.files) <= 6 else [*summary.files[:5], f"... {len(summary.files) - 5} more"]
     table.add_row("written", safe("\n".join(files)) if len(files) > 1 else safe(files[0] if files else summary.path))
     table.add_row("format", f"{summary.format}, schema {summary.schema_ref}")
-    table.add_row("sentences", f"{summary.sentences:,} from {summary.documents:,} documents ({summary.items:,} lines/rows)")
+    table.add_row(
+        "sentences", f"{summary.sentences:,} from {summary.documents:,} documents ({summary.items:,} lines/rows)"
+    )
     table.add_row("decisions", f"{summary.decisions:,} by {len(summary.annotators)} annotators")
     table.add_row("annotators", safe(", ".join(summary.annotators) or "none"))
     gold_text = ", ".join(f"{method} {count:,}" for method, count in summary.gold.items() if count)

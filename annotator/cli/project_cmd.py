@@ -63,7 +63,9 @@ def import_(
     labels: Annotated[Path | None, typer.Option("--labels", help="Label schema for a new project.")] = None,
     label_map: Annotated[
         list[str] | None,
-        typer.Option("--map", help="Annotated imports: store label old as new (old=new, repeatable or comma-separated)."),
+        typer.Option(
+            "--map", help="Annotated imports: store label old as new (old=new, repeatable or comma-separated)."
+        ),
     ] = None,
     fmt: Annotated[
         str | None,
@@ -146,8 +148,16 @@ def _print_annotated(results: list) -> None:  # type: ignore[type-arg]
     if not results:
         return
     table = Table(title="Annotated data", title_justify="left", show_edge=False)
-    for column in ("file", "format", "documents new/matched", "sentences new/matched", "decisions new/changed/same",
-                   "annotators (new)", "gold", "conflicts"):
+    for column in (
+        "file",
+        "format",
+        "documents new/matched",
+        "sentences new/matched",
+        "decisions new/changed/same",
+        "annotators (new)",
+        "gold",
+        "conflicts",
+    ):
         table.add_column(column, justify="left" if column in ("file", "format") else "right")
     for r in results:
         new_people = f" ({len(r.annotators_created)})" if r.annotators_created else ""
@@ -164,8 +174,11 @@ def _print_annotated(results: list) -> None:  # type: ignore[type-arg]
     console.print(table)
     conflicts = [(r, c) for r in results for c in r.conflicts]
     if conflicts:
-        shown = Table(title="Conflicts: same annotator, same sentence, different decisions (the most recent kept)",
-                      title_justify="left", show_edge=False)
+        shown = Table(
+            title="Conflicts: same annotator, same sentence, different decisions (the most recent kept)",
+            title_justify="left",
+            show_edge=False,
+        )
         for column in ("sentence", "annotator", "kept", "database", "file"):
             shown.add_column(column)
         for _r, c in conflicts[:CONFLICTS_SHOWN]:

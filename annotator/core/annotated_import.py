@@ -187,9 +187,7 @@ class _Labels:
         self.map = dict(label_map)
         bad_targets = sorted(set(self.map.values()) - set(schema.label_ids))
         if bad_targets:
-            raise UserError(
-                f"--map target(s) not in the project's schema {schema.ref}: {', '.join(bad_targets)}"
-            )
+            raise UserError(f"--map target(s) not in the project's schema {schema.ref}: {', '.join(bad_targets)}")
         self.unknown: set[str] = set()
         self.invalid: list[str] = []
 
@@ -352,7 +350,9 @@ def _free_name(connection: Connection, name: str) -> str:
     return candidate
 
 
-def _state(labels: list[str], status: str, negated: bool, flagged: bool, note: str | None, attributes: Any) -> dict[str, Any]:
+def _state(
+    labels: list[str], status: str, negated: bool, flagged: bool, note: str | None, attributes: Any
+) -> dict[str, Any]:
     return {
         "labels": list(labels),
         "status": status,
@@ -432,14 +432,22 @@ class _Importer:
         connection.execute(
             insert(E).values(
                 action="import",
-                after={"document": name, "uid": first.doc_id, "sentences": len(records), "source": self.source, "rebuilt_text": True},
+                after={
+                    "document": name,
+                    "uid": first.doc_id,
+                    "sentences": len(records),
+                    "source": self.source,
+                    "rebuilt_text": True,
+                },
             )
         )
         self.summary.documents_created += 1
         self.summary.sentences_created += len(records)
         return document_id
 
-    def _match_sentences(self, connection: Connection, document_id: int, records: list[SentenceRecord]) -> dict[int, int]:
+    def _match_sentences(
+        self, connection: Connection, document_id: int, records: list[SentenceRecord]
+    ) -> dict[int, int]:
         """sent_idx (as in the file) -> sentence id in this database."""
         stored = connection.execute(select(S.c.id, S.c.idx, S.c.text_hash).where(S.c.document_id == document_id)).all()
         by_idx = {row.idx: (row.id, row.text_hash) for row in stored}
@@ -465,13 +473,23 @@ class _Importer:
 
     # -- decisions and gold
 
-    def _decisions(self, connection: Connection, records: list[SentenceRecord], ids: dict[int, int], new_document: bool) -> None:
+    def _decisions(
+        self, connection: Connection, records: list[SentenceRecord], ids: dict[int, int], new_document: bool
+    ) -> None:
         existing: dict[tuple[int, int], Any] = {}
         if not new_document:
             for row in connection.execute(
                 select(
-                    A.c.id, A.c.sentence_id, A.c.annotator_id, A.c.labels, A.c.status, A.c.negated,
-                    A.c.flagged, A.c.note, A.c.attributes, A.c.updated_at,
+                    A.c.id,
+                    A.c.sentence_id,
+                    A.c.annotator_id,
+                    A.c.labels,
+                    A.c.status,
+                    A.c.negated,
+                    A.c.flagged,
+                    A.c.note,
+                    A.c.attributes,
+                    A.c.updated_at,
                 ).where(A.c.sentence_id.in_(list(ids.values())))
             ):
                 existing[(row.sentence_id, row.annotator_id)] = row
@@ -579,7 +597,9 @@ class _Importer:
             labels = []
         return labels, status
 
-    def _event(self, annotator_id: int | None, sentence_id: int, before: Any, after: Any, updated_at: str) -> dict[str, Any]:
+    def _event(
+        self, annotator_id: int | None, sentence_id: int, before: Any, after: Any, updated_at: str
+    ) -> dict[str, Any]:
         return {
             "at": utcnow(),
             "annotator_id": annotator_id,
@@ -621,11 +641,18 @@ class _Importer:
                         GoldConflict(sentence=record.id, sentence_id=sentence_id, existing=current, imported=new)
                     )
                 continue
-            values = {"labels": labels, "label_mask": self.schema.mask_of(labels), "method": "adjudicated", "by": gold.by}
+            values = {
+                "labels": labels,
+                "label_mask": self.schema.mask_of(labels),
+                "method": "adjudicated",
+                "by": gold.by,
+            }
             if old is None:
                 connection.execute(insert(G).values(sentence_id=sentence_id, updated_at=utcnow(), **values))
             else:  # a stored gold by policy: the adjudicated one replaces it
-                connection.execute(update(G).where(G.c.sentence_id == sentence_id).values(updated_at=utcnow(), **values))
+                connection.execute(
+                    update(G).where(G.c.sentence_id == sentence_id).values(updated_at=utcnow(), **values)
+                )
             events.append(
                 {
                     "at": utcnow(),

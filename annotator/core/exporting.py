@@ -210,8 +210,7 @@ def _resolve_annotators(connection: Connection, names: list[str] | None) -> dict
     if missing:
         known = list(connection.execute(select(AN.c.name).order_by(AN.c.name)).scalars())
         raise UserError(
-            f"no annotator named {', '.join(repr(m) for m in missing)} "
-            f"(annotators: {', '.join(known) or 'none yet'})"
+            f"no annotator named {', '.join(repr(m) for m in missing)} (annotators: {', '.join(known) or 'none yet'})"
         )
     return {found[name]: name for name in dict.fromkeys(names)}
 
@@ -542,12 +541,14 @@ class ExportPlan:
         else:
             query = select(AN.c.name).where(AN.c.id.in_(select(A.c.annotator_id).distinct()))
         if self.document_ids is not None:
-            used = select(A.c.annotator_id).join(S, S.c.id == A.c.sentence_id).where(S.c.document_id.in_(self.document_ids))
+            used = (
+                select(A.c.annotator_id)
+                .join(S, S.c.id == A.c.sentence_id)
+                .where(S.c.document_id.in_(self.document_ids))
+            )
             query = query.where(AN.c.id.in_(used))
         with self.engine.connect() as connection:
             return sorted(connection.execute(query).scalars())
-
-
 
 
 @contextlib.contextmanager
@@ -559,6 +560,8 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
 _BOOL = (False, True)
 _DOCUMENT_ID = itemgetter(1)  # SQLite gives 0/1, PostgreSQL bools: both index this
 
@@ -677,7 +680,9 @@ def _writer_options(fmt: str, plan: ExportPlan) -> dict[str, Any]:
     return {}
 
 
-def _write_jsonl_fast(targets: dict[str | None, Path], plan: ExportPlan, progress: Progress | None) -> list[WriteSummary]:
+def _write_jsonl_fast(
+    targets: dict[str | None, Path], plan: ExportPlan, progress: Progress | None
+) -> list[WriteSummary]:
     """Our JSONL with orjson, a chunk per write: the bytes ``JsonlWriter.write_dict`` writes.
 
     ``targets`` maps a split (``None``: every record) to its file. Atomic like every writer.
@@ -701,14 +706,21 @@ def _write_jsonl_fast(targets: dict[str | None, Path], plan: ExportPlan, progres
                     out.write(b"".join(lines))
                     counts[split] += len(lines)
     return [
-        WriteSummary(format="jsonl", path=str(path), records=counts[key], items=counts[key], bytes=outs[key].bytes,
-                     files=[str(path)])
+        WriteSummary(
+            format="jsonl",
+            path=str(path),
+            records=counts[key],
+            items=counts[key],
+            bytes=outs[key].bytes,
+            files=[str(path)],
+        )
         for key, path in targets.items()
     ]
 
 
-def _write_records(targets: dict[str | None, Path], fmt: str, options: dict[str, Any], plan: ExportPlan,
-                   progress: Progress | None) -> list[WriteSummary]:
+def _write_records(
+    targets: dict[str | None, Path], fmt: str, options: dict[str, Any], plan: ExportPlan, progress: Progress | None
+) -> list[WriteSummary]:
     """Any format through its writer (records validated into :class:`SentenceRecord`)."""
     with contextlib.ExitStack() as stack, _gc_paused():
         writers = {key: stack.enter_context(open_writer(path, fmt, **options)) for key, path in targets.items()}
@@ -747,7 +759,9 @@ def export_dataset(
     if split_files and ratios is None:
         raise UserError("--split-files needs --split (e.g. --split 0.8,0.1,0.1)")
     if split_files and fmt == "doccano":
-        raise UserError("--split-files is not available for doccano (one file per annotator already); use the split field")
+        raise UserError(
+            "--split-files is not available for doccano (one file per annotator already); use the split field"
+        )
     started = time.perf_counter()
     plan = plan_export(
         engine,
@@ -768,7 +782,9 @@ def export_dataset(
         target = Path(path)
         pattern = f".{target.name}.*{TMP_SUFFIX}"
     parent = target if split_files else target.parent
-    removed = remove_stale_temporaries(parent if str(parent) else Path("."), pattern if not split_files else f".*{TMP_SUFFIX}")
+    removed = remove_stale_temporaries(
+        parent if str(parent) else Path("."), pattern if not split_files else f".*{TMP_SUFFIX}"
+    )
     targets: dict[str | None, Path] = (
         {s: target / f"{s}{EXTENSIONS[fmt]}" for s in SPLITS} if split_files else {None: target}
     )
