@@ -159,3 +159,22 @@ def test_two_annotators_saving_at_once_lose_nothing(any_db: str, tmp_path: Path)
     assert events == 50
     schema = active_schema(engine)
     assert rows[0] == 10 and rows[1] == rows[2] == schema.mask_of(["data_sharing"])
+
+
+def test_undo_skips_decisions_merged_in_by_an_import(engine: Engine, tmp_path: Path) -> None:
+    from sqlalchemy import insert
+
+    schema = active_schema(engine)
+    _, ids = _setup(engine, tmp_path)
+    amal = ensure_annotator(engine, "amal")
+    save_decision(engine, schema, amal, ids[0], Change(labels=["retention"], status="labelled"))
+    # an imported decision of amal's, logged as the importer logs it
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Event.__table__).values(  # type: ignore[attr-defined]
+                annotator_id=amal, sentence_id=ids[1], action="import", before=None, after={"labels": ["ads_use"]}
+            )
+        )
+    undone = undo_last(engine, schema, amal)
+    assert undone is not None and undone.sentence_id == ids[0]
+    assert undo_last(engine, schema, amal) is None

@@ -166,7 +166,10 @@ def save_decision(engine: Engine, schema: LabelSchema, annotator: int, sentence_
 
 
 def undo_last(engine: Engine, schema: LabelSchema, annotator: int) -> UndoResult | None:
-    """Revert the annotator's most recent change that is not yet undone; None if nothing left."""
+    """Revert the annotator's most recent change that is not yet undone; None if nothing left.
+
+    Imported decisions (a merge from another database) are not undone one by one.
+    """
     with write_connection(engine) as connection:
         undone = select(E.c.undoes).where(E.c.annotator_id == annotator, E.c.undoes.is_not(None))
         target = connection.execute(
@@ -174,7 +177,8 @@ def undo_last(engine: Engine, schema: LabelSchema, annotator: int) -> UndoResult
             .where(
                 E.c.annotator_id == annotator,
                 E.c.sentence_id.is_not(None),
-                E.c.action != "undo",
+                # Undo reverts what this annotator did here, not decisions merged in by an import.
+                E.c.action.not_in(("undo", "import")),
                 E.c.id.not_in(undone),
             )
             .order_by(E.c.id.desc())
