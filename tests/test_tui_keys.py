@@ -11,7 +11,7 @@ from textual.keys import _character_to_key
 from annotator.core.errors import UserError
 from annotator.core.labels import RESERVED_KEYS, load_schema
 from annotator.tui.config import Settings, config_path, dump_settings, load_settings, save_settings
-from annotator.tui.keys import ANNOTATE_BINDINGS, APP_BINDINGS, label_bindings
+from annotator.tui.keys import ANNOTATE_BINDINGS, APP_BINDINGS, PICKER_BINDINGS, label_bindings
 
 
 def _bindings() -> list[Binding]:
@@ -19,7 +19,7 @@ def _bindings() -> list[Binding]:
 
 
 def test_every_binding_has_an_id_and_a_description() -> None:
-    for binding in [*_bindings(), *label_bindings(load_schema())]:
+    for binding in [*_bindings(), *Binding.make_bindings(PICKER_BINDINGS), *label_bindings(load_schema())]:
         assert binding.id, binding
         assert binding.description, binding
 

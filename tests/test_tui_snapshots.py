@@ -50,3 +50,10 @@ def test_snapshot_help_screen(snap_compare, tmp_path: Path) -> None:  # type: ig
 
 def test_snapshot_document_picker(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(_app(tmp_path, None, decided=3), terminal_size=SIZE, run_before=settle)
+
+
+def test_snapshot_help_screen_document_list_keys(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The help one page down, opened from the picker: the document list's keys (a: agreement)."""
+    assert snap_compare(
+        _app(tmp_path, None), press=["question_mark", "pagedown"], terminal_size=SIZE, run_before=settle
+    )

@@ -6,8 +6,17 @@ sentence printed in logical order reads backwards. We wrap the *logical* text fi
 visual order with python-bidi, using the sentence's paragraph direction for every line.
 The stored text is never changed: this module only produces strings for display.
 
-Widths are terminal cells (``rich.cells.cell_len``): combining marks take no cell, so a
-Polish ``ę`` written as ``e`` + U+0328 is one cell and is never split from its base.
+Terminals that do not reorder mostly do not shape Arabic either: every letter would show
+in its isolated form. So when we reorder, each wrapped line is first *shaped* in logical
+order with arabic-reshaper (contextual initial/medial/final forms and the mandatory
+lam-alef ligatures, as presentation-form characters), then reordered; shaping a line that
+is already in visual order would join the wrong neighbours. Shaping never widens a line
+(one presentation form per letter, a ligature for two letters, vowel marks kept and still
+zero-width), so we wrap the unshaped text and the shaped line fits the same width.
+
+Widths are terminal cells (``cells``, i.e. ``rich.cells.cell_len`` with ZWJs aside): combining
+marks take no cell, so a Polish ``ę`` written as ``e`` + U+0328 is one cell and is never
+split from its base.
 
 python-bidi does not apply rule L3 of UAX #9 (combining marks in right-to-left runs):
 after reversal an Arabic vowel sign would precede its letter and a terminal would draw
@@ -20,6 +29,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from arabic_reshaper import ArabicReshaper
 from bidi import get_display
 from rich.cells import cell_len
 
@@ -33,6 +43,14 @@ _TOKENS = re.compile(r"\S+\s*|\s+")
 
 # Combining marks of right-to-left scripts (Hebrew points, Arabic harakat, Syriac...).
 _RTL_MARKS = re.compile("[\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0711\u0730-\u074a\u08d3-\u08ff]")
+
+
+def cells(text: str) -> int:
+    """Terminal cells of ``text``: ``rich.cells.cell_len``, but characters joined by a ZWJ
+    count one by one. Rich measures a ZWJ sequence as one glyph, right for an emoji family
+    (which then only wraps early) but not for Arabic letters joined by a ZWJ, which a
+    terminal draws a cell each (and which shaping turns into plain presentation forms)."""
+    return cell_len(text.replace("\u200d", "")) if "\u200d" in text else cell_len(text)
 
 
 def has_rtl(text: str) -> bool:
@@ -61,7 +79,7 @@ def _hard_split(word: str, width: int) -> list[str]:
     chunks: list[str] = []
     current, used = "", 0
     for cluster in clusters(word):
-        size = cell_len(cluster)
+        size = cells(cluster)
         if current and used + size > width:
             chunks.append(current)
             current, used = "", 0
@@ -85,7 +103,7 @@ def wrap(text: str, width: int) -> list[str]:
     for token in _TOKENS.findall(text):
         word = token.rstrip()
         tail = token[len(word):]
-        size = cell_len(word)
+        size = cells(word)
         if word and line and used + size > width:
             lines.append(line)
             line, used = "", 0
@@ -94,10 +112,10 @@ def wrap(text: str, width: int) -> list[str]:
                 lines.append(line)
             *full, last = _hard_split(word, width)
             lines.extend(full)
-            line, used = last + tail, cell_len(last) + cell_len(tail)
+            line, used = last + tail, cells(last) + cells(tail)
             continue
         line += token
-        used += cell_len(token)
+        used += cells(token)
     if line or not lines:
         lines.append(line)
     return lines
@@ -215,6 +233,90 @@ def reorder_line(line: str, rtl: bool) -> str:
     return "".join(out)
 
 
+# Arabic-script letters arabic-reshaper may give contextual forms (Arabic, its supplement
+# and extended-A blocks); text without any is never passed to it.
+_SHAPEABLE = re.compile("[\u0620-\u06ff\u0750-\u077f\u08a0-\u08ff]")
+# What is shaped: runs of Arabic-script characters (letters, harakat, tatweel, digits and
+# punctuation), with the spaces, ZWJs and ZWNJs between or around them. Letters join only
+# within such a run, so the rest of the line (Latin, emoji sequences...) is left alone.
+_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"
+_RUN = re.compile(f"\u200d?[{_ARABIC}]+(?:[ \u200c\u200d]+[{_ARABIC}]+)*\u200d?")
+_SPACES = re.compile("( +)")
+
+_SHAPING = {
+    # Keep the harakat (vowel marks): the reshaper deletes them by default. Kept, each
+    # follows its (shaped) letter in logical order, and reorder_line keeps it there (L3).
+    "delete_harakat": False,
+    # The one-glyph "Allah" (U+FDF2) stands for a four-letter word in a single cell;
+    # terminal fonts draw it wider than the cell or not at all. Letters are shaped instead.
+    "ARABIC LIGATURE ALLAH": False,
+}
+_RESHAPER = ArabicReshaper(configuration=_SHAPING)
+# arabic-reshaper 3.1 drops a joining ZWJ from its output but not from the text it matches
+# ligatures on, so after a ZWJ its ligatures land on the wrong letters (or raise IndexError):
+# runs holding a ZWJ get contextual forms without ligatures.
+_RESHAPER_NO_LIGATURES = ArabicReshaper(configuration={**_SHAPING, "support_ligatures": False})
+
+# Presentation forms back to the letters they stand for (a lam-alef ligature: two letters),
+# to check that a shaped line holds the letters and marks of the line, in the same order.
+_UNSHAPE = {
+    code: unicodedata.normalize("NFKC", chr(code))
+    for code in [*range(0xFB50, 0xFE00), *range(0xFE70, 0xFF00)]
+    if unicodedata.normalize("NFKC", chr(code)) != chr(code)
+}
+
+
+def shape_line(line: str) -> str:
+    """One line (logical order) with Arabic letters in their contextual presentation forms.
+
+    Display only. Other scripts pass unchanged; harakat stay after their letter (after a
+    lam-alef ligature, the marks of both letters); a ZWJ between Arabic letters is consumed
+    (it only asks for the joining form). Each Arabic run is shaped on its own and kept only
+    if it is no wider (``cells``) and, forms mapped back to letters, holds the same letters
+    with the same marks; otherwise (a reshaper bug on odd input, e.g. a vowel mark after a
+    ZWJ, or an exception) that run is shown unshaped rather than altered.
+    """
+    if not _SHAPEABLE.search(line):
+        return line
+    return _RUN.sub(_shape_run, line)
+
+
+def _shape_run(match: re.Match[str]) -> str:
+    run = match.group()
+    if "\u200d" in run and " " in run:  # no ligatures where a ZWJ is: word by word, then
+        return "".join(_shape_text(part) for part in _SPACES.split(run))
+    return _shape_text(run)
+
+
+def _shape_text(run: str) -> str:
+    if not _SHAPEABLE.search(run):
+        return run
+    reshaper = _RESHAPER_NO_LIGATURES if "\u200d" in run else _RESHAPER
+    try:
+        shaped = str(reshaper.reshape(run))
+    except Exception:  # a bug of the reshaper on odd input must not take the screen down
+        return run
+    if cells(shaped) > cells(run):
+        return run
+    if shaped.translate(_UNSHAPE) == run.replace("\u200d", "") or _same_text(shaped, run):
+        return shaped  # (the first test is the quick one: no ligature carrying marks)
+    return run
+
+
+def _same_text(shaped: str, line: str) -> bool:
+    """``shaped`` is ``line`` in other letter forms: same letters in the same order, each
+    with its own marks (a ligature with the marks of its letters), ZWJs aside."""
+    original = clusters(line.replace("\u200d", ""))
+    at = 0
+    for cluster in clusters(shaped.replace("\u200d", "")):
+        letters = _UNSHAPE.get(ord(cluster[0]), cluster[0])
+        group = original[at : at + len(letters)]
+        if "".join(c[0] for c in group) != letters or "".join(c[1:] for c in group) != cluster[1:]:
+            return False
+        at += len(letters)
+    return at == len(original)
+
+
 def sentence_is_rtl(text: str, lang: str | None) -> bool:
     """Paragraph direction of a sentence: its language if known to be RTL, else its first strong character."""
     if lang and lang.split("-")[0].lower() in RTL_LANGS:
@@ -233,10 +335,13 @@ def display_lines(text: str, width: int, rtl: bool, reorder: bool) -> tuple[str,
     """The rows to draw for one (already ``visible``) sentence in ``width`` cells.
 
     Wrapped in logical order, trailing spaces trimmed, then, when ``reorder`` is on and
-    the sentence holds right-to-left text, each row reordered for display. Alignment is
-    the caller's job (right-align when ``rtl and reorder``).
+    the sentence holds right-to-left text, each row shaped (still in logical order) and
+    reordered for display. Shaping only narrows a row (lam-alef ligatures), so every row
+    still fits ``width``. Alignment is the caller's job (right-align when ``rtl and
+    reorder``, by the cells of the row as returned). With ``reorder`` off the terminal is
+    trusted to shape and reorder, and the rows stay as stored.
     """
     rows = [row.rstrip() for row in wrap(text, width)]
     if reorder and (rtl or has_rtl(text)):
-        rows = [reorder_line(row, rtl) for row in rows]
+        rows = [reorder_line(shape_line(row), rtl) for row in rows]
     return tuple(rows)

@@ -41,6 +41,7 @@ ANNOTATE_BINDINGS: list[BindingType] = [
 PICKER_BINDINGS: list[BindingType] = [
     Binding("enter", "open", "Annotate", id="picker.open", show=False, tooltip="Annotate the highlighted document"),
     Binding("r", "reload", "Reload", id="picker.reload", tooltip="Reload progress"),
+    Binding("a", "agreement", "Agreement", id="picker.agreement", tooltip="Inter-annotator agreement of the project (b: bootstrap CIs)"),
 ]
 
 # Characters some keyboard layouts send on the digit row: Arabic-Indic and Persian digits.

@@ -14,15 +14,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from annotator.core.labels import LabelSchema
-from annotator.tui.keys import ANNOTATE_BINDINGS, APP_BINDINGS, binding_rows
+from annotator.tui.keys import ANNOTATE_BINDINGS, APP_BINDINGS, PICKER_BINDINGS, binding_rows
 
 
-def keys_table(keymap: dict[str, str]) -> Table:
+def keys_table(keymap: dict[str, str], bindings: list[BindingType] | None = None) -> Table:
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=True)
     table.add_column("key", no_wrap=True, style="bold cyan")
     table.add_column("does")
     table.add_column(Text("binding id (config [keymap])"), style="dim", no_wrap=True)
-    for keys, text, ident in binding_rows([*ANNOTATE_BINDINGS, *APP_BINDINGS], keymap):
+    for keys, text, ident in binding_rows([*ANNOTATE_BINDINGS, *APP_BINDINGS] if bindings is None else bindings, keymap):
         table.add_row(Text(keys), Text(text), Text(ident))
     return table
 
@@ -68,7 +68,9 @@ class HelpScreen(ModalScreen[None]):
                 )
                 yield Static(intro, classes="help-text")
                 yield Static(Text("Keys", style="bold underline"), classes="help-heading")
-                yield Static(keys_table(self.keymap))
+                yield Static(keys_table(self.keymap), id="help-keys")
+                yield Static(Text("Document list keys", style="bold underline"), classes="help-heading")
+                yield Static(keys_table(self.keymap, PICKER_BINDINGS), id="help-picker-keys")
                 yield Static(Text(f"Labels ({self.schema.ref}, {self.schema.mode}-label)", style="bold underline"), classes="help-heading")
                 yield Static(labels_table(self.schema, self.keymap))
                 where = str(self.config) if self.config else "$XDG_CONFIG_HOME/annotator/config.toml"

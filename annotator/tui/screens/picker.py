@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from annotator.core.entities import DocumentProgress
 from annotator.tui.keys import PICKER_BINDINGS
+from annotator.tui.screens.agreement import AgreementScreen
 from annotator.tui.widgets.panels import bar, safe
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class PickerScreen(Screen[None]):
     def _show_title(self) -> None:
         title = Text(" Documents for ", style="bold")
         title.append_text(safe(self.annotator_app.annotator_name or "?", "bold cyan"))
-        title.append("    Enter: annotate   ?: help   q: quit", style="dim")
+        title.append("    Enter: annotate   a: agreement   ?: help   q: quit", style="dim")
         self.query_one("#picker-title", Static).update(title)
 
     def refresh_documents(self) -> None:
@@ -108,3 +109,8 @@ class PickerScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self.annotator_app.load_progress()
+
+    def action_agreement(self) -> None:
+        """Agreement of every annotator's saved decisions (computed in a worker; escape comes back)."""
+        app = self.annotator_app
+        app.push_screen(AgreementScreen(app.engine, schema=app.schema))

@@ -4,7 +4,7 @@ Like Toolong's log view it never creates a widget per sentence: ``render_line(y)
 strips from a layout computed for the rows on screen only, fed by the page cache. Each
 sentence is shown through ``visible`` (control characters as symbols) and drawn as plain
 segments, so markup in the text stays text. Right-to-left sentences are wrapped, then each
-row reordered (``annotator.tui.bidi``) and right-aligned when reordering is on.
+row shaped, reordered (``annotator.tui.bidi``) and right-aligned when reordering is on.
 """
 
 from __future__ import annotations
