@@ -205,20 +205,6 @@ def render_report(report: AgreementReport, mode: str, schema_ref: str, asked_ci:
     return Group(*parts)
 
 
-def shortfall(report: AgreementReport, rated_by: dict[str, int]) -> str | None:
-    """Why every coefficient is undefined, in one sentence (None when some can be computed)."""
-    with_ratings = [name for name, n in rated_by.items() if n > 0]
-    if len(with_ratings) < 2:
-        found = ", ".join(f"{name} ({n})" for name, n in rated_by.items()) or "none"
-        return (
-            "agreement needs at least two annotators with labelled sentences in this selection; "
-            f"found {len(with_ratings)}: {found}. Every coefficient is undefined (n/a)."
-        )
-    if report.n_pairable_items == 0:
-        return "no sentence was labelled by two annotators in this selection: every coefficient is undefined (n/a)."
-    return None
-
-
 @contextmanager
 def bootstrap_progress(enabled: bool, total: int) -> Iterator[Callable[[int, int], None] | None]:
     """A Rich progress bar fed by compute_agreement's progress(done, B) callback."""
@@ -263,7 +249,7 @@ def agreement(
     as_json: JsonOption = False,
 ) -> None:
     """Inter-annotator agreement: overall, per label and per annotator pair, undefined shown as n/a."""
-    from annotator.core.agreement import compute_agreement
+    from annotator.core.agreement import compute_agreement, shortfall
     from annotator.core.db import open_database
     from annotator.core.ratings import load_ratings
     from annotator.core.repository import find_document

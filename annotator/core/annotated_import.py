@@ -71,6 +71,7 @@ from annotator.core.labels import LabelSchema
 from annotator.core.models import Annotation as AnnotationRow
 from annotator.core.models import Annotator, Document, Event, Sentence, utcnow
 from annotator.core.models import Gold as GoldRow
+from annotator.core.repository import free_document_name
 
 D = Document.__table__  # type: ignore[attr-defined]
 S = Sentence.__table__  # type: ignore[attr-defined]
@@ -342,14 +343,6 @@ def rebuild_text(records: Sequence[SentenceRecord]) -> str:
 # ----------------------------------------------------------------------------- storing
 
 
-def _free_name(connection: Connection, name: str) -> str:
-    candidate, n = name, 1
-    while connection.execute(select(D.c.id).where(D.c.name == candidate)).first() is not None:
-        n += 1
-        candidate = f"{name}~{n}"
-    return candidate
-
-
 def _state(
     labels: list[str], status: str, negated: bool, flagged: bool, note: str | None, attributes: Any
 ) -> dict[str, Any]:
@@ -389,7 +382,7 @@ class _Importer:
         if len(first.doc_id) > UID_MAX:
             raise _Refused(f"doc_id longer than {UID_MAX} characters")
         wanted = (first.doc_name or first.doc_id)[:NAME_MAX]
-        name = _free_name(connection, wanted)
+        name = free_document_name(connection, wanted)
         if name != wanted:
             self.summary.renamed_documents[first.doc_id] = name
         # Two documents can rebuild to the same text (they differed only between or after

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine, insert, or_, select
+from sqlalchemy import Engine, insert, or_, select
 
 from annotator.core.annotated_import import AnnotatedImport, AnnotatedImportSummary
 from annotator.core.db import write_connection
@@ -30,6 +30,7 @@ from annotator.core.errors import UserError
 from annotator.core.formats import FORMATS, FormatError, detect_format
 from annotator.core.language import detect_language
 from annotator.core.models import Document, Event, Sentence
+from annotator.core.repository import free_document_name
 from annotator.core.segment import segment
 
 DOCUMENT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -248,14 +249,6 @@ def read_documents(path: Path, text_field: str = "text") -> Iterator[SourceDocum
         )
 
 
-def _free_name(connection: Connection, name: str) -> str:
-    candidate, n = name, 1
-    while connection.execute(select(D.c.id).where(D.c.name == candidate)).first() is not None:
-        n += 1
-        candidate = f"{name}~{n}"
-    return candidate
-
-
 def store_document(
     engine: Engine,
     doc: SourceDocument,
@@ -269,7 +262,7 @@ def store_document(
         known = select(D.c.id).where(or_(D.c.content_hash == digest, D.c.uid == digest[:16]))
         if connection.execute(known).first() is not None:
             return None
-        name = _free_name(connection, doc.name[:500])
+        name = free_document_name(connection, doc.name[:500])
         document_id = connection.execute(
             insert(D).values(
                 uid=digest[:16],

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from annotator.core.entities import (
     AnnotationState,
@@ -99,6 +99,15 @@ def find_document(engine: Engine, ref: str) -> DocumentInfo:
         raise UserError(f"no document named {ref!r} (see `annotator stats` or `annotator sentences`)")
     names = ", ".join(row.name for row in rows[:5])
     raise UserError(f"{ref!r} matches several documents: {names}")
+
+
+def free_document_name(connection: Connection, name: str) -> str:
+    """``name``, or ``name~2``, ``name~3``… when another document already has it."""
+    candidate, n = name, 1
+    while connection.execute(select(D.c.id).where(D.c.name == candidate)).first() is not None:
+        n += 1
+        candidate = f"{name}~{n}"
+    return candidate
 
 
 def document_progress(engine: Engine, annotator: int | None) -> list[DocumentProgress]:

@@ -98,6 +98,7 @@ from .report import (
     compute_agreement,
     encode_label_set,
     pair_key,
+    shortfall,
 )
 
 __all__ = [
@@ -123,5 +124,6 @@ __all__ = [
     "masi_distance",
     "pair_key",
     "percent_agreement",
+    "shortfall",
     "single_label_codes",
 ]

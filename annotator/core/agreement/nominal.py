@@ -51,7 +51,7 @@ class NominalData:
         # Few categories: the (k, n_items) matrix of n_ic by column comparisons; every
         # sum the coefficients need follows from it. Otherwise pairwise/sorted counting.
         self._item_counts: np.ndarray | None = None
-        if 0 < k and k * n_ann <= _ITEM_COUNTS_MAX_CELLS:
+        if k > 0 and k * n_ann <= _ITEM_COUNTS_MAX_CELLS:
             self._item_counts = _item_value_counts(self.codes, k)
             c = self._item_counts
             self.same = (c * (c - 1.0)).sum(axis=0).astype(np.int64)  # exact integers

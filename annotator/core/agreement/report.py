@@ -108,18 +108,11 @@ def build_rating_matrix(
     anns = np.asarray(annotator_index, dtype=np.int64)
     vals = np.asarray(values, dtype=np.int64)
     if not (items.shape == anns.shape == vals.shape) or items.ndim != 1:
-        raise ValueError(
-            "item_index, annotator_index and values must be 1-D of equal length"
-        )
+        raise ValueError("item_index, annotator_index and values must be 1-D of equal length")
     out = np.full((n_items, n_annotators), -1, dtype=np.int64)
     if items.size == 0:
         return out
-    if (
-        items.min() < 0
-        or items.max() >= n_items
-        or anns.min() < 0
-        or anns.max() >= n_annotators
-    ):
+    if items.min() < 0 or items.max() >= n_items or anns.min() < 0 or anns.max() >= n_annotators:
         raise ValueError("item or annotator index out of range")
     flat = items * n_annotators + anns
     if np.bincount(flat, minlength=n_items * n_annotators).max() > 1:
@@ -176,9 +169,7 @@ def compute_agreement(
     selected = list(label_ids) if labels_subset is None else list(labels_subset)
     unknown = [lab for lab in selected if lab not in label_ids]
     if unknown or len(set(selected)) != len(selected):
-        raise ValueError(
-            f"labels_subset: unknown or repeated labels {unknown or selected}"
-        )
+        raise ValueError(f"labels_subset: unknown or repeated labels {unknown or selected}")
     if bootstrap < 0:
         raise ValueError("bootstrap must be >= 0")
 
@@ -191,10 +182,7 @@ def compute_agreement(
     masi = MasiData(mk)
     overall_pairs = overall_data.cohen_kappa_pairs()
     m, missing = overall_data.m, mk < 0  # the same missing ratings for every recoding
-    label_data = {
-        lab: NominalData(_binary_codes(mk, label_ids.index(lab), missing), m=m)
-        for lab in selected
-    }
+    label_data = {lab: NominalData(_binary_codes(mk, label_ids.index(lab), missing), m=m) for lab in selected}
     label_pairs = {lab: d.cohen_kappa_pairs() for lab, d in label_data.items()}
 
     overall = _metrics(overall_data, overall_pairs, overall_q)
@@ -206,9 +194,7 @@ def compute_agreement(
         entry["prevalence"] = to_float(hits / present.size) if present.size else None
 
     if bootstrap > 0:
-        targets: list[
-            tuple[dict[str, object], str, NominalAlphaStat | MasiAlphaStat]
-        ] = []
+        targets: list[tuple[dict[str, object], str, NominalAlphaStat | MasiAlphaStat]] = []
         if overall["krippendorff_alpha"] is not None:
             targets.append((overall, "alpha_ci", NominalAlphaStat(overall_data)))
         if overall["krippendorff_alpha_masi"] is not None:
@@ -244,3 +230,21 @@ def compute_agreement(
         per_label={lab: LabelAgreement(**e) for lab, e in per_label.items()},
         pairwise=dict(sorted(pairwise.items())),
     )
+
+
+def shortfall(report: AgreementReport, rated_by: dict[str, int]) -> str | None:
+    """Why every coefficient is undefined, in one sentence (None when some can be computed).
+
+    ``rated_by`` maps each annotator of the selection to their number of labelled sentences.
+    Names are returned as given: the display layer makes them safe to show.
+    """
+    with_ratings = [name for name, n in rated_by.items() if n > 0]
+    if len(with_ratings) < 2:
+        found = ", ".join(f"{name} ({n})" for name, n in rated_by.items()) or "none"
+        return (
+            "agreement needs at least two annotators with labelled sentences in this selection; "
+            f"found {len(with_ratings)}: {found}. Every coefficient is undefined (n/a)."
+        )
+    if report.n_pairable_items == 0:
+        return "no sentence was labelled by two annotators in this selection: every coefficient is undefined (n/a)."
+    return None

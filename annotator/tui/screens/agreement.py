@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from annotator.core.agreement import AgreementReport, MetricSet, compute_agreement, pair_key
+from annotator.core.agreement import AgreementReport, MetricSet, compute_agreement, pair_key, shortfall
 from annotator.core.labels import LabelSchema
 from annotator.core.ratings import load_ratings
 from annotator.core.schemas import active_schema
@@ -233,6 +233,7 @@ class AgreementScreen(Screen[None]):
         self.query_one("#agreement-title", Static).update(title)
         status = Text()
         problem = shortfall(report, computed.rated_by)
+        problem = visible(problem) if problem else None
         if problem:
             status.append(problem, style="bold yellow")
         elif asked:
@@ -351,17 +352,3 @@ def _metric_cells(m: MetricSet, asked: bool) -> list[Text]:
         fmt_count(m.n_items),
         fmt_count(m.n_pairable_items),
     ]
-
-
-def shortfall(report: AgreementReport, rated_by: dict[str, int]) -> str | None:
-    """Why every coefficient is undefined, in one sentence (None when some can be computed)."""
-    with_ratings = [name for name, n in rated_by.items() if n > 0]
-    if len(with_ratings) < 2:
-        found = ", ".join(f"{visible(name)} ({n})" for name, n in rated_by.items()) or "none"
-        return (
-            "Agreement needs at least two annotators with labelled sentences; "
-            f"found {len(with_ratings)}: {found}. Every coefficient is undefined (n/a)."
-        )
-    if report.n_pairable_items == 0:
-        return "No sentence was labelled by two annotators yet: every coefficient is undefined (n/a)."
-    return None
