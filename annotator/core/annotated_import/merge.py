@@ -1,0 +1,249 @@
+"""An imported document's decisions and adjudicated gold, merged into the stored ones.
+
+- *Decisions* are inserted in bulk with SQLAlchemy Core, keeping their ``updated_at``;
+  each inserted or changed decision gets one ``event`` row (action ``import``, the
+  state before and after, the source file). The same annotator on the same sentence:
+  an identical decision keeps the later of the two times (no event: nothing changed);
+  a different one is a *conflict*: the most recent ``updated_at`` wins (the
+  database's on a tie), and every conflict is reported. So merging A into B and B into
+  A gives the same data on both sides.
+  A decision ``labelled`` with no label (possible in doccano) is stored as ``open``;
+  a ``skipped`` one drops its labels. Attributes are not in exports: an updated
+  decision keeps the stored attributes.
+- *Gold*: only ``adjudicated`` gold is stored (unanimous/majority are recomputed at
+  export from the decisions, so round trips hold). A different adjudicated gold already
+  stored is kept and reported.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from annotator.core.formats import Annotation, SentenceRecord, format_utc, parse_utc
+from annotator.core.labels import LabelSchema
+from annotator.core.models import utcnow
+
+from .labels import _Labels
+from .summary import AnnotatedImportSummary, DecisionConflict, GoldConflict
+from .tables import INSERT_BATCH, A, E, G
+
+
+def _state(
+    labels: list[str], status: str, negated: bool, flagged: bool, note: str | None, attributes: Any
+) -> dict[str, Any]:
+    return {
+        "labels": list(labels),
+        "status": status,
+        "negated": bool(negated),
+        "flagged": bool(flagged),
+        "note": note,
+        "attributes": dict(attributes or {}),
+    }
+
+
+class _DecisionMerging:
+    """Storing decisions and gold, with their conflicts and events (the merging half of ``_Importer``)."""
+
+    # set by _Importer.__init__
+    labels: _Labels
+    schema: LabelSchema
+    annotator_ids: dict[str, int]
+    summary: AnnotatedImportSummary
+    source: str
+
+    def _decisions(
+        self, connection: Connection, records: list[SentenceRecord], ids: dict[int, int], new_document: bool
+    ) -> None:
+        existing: dict[tuple[int, int], Any] = {}
+        if not new_document:
+            for row in connection.execute(
+                select(
+                    A.c.id,
+                    A.c.sentence_id,
+                    A.c.annotator_id,
+                    A.c.labels,
+                    A.c.status,
+                    A.c.negated,
+                    A.c.flagged,
+                    A.c.note,
+                    A.c.attributes,
+                    A.c.updated_at,
+                ).where(A.c.sentence_id.in_(list(ids.values())))
+            ):
+                existing[(row.sentence_id, row.annotator_id)] = row
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        stamps: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        for record in records:
+            sentence_id = ids[record.sent_idx]
+            for ann in record.annotations:
+                annotator_id = self.annotator_ids[ann.annotator]
+                labels, status = self._normalised(ann)
+                when = ann.updated_dt
+                after = _state(labels, status, ann.negated, ann.flagged, ann.note, {})
+                old = existing.get((sentence_id, annotator_id))
+                if old is None:
+                    inserts.append(
+                        {
+                            "sentence_id": sentence_id,
+                            "annotator_id": annotator_id,
+                            "labels": labels,
+                            "label_mask": self.schema.mask_of(labels),
+                            "status": status,
+                            "negated": ann.negated,
+                            "flagged": ann.flagged,
+                            "note": ann.note,
+                            "attributes": {},
+                            "created_at": when,
+                            "updated_at": when,
+                        }
+                    )
+                    events.append(self._event(annotator_id, sentence_id, None, after, ann.updated_at))
+                    self.summary.decisions_inserted += 1
+                    continue
+                before = _state(list(old.labels or []), old.status, old.negated, old.flagged, old.note, old.attributes)
+                after["attributes"] = before["attributes"]
+                old_when = parse_utc(old.updated_at)
+                if before == after:
+                    self.summary.decisions_unchanged += 1
+                    if when > old_when:  # the same decision made later: keep the later time
+                        stamps.append({"row_id": old.id, "updated_at": when})
+                    continue
+                imported_wins = when > old_when
+                self.summary.conflicts.append(
+                    DecisionConflict(
+                        sentence=record.id,
+                        sentence_id=sentence_id,
+                        annotator=ann.annotator,
+                        kept="imported" if imported_wins else "existing",
+                        existing={**before, "updated_at": format_utc(old_when)},
+                        imported={**after, "updated_at": ann.updated_at},
+                    )
+                )
+                if not imported_wins:
+                    self.summary.decisions_unchanged += 1
+                    continue
+                updates.append(
+                    {
+                        "row_id": old.id,
+                        "labels": labels,
+                        "label_mask": self.schema.mask_of(labels),
+                        "status": status,
+                        "negated": ann.negated,
+                        "flagged": ann.flagged,
+                        "note": ann.note,
+                        "updated_at": when,
+                    }
+                )
+                events.append(self._event(annotator_id, sentence_id, before, after, ann.updated_at))
+                self.summary.decisions_updated += 1
+        for offset in range(0, len(inserts), INSERT_BATCH):
+            connection.execute(insert(A), inserts[offset : offset + INSERT_BATCH])
+        if updates:
+            statement = (
+                update(A)
+                .where(A.c.id == bindparam("row_id"))
+                .values(
+                    labels=bindparam("labels"),
+                    label_mask=bindparam("label_mask"),
+                    status=bindparam("status"),
+                    negated=bindparam("negated"),
+                    flagged=bindparam("flagged"),
+                    note=bindparam("note"),
+                    updated_at=bindparam("updated_at"),
+                )
+            )
+            for offset in range(0, len(updates), INSERT_BATCH):
+                connection.execute(statement, updates[offset : offset + INSERT_BATCH])
+        if stamps:
+            statement = update(A).where(A.c.id == bindparam("row_id")).values(updated_at=bindparam("updated_at"))
+            for offset in range(0, len(stamps), INSERT_BATCH):
+                connection.execute(statement, stamps[offset : offset + INSERT_BATCH])
+        for offset in range(0, len(events), INSERT_BATCH):
+            connection.execute(insert(E), events[offset : offset + INSERT_BATCH])
+
+    def _normalised(self, ann: Annotation) -> tuple[list[str], str]:
+        labels = self.labels.normalise(ann.labels)
+        status = ann.status
+        if status == "skipped":
+            labels = []
+        elif status == "labelled" and not labels:
+            status = "open"
+            self.summary.decisions_made_open += 1
+        elif status == "open":
+            labels = []
+        return labels, status
+
+    def _event(
+        self, annotator_id: int | None, sentence_id: int, before: Any, after: Any, updated_at: str
+    ) -> dict[str, Any]:
+        return {
+            "at": utcnow(),
+            "annotator_id": annotator_id,
+            "sentence_id": sentence_id,
+            "action": "import",
+            "before": before,
+            "after": {**after, "updated_at": updated_at, "source": self.source},
+            "undoes": None,
+        }
+
+    def _gold(self, connection: Connection, records: list[SentenceRecord], ids: dict[int, int]) -> None:
+        wanted = [(r, ids[r.sent_idx]) for r in records if r.gold is not None]
+        if not wanted:
+            return
+        stored = {
+            row.sentence_id: row
+            for row in connection.execute(
+                select(G.c.sentence_id, G.c.labels, G.c.method, G.c.by).where(
+                    G.c.sentence_id.in_([sid for _, sid in wanted])
+                )
+            )
+        }
+        events = []
+        for record, sentence_id in wanted:
+            gold = record.gold
+            assert gold is not None
+            if gold.method != "adjudicated":
+                self.summary.gold_not_stored += 1
+                continue
+            labels = self.labels.normalise(gold.labels)
+            new = {"labels": labels, "method": "adjudicated", "by": gold.by}
+            old = stored.get(sentence_id)
+            if old is not None and old.method == "adjudicated":
+                current = {"labels": list(old.labels or []), "method": old.method, "by": old.by or None}
+                if current == new:
+                    self.summary.gold_unchanged += 1
+                else:
+                    self.summary.gold_conflicts.append(
+                        GoldConflict(sentence=record.id, sentence_id=sentence_id, existing=current, imported=new)
+                    )
+                continue
+            values = {
+                "labels": labels,
+                "label_mask": self.schema.mask_of(labels),
+                "method": "adjudicated",
+                "by": gold.by,
+            }
+            if old is None:
+                connection.execute(insert(G).values(sentence_id=sentence_id, updated_at=utcnow(), **values))
+            else:  # a stored gold by policy: the adjudicated one replaces it
+                connection.execute(
+                    update(G).where(G.c.sentence_id == sentence_id).values(updated_at=utcnow(), **values)
+                )
+            events.append(
+                {
+                    "at": utcnow(),
+                    "annotator_id": None,
+                    "sentence_id": sentence_id,
+                    "action": "import",
+                    "before": None,
+                    "after": {"gold": labels, "method": "adjudicated", "by": gold.by, "source": self.source},
+                    "undoes": None,
+                }
+            )
+            self.summary.gold_stored += 1
+        if events:
+            connection.execute(insert(E), events)

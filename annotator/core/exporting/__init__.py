@@ -1,0 +1,49 @@
+"""Export: stream the database out as dataset records (PRODUCT.md, "Export record").
+
+Reading is SQLAlchemy Core, batched and keyset-paginated, never OFFSET and never the ORM
+(STYLE.md: the ORM exported at half the speed). Order: document name, then sentence index.
+
+Speed (benchmarks/bench_export.py, docs/formats.md): the rows come straight from the
+DBAPI cursor (no ``Row`` objects), timestamps are sliced from SQLite's storage text, label
+lists are parsed once per distinct stored value, and the cyclic garbage collector is
+paused while the (acyclic) records are built.
+
+Modules, in the order an export runs through them:
+
+- :mod:`.plan`: resolve the selection (annotators, documents, gold policy, splits) into an
+  :class:`ExportPlan`.
+- :mod:`.query`: the SQL reads of a plan: keyset pages of documents, chunks of sentences
+  and their annotations, in one snapshot.
+- :mod:`.records`: a chunk's rows -> record dicts (gold, split, counts).
+- :mod:`.gold`: the gold by policy, computed from a record's annotations.
+- :mod:`.values`: stored values -> record values (timestamps, label lists).
+- :mod:`.write`: :func:`export_dataset`: the plan's records into atomic files, any format.
+- :mod:`.temporaries`: removing the temporaries a killed export left.
+- :mod:`.summary`: what an export wrote.
+"""
+
+from __future__ import annotations
+
+from .gold import computed_gold
+from .plan import DEFAULT_GOLD, ExportPlan, plan_export
+from .query import BATCH
+from .records import Progress
+from .summary import ExportSummary, SplitCount
+from .temporaries import STALE_TEMPORARY_SECONDS, remove_stale_temporaries
+from .values import utc_text
+from .write import export_dataset
+
+__all__ = [
+    "BATCH",
+    "DEFAULT_GOLD",
+    "STALE_TEMPORARY_SECONDS",
+    "ExportPlan",
+    "ExportSummary",
+    "Progress",
+    "SplitCount",
+    "computed_gold",
+    "export_dataset",
+    "plan_export",
+    "remove_stale_temporaries",
+    "utc_text",
+]

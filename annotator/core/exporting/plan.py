@@ -1,0 +1,150 @@
+"""Resolving what to export: the selection as an :class:`ExportPlan` (:func:`plan_export`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, Engine, func, select
+
+from annotator.core.errors import UserError
+from annotator.core.formats import GOLD_POLICIES, SPLITS, assign_splits
+from annotator.core.labels import load_schema
+from annotator.core.schemas import active_schema
+
+from .query import AN, BATCH, D, S
+from .records import ExportRecords
+from .summary import SplitCount
+
+DEFAULT_GOLD = "majority"
+
+
+def _split_names(values: Sequence[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    names = [v.strip() for item in values for v in item.split(",") if v.strip()]
+    return names or None
+
+
+def _resolve_annotators(connection: Connection, names: list[str] | None) -> dict[int, str] | None:
+    if names is None:
+        return None
+    found = {row.name: row.id for row in connection.execute(select(AN.c.id, AN.c.name).where(AN.c.name.in_(names)))}
+    missing = [name for name in dict.fromkeys(names) if name not in found]
+    if missing:
+        known = list(connection.execute(select(AN.c.name).order_by(AN.c.name)).scalars())
+        raise UserError(
+            f"no annotator named {', '.join(repr(m) for m in missing)} (annotators: {', '.join(known) or 'none yet'})"
+        )
+    return {found[name]: name for name in dict.fromkeys(names)}
+
+
+def _resolve_documents(connection: Connection, refs: list[str] | None) -> list[int] | None:
+    """Document ids for names or doc ids (uid); an unknown one is a UserError listing all."""
+    if refs is None:
+        return None
+    ids: dict[int, None] = {}
+    missing = []
+    for ref in refs:
+        row = connection.execute(select(D.c.id).where(D.c.name == ref)).first()
+        if row is None:
+            row = connection.execute(select(D.c.id).where(D.c.uid == ref)).first()
+        if row is None:
+            missing.append(ref)
+        else:
+            ids[int(row[0])] = None
+    if missing:
+        raise UserError(
+            f"no document named (or with doc_id) {', '.join(repr(m) for m in missing)} "
+            "(see `annotator stats` or `annotator sentences`)"
+        )
+    return list(ids)
+
+
+class ExportPlan(ExportRecords):
+    """A resolved selection; :meth:`record_dicts` streams it. Build with :func:`plan_export`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        schema_ref: str,
+        label_ids: list[str],
+        annotator_ids: dict[int, str] | None,
+        document_ids: list[int] | None,
+        gold_policy: str,
+        only_gold: bool,
+        split_of: dict[str, str] | None,
+        total: int,
+        batch: int = BATCH,
+    ) -> None:
+        self.engine = engine
+        self.schema_ref = schema_ref
+        self.label_ids = label_ids
+        self.annotator_ids = annotator_ids
+        self.document_ids = document_ids
+        self.gold_policy = gold_policy
+        self.only_gold = only_gold
+        self.split_of = split_of
+        self.total = total
+        self.batch = batch
+        # filled while streaming
+        self.annotators_seen: set[str] = set()
+        self.decisions = 0
+        self.gold_counts: dict[str, int] = {"adjudicated": 0, "unanimous": 0, "majority": 0, "none": 0}
+        self.documents_written = 0
+        self._last_document: int | None = None
+        self._chunk_annotators: set[int] = set()
+        self.split_counts: dict[str, SplitCount] = {s: SplitCount() for s in SPLITS}
+
+
+def plan_export(
+    engine: Engine,
+    *,
+    annotators: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
+    gold: str = DEFAULT_GOLD,
+    only_gold: bool = False,
+    ratios: Sequence[float] | None = None,
+    seed: int | str = 0,
+    batch: int = BATCH,
+) -> ExportPlan:
+    """Resolve what to export. Unknown annotators or documents are a UserError naming them.
+
+    ``annotators``/``documents`` take names (or comma-separated names); documents also
+    match by doc id. ``ratios`` (train, dev, test) assigns each document a split with
+    :func:`assign_splits` over *every* selected document, so a document's split does not
+    depend on ``--only-gold`` or ``--annotators``.
+    """
+    if gold not in GOLD_POLICIES:
+        raise UserError(f"--gold {gold!r}: expected one of {', '.join(GOLD_POLICIES)}")
+    try:
+        schema = active_schema(engine, install_default=False)
+    except UserError:  # a project without schema has no decisions: name the default one
+        schema = load_schema()
+    with engine.connect() as connection:
+        annotator_ids = _resolve_annotators(connection, _split_names(annotators))
+        document_ids = _resolve_documents(connection, _split_names(documents))
+        count = select(func.count()).select_from(S)
+        uids = select(D.c.uid)
+        if document_ids is not None:
+            count = count.where(S.c.document_id.in_(document_ids))
+            uids = uids.where(D.c.id.in_(document_ids))
+        total = int(connection.execute(count).scalar() or 0)
+        split_of: dict[str, str] | None = None
+        if ratios is not None:
+            try:
+                split_of = dict(assign_splits(connection.execute(uids).scalars(), tuple(ratios), seed))
+            except ValueError as exc:
+                raise UserError(f"--split: {exc}") from exc
+    return ExportPlan(
+        engine,
+        schema_ref=schema.ref,
+        label_ids=list(schema.label_ids),
+        annotator_ids=annotator_ids,
+        document_ids=document_ids,
+        gold_policy=gold,
+        only_gold=only_gold,
+        split_of=split_of,
+        total=total,
+        batch=batch,
+    )

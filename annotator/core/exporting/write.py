@@ -1,0 +1,180 @@
+"""Writing an export: the plan's records into atomic files, in any format (:func:`export_dataset`).
+
+Our JSONL is written from the record dicts with orjson, a chunk per write; the other
+formats validate them into records for their writers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from annotator.core.errors import UserError
+from annotator.core.formats import (
+    EXTENSIONS,
+    FORMATS,
+    SPLITS,
+    SentenceRecord,
+    WriteSummary,
+    atomic_write,
+    default_export_path,
+    jsonio,
+    open_writer,
+)
+from annotator.core.formats.atomic import TMP_SUFFIX
+
+from .plan import DEFAULT_GOLD, ExportPlan, plan_export
+from .query import BATCH
+from .records import Progress, _gc_paused
+from .summary import ExportSummary
+from .temporaries import remove_stale_temporaries
+
+
+def _writer_options(fmt: str, plan: ExportPlan) -> dict[str, Any]:
+    if fmt == "prodigy":
+        return {"options": plan.label_ids}
+    if fmt == "doccano":
+        return {"annotators": plan.annotator_names()}
+    return {}
+
+
+def _write_jsonl_fast(
+    targets: dict[str | None, Path], plan: ExportPlan, progress: Progress | None
+) -> list[WriteSummary]:
+    """Our JSONL with orjson, a chunk per write: the bytes ``JsonlWriter.write_dict`` writes.
+
+    ``targets`` maps a split (``None``: every record) to its file. Atomic like every writer.
+    """
+    import orjson
+
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    counts = dict.fromkeys(targets, 0)
+    # Records are acyclic: reference counting frees them; the cyclic collector would only
+    # re-scan every chunk's young objects (measured: ~8% of the export's time).
+    with contextlib.ExitStack() as stack, _gc_paused():
+        outs = {key: stack.enter_context(atomic_write(path)) for key, path in targets.items()}
+        for chunk in plan.record_chunks(progress):
+            if None in outs:
+                outs[None].write(b"".join([dumps(record, option=newline) for record in chunk]))
+                counts[None] += len(chunk)
+                continue
+            for split, out in outs.items():
+                lines = [dumps(record, option=newline) for record in chunk if record["split"] == split]
+                if lines:
+                    out.write(b"".join(lines))
+                    counts[split] += len(lines)
+    return [
+        WriteSummary(
+            format="jsonl",
+            path=str(path),
+            records=counts[key],
+            items=counts[key],
+            bytes=outs[key].bytes,
+            files=[str(path)],
+        )
+        for key, path in targets.items()
+    ]
+
+
+def _write_records(
+    targets: dict[str | None, Path], fmt: str, options: dict[str, Any], plan: ExportPlan, progress: Progress | None
+) -> list[WriteSummary]:
+    """Any format through its writer (records validated into :class:`SentenceRecord`)."""
+    with contextlib.ExitStack() as stack, _gc_paused():
+        writers = {key: stack.enter_context(open_writer(path, fmt, **options)) for key, path in targets.items()}
+        for chunk in plan.record_chunks(progress):
+            for data in chunk:
+                record = SentenceRecord.model_validate(data)
+                writers[None if None in writers else data["split"]].write(record)
+    return [w.summary for w in writers.values() if w.summary is not None]
+
+
+def export_dataset(
+    engine: Engine,
+    path: str | os.PathLike[str] | None = None,
+    fmt: str = "jsonl",
+    *,
+    annotators: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
+    gold: str = DEFAULT_GOLD,
+    only_gold: bool = False,
+    ratios: Sequence[float] | None = None,
+    seed: int | str = 0,
+    split_files: bool = False,
+    progress: Progress | None = None,
+    folder: str | os.PathLike[str] = "exports",
+    batch: int = BATCH,
+) -> ExportSummary:
+    """Export the selection to ``path`` (default ``exports/dataset-<UTC stamp>.<ext>``).
+
+    Atomic: the data goes to a hidden temporary beside the destination and is renamed at
+    the end; a failure leaves neither, a killed export leaves only the hidden temporary,
+    which a later export to the same folder removes once it is stale. ``split_files``
+    writes ``train``/``dev``/``test`` files into the folder ``path`` (needs ``ratios``).
+    """
+    if fmt not in FORMATS:
+        raise UserError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if split_files and ratios is None:
+        raise UserError("--split-files needs --split (e.g. --split 0.8,0.1,0.1)")
+    if split_files and fmt == "doccano":
+        raise UserError(
+            "--split-files is not available for doccano (one file per annotator already); use the split field"
+        )
+    started = time.perf_counter()
+    plan = plan_export(
+        engine,
+        annotators=annotators,
+        documents=documents,
+        gold=gold,
+        only_gold=only_gold,
+        ratios=ratios,
+        seed=seed,
+        batch=batch,
+    )
+    if path is None:
+        target = default_export_path(fmt, folder=folder)
+        if split_files:
+            target = target.with_name(target.name.removesuffix(EXTENSIONS[fmt]))
+        pattern = f".dataset-*{TMP_SUFFIX}"
+    else:
+        target = Path(path)
+        pattern = f".{target.name}.*{TMP_SUFFIX}"
+    parent = target if split_files else target.parent
+    removed = remove_stale_temporaries(
+        parent if str(parent) else Path("."), pattern if not split_files else f".*{TMP_SUFFIX}"
+    )
+    targets: dict[str | None, Path] = (
+        {s: target / f"{s}{EXTENSIONS[fmt]}" for s in SPLITS} if split_files else {None: target}
+    )
+    try:
+        if fmt == "jsonl" and jsonio._orjson is not None:
+            summaries = _write_jsonl_fast(targets, plan, progress)
+        else:
+            summaries = _write_records(targets, fmt, _writer_options(fmt, plan), plan, progress)
+    except FileExistsError as exc:
+        raise UserError(f"{target}: {exc.strerror or exc}; choose another -o") from exc
+    except OSError as exc:
+        raise UserError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+    return ExportSummary(
+        format=fmt,
+        path=str(target),
+        files=[f for s in summaries for f in s.files],
+        sentences=sum(s.records for s in summaries),
+        items=sum(s.items for s in summaries),
+        bytes=sum(s.bytes for s in summaries),
+        documents=plan.documents_written,
+        annotators=sorted(plan.annotators_seen),
+        decisions=plan.decisions,
+        gold=dict(plan.gold_counts),
+        gold_policy=gold,
+        schema_ref=plan.schema_ref,
+        splits=plan.split_counts if ratios is not None else None,
+        removed_temporaries=removed,
+        seconds=round(time.perf_counter() - started, 3),
+    )
