@@ -20,7 +20,6 @@ from annotator.core.formats import (
     SentenceRecord,
     atomic_write,
     read_records,
-    remove_stale_temporaries,
     write_by_split,
     write_records,
 )
@@ -163,7 +162,9 @@ def test_killed_writer_leaves_no_final_file(tmp_path: Path) -> None:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     assert not target.exists()
-    removed = remove_stale_temporaries(target)
+    from annotator.core.exporting import remove_stale_temporaries
+
+    removed = remove_stale_temporaries(tmp_path, ".export.jsonl.*.tmp", min_age=0)
     assert removed and list(tmp_path.iterdir()) == []
 
 

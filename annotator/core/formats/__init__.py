@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_dir, atomic_write, remove_stale_temporaries
+from .atomic import atomic_dir, atomic_write
 from .base import ReadReport, RecordWriter, WriteSummary
 from .csv_format import HEADER as CSV_HEADER
 from .csv_format import CsvWriter, read_csv
@@ -229,7 +229,6 @@ __all__ = [
     "read_records",
     "record_dict",
     "record_to_rows",
-    "remove_stale_temporaries",
     "sentence_hash",
     "split_counts",
     "write_by_split",

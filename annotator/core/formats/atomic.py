@@ -5,13 +5,12 @@ folder, is flushed and fsynced, and is renamed over the destination with ``os.re
 only when the writer finished without error; the folder is fsynced after the rename. A
 writer that fails leaves neither a final file nor its temporary file. A writer that is
 killed (SIGKILL, power cut) leaves no final file; at most a hidden ``.tmp`` file remains,
-which :func:`remove_stale_temporaries` clears.
+which :func:`annotator.core.exporting.remove_stale_temporaries` clears once they are stale.
 """
 
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import tempfile
@@ -112,17 +111,3 @@ _UMASK = _read_umask()  # read once: os.umask is process-wide and racy in thread
 
 def _umask() -> int:
     return _UMASK
-
-
-def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
-    """Remove temporaries a killed writer left for ``path``; returns what was removed."""
-    dest = Path(path)
-    folder = dest.parent if str(dest.parent) else Path(".")
-    removed = []
-    for candidate in folder.glob(f".{glob.escape(dest.name)}.*{TMP_SUFFIX}"):
-        if candidate.is_dir():
-            shutil.rmtree(candidate, ignore_errors=True)
-        else:
-            candidate.unlink(missing_ok=True)
-        removed.append(candidate)
-    return removed
