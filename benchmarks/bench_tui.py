@@ -102,7 +102,7 @@ def percentile(values: list[float], share: float) -> float:
 async def measure(db: str, decisions: int, screenshot: str | None, config: str) -> dict[str, object]:
     from textual import events
 
-    import annotator.tui.app as tui_app
+    import annotator.tui.saving as tui_saving
     from annotator.core.db import open_database
     from annotator.core.decisions import ensure_annotator
     from annotator.core.repository import find_document
@@ -113,14 +113,14 @@ async def measure(db: str, decisions: int, screenshot: str | None, config: str) 
     from annotator.tui.widgets.sentence_view import SentenceView
 
     committed: list[float] = []
-    real_save = tui_app.save_decision
+    real_save = tui_saving.save_decision
 
     def timed_save(*args, **kwargs):  # type: ignore[no-untyped-def]
         result = real_save(*args, **kwargs)
         committed.append(time.perf_counter())  # the commit returned (worker thread)
         return result
 
-    tui_app.save_decision = timed_save  # measurement only: same function, timed
+    tui_saving.save_decision = timed_save  # measurement only: same function, timed
     imported = time.perf_counter()
     t0 = time.perf_counter()
     engine = open_database(db, create=False)

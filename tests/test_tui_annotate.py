@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-import annotator.tui.app as tui_app
+import annotator.tui.saving as tui_saving
 from annotator.core.repository import annotator_id
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.help import HelpScreen
@@ -273,7 +273,7 @@ async def test_blindness_second_annotator_sees_nothing_of_the_first(engine: Engi
 
 async def test_worker_error_is_shown_and_the_decision_retried(engine: Engine, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     doc = doc_named(engine, "pl_news")
-    real = tui_app.save_decision
+    real = tui_saving.save_decision
     failures = {"left": 1}
 
     def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -282,8 +282,8 @@ async def test_worker_error_is_shown_and_the_decision_retried(engine: Engine, tm
             raise OperationalError("INSERT", {}, Exception("database is locked"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tui_app, "save_decision", flaky)
-    monkeypatch.setattr(tui_app, "RETRY_DELAYS", (60.0,))  # no automatic retry during the test
+    monkeypatch.setattr(tui_saving, "save_decision", flaky)
+    monkeypatch.setattr(tui_saving, "RETRY_DELAYS", (60.0,))  # no automatic retry during the test
     app = await open_pl(engine, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -306,8 +306,8 @@ async def test_quit_waits_for_unsaved_and_reports_them(engine: Engine, tmp_path:
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OperationalError("INSERT", {}, Exception("database or disk is full"))
 
-    monkeypatch.setattr(tui_app, "save_decision", broken)
-    monkeypatch.setattr(tui_app, "RETRY_DELAYS", (60.0,))
+    monkeypatch.setattr(tui_saving, "save_decision", broken)
+    monkeypatch.setattr(tui_saving, "RETRY_DELAYS", (60.0,))
     app = await open_pl(engine, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -396,7 +396,9 @@ async def test_name_prompt_and_remembered_settings(engine: Engine, tmp_path: Pat
         assert app.annotator_name == "zoe" and annotator_id(engine, "zoe") is not None
     assert load_settings(config).annotator == "zoe"
     # the bidi toggle is remembered too
-    app = make_app(engine, tmp_path, annotator="zoe", document=doc_named(engine, "ar_news"), settings=load_settings(config))
+    app = make_app(
+        engine, tmp_path, annotator="zoe", document=doc_named(engine, "ar_news"), settings=load_settings(config)
+    )
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.reorder is True
@@ -447,7 +449,7 @@ async def test_undo_returns_to_a_sentence_in_another_document(engine: Engine, tm
 
 
 async def test_a_failed_read_in_a_worker_is_shown(engine: Engine, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import annotator.tui.screens.annotate as annotate_module
+    import annotator.tui.screens.annotate_navigation as navigation_module
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OperationalError("SELECT", {}, Exception("disk I/O error"))
@@ -455,7 +457,7 @@ async def test_a_failed_read_in_a_worker_is_shown(engine: Engine, tmp_path: Path
     app = await open_pl(engine, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        monkeypatch.setattr(annotate_module, "next_matching", broken)
+        monkeypatch.setattr(navigation_module, "next_matching", broken)
         await pilot.press("full_stop")
         await settle(pilot)
         assert "Could not read the database" in status_text(app) and "disk I/O error" in status_text(app)

@@ -5,6 +5,10 @@ moves on, the exclusive ``none`` key saves in one keystroke, x skips, ! flags, t
 w writes a note, u / ctrl+z undo, j k g G . : / \\ move, v toggles bidi, h + a label key
 shows its definition. Writes go to the app's save queue (a worker thread, one transaction
 each); reads that may scan (filters, search) run in a worker too and post ``SeekDone``.
+
+This module holds the screen itself: what the sentence view reads, layout, position,
+page prefetch and view keys. Moving keys and seeks are in ``annotate_navigation``, the
+deciding keys in ``annotate_decisions`` (mixins of ``AnnotateScreen``).
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ from annotator.core.text import visible
 from annotator.tui.bidi import sentence_is_rtl
 from annotator.tui.errors import describe_error
 from annotator.tui.keys import ANNOTATE_BINDINGS, LAYOUT_DIGITS, label_bindings
-from annotator.tui.messages import PageLoaded, SeekDone
-from annotator.tui.screens.dialogs import FilterChoice, FilterDialog, TextPrompt
+from annotator.tui.messages import PageLoaded
+from annotator.tui.screens.annotate_decisions import DecisionsMixin
+from annotator.tui.screens.annotate_navigation import NavigationMixin
+from annotator.tui.screens.dialogs import FilterChoice
 from annotator.tui.widgets.panels import DefinitionPanel, DocHeader, LabelPanel, ProgressLine, StatusLine
 from annotator.tui.widgets.sentence_view import SentenceView
 
@@ -45,7 +51,7 @@ _FILTER_WORDS = {
 }
 
 
-class AnnotateScreen(Screen[None]):
+class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = ANNOTATE_BINDINGS
 
     def __init__(self, document: DocumentInfo, schema: LabelSchema, start_idx: int | None = None) -> None:
@@ -184,15 +190,24 @@ class AnnotateScreen(Screen[None]):
         filter_text = "" if kind == "all" else (f"label {label}" if label else _FILTER_WORDS.get(kind, kind))
         rtl = row is not None and sentence_is_rtl(row.text, row.lang)
         self.query_one(DocHeader).show(
-            app.annotator_name or "?", self.document.name, self.document.lang, self.idx,
-            self.document.n_sentences, filter_text, self.reorder, rtl,
+            app.annotator_name or "?",
+            self.document.name,
+            self.document.lang,
+            self.idx,
+            self.document.n_sentences,
+            filter_text,
+            self.reorder,
+            rtl,
         )
         self.refresh_progress()
 
     def refresh_progress(self) -> None:
         progress = self.annotator_app.progress
         self.query_one(ProgressLine).show(
-            progress.decided(self.document.id), self.document.n_sentences, progress.total_decided, progress.total_sentences
+            progress.decided(self.document.id),
+            self.document.n_sentences,
+            progress.total_decided,
+            progress.total_sentences,
         )
 
     # -- moving --------------------------------------------------------------------------------
@@ -251,242 +266,7 @@ class AnnotateScreen(Screen[None]):
     def _picked(self, message: SentenceView.Picked) -> None:
         self.go(message.idx)
 
-    def _advance(self) -> None:
-        kind, label = self.filter
-        if kind != "all":
-            self._seek(kind, label, purpose="advance")
-        elif self.idx + 1 < self.document.n_sentences:
-            self.go(self.idx + 1)
-        else:
-            self.draft = None
-            self.refresh_all()
-            self.say("That was the last sentence: . finds any left open, escape lists the documents", "info")
-
-    # -- seeking (worker) ------------------------------------------------------------------------
-
-    def _seek(
-        self,
-        kind: str,
-        label: str | None = None,
-        *,
-        purpose: str,
-        backwards: bool = False,
-        text: str | None = None,
-        wrap: bool = False,
-        after: int | None = None,
-    ) -> None:
-        self._seek_request += 1
-        bit = self.schema.bit_of[label] if label else None
-        start = self.idx if after is None else after
-        self._run_seek(self._seek_request, kind, bit, start, backwards, text, wrap, purpose)
-
-    @work(thread=True, exit_on_error=False, group="seek", exclusive=True)
-    def _run_seek(
-        self, request: int, kind: str, bit: int | None, after: int, backwards: bool, text: str | None, wrap: bool, purpose: str
-    ) -> None:
-        app = self.annotator_app
-        args = (app.engine, self.document.id, app.annotator_id or 0)
-        found = next_matching(*args, after, kind, label_bit=bit, backwards=backwards, text=text)  # type: ignore[arg-type]
-        wrapped = False
-        if found is None and wrap:
-            restart = self.document.n_sentences if backwards else -1
-            found = next_matching(*args, restart, kind, label_bit=bit, backwards=backwards, text=text)  # type: ignore[arg-type]
-            wrapped = found is not None
-        self.post_message(SeekDone(request, found, purpose, wrapped))
-
-    @on(SeekDone)
-    def _seek_done(self, message: SeekDone) -> None:
-        if message.request != self._seek_request:
-            return  # superseded by a later key
-        purpose = message.purpose
-        if message.idx is None:
-            texts = {
-                "advance": "No more matching sentences after this one (\\ changes the filter)",
-                "filter": "No sentence matches this filter",
-                "next_open": "No unannotated sentence left in this document",
-                "search": f"Not found: {self.search_text}",
-                "next": "No further match (\\ changes the filter)",
-                "previous": "No earlier match (\\ changes the filter)",
-            }
-            if purpose == "advance":
-                self.draft = None
-                self.refresh_all()
-            self.say(texts.get(purpose, "Nothing found"), "warning")
-            return
-        self.go(message.idx)
-        if purpose == "search":
-            self.say(f"Found “{self.search_text}” in #{message.idx + 1:,}" + (" (wrapped to the top)" if message.wrapped else ""), "info")
-        elif purpose == "next_open" and message.wrapped:
-            self.say(f"Wrapped to the top: #{message.idx + 1:,} is still open", "info")
-
-    # -- deciding ----------------------------------------------------------------------------
-
-    def _submit(self, row: SentenceRow, change: Change, describe: str) -> None:
-        self.annotator_app.submit_save(row, change, describe)
-
-    def action_label(self, label_id: str) -> None:
-        label = self.schema.get(label_id)
-        if self.awaiting_definition:
-            self.awaiting_definition = False
-            self.query_one(DefinitionPanel).show_label(label)
-            return
-        row = self.row_at(self.idx)
-        if row is None:
-            return
-        state = self.effective_state(row)
-        base = self.draft if self.draft is not None else list(state.labels if state.status == "labelled" else ())
-        selection = self.schema.toggle(base, label_id)
-        if label_id in selection and (label.exclusive or self.schema.mode == "single"):
-            self.draft = None
-            self._submit(row, Change(labels=selection, status="labelled"), ", ".join(selection))
-            self._advance()
-            return
-        self.draft = selection
-        self._end_definition()
-        self.refresh_all()
-
-    def action_save(self) -> None:
-        row = self.row_at(self.idx)
-        if row is None:
-            return
-        state = self.effective_state(row)
-        saved = list(state.labels if state.status == "labelled" else ())
-        selection = self.draft if self.draft is not None else saved
-        if not selection:
-            if state.decided:
-                self._advance()
-            else:
-                none = [lab for lab in self.schema.labels if lab.exclusive]
-                hint = f", {none[0].key} = {none[0].name}" if none else ""
-                self.say(f"Nothing selected: press label keys, then Enter{hint}, x = skip", "warning")
-            return
-        if selection != saved or state.status != "labelled":
-            self.draft = None
-            self._submit(row, Change(labels=selection, status="labelled"), ", ".join(selection))
-        self._advance()
-
-    def action_skip(self) -> None:
-        row = self.row_at(self.idx)
-        if row is None:
-            return
-        self.draft = None
-        self._submit(row, Change(status="skipped"), "skipped")
-        self._advance()
-
-    def action_flag(self) -> None:
-        row = self.row_at(self.idx)
-        if row is not None:
-            flagged = not self.effective_state(row).flagged
-            self._submit(row, Change(flagged=flagged), "flagged" if flagged else "unflagged")
-            self.refresh_all()
-
-    def action_negated(self) -> None:
-        row = self.row_at(self.idx)
-        if row is not None:
-            negated = not self.effective_state(row).negated
-            self._submit(row, Change(negated=negated), "negated" if negated else "not negated")
-            self.refresh_all()
-
-    def action_note(self) -> None:
-        row = self.row_at(self.idx)
-        if row is None:
-            return
-        note = self.effective_state(row).note or ""
-
-        def write(value: str | None) -> None:
-            if value is None:
-                self.say("Note not changed", "info")
-                return
-            text = value.strip() or None
-            if text != (note or None):
-                self._submit(row, Change(note=text), "note" if text else "note removed")
-                self.refresh_all()
-
-        self.app.push_screen(
-            TextPrompt(f"Note on sentence #{row.idx + 1:,}", visible(note), "a note for the reviewers (empty removes it)",
-                       "Enter saves, Escape cancels"),
-            write,
-        )
-
-    def action_undo(self) -> None:
-        self.draft = None
-        self.annotator_app.submit_undo(self.document.id, self.idx)
-        self.say("Undoing…", "info")
-
-    def action_retry(self) -> None:
-        self.annotator_app.retry_now()
-
-    # -- moving keys -----------------------------------------------------------------------------
-
-    def _step(self, delta: int) -> None:
-        kind, label = self.filter
-        if kind != "all":
-            self._seek(kind, label, purpose="next" if delta > 0 else "previous", backwards=delta < 0)
-        else:
-            self.go(self.idx + delta)
-
-    def action_next(self) -> None:
-        self._step(1)
-
-    def action_previous(self) -> None:
-        self._step(-1)
-
-    def action_page(self, delta: int) -> None:
-        self.go(self.idx + delta)
-
-    def action_first(self) -> None:
-        self.go(0)
-
-    def action_last(self) -> None:
-        self.go(self.document.n_sentences - 1)
-
-    def action_next_open(self) -> None:
-        self._seek("unannotated", purpose="next_open", wrap=True)
-
-    def action_jump(self) -> None:
-        def jump(value: str | None) -> None:
-            if value is None or not value.strip():
-                return
-            try:
-                number = int(value.strip().replace(",", "").replace("#", ""))
-            except ValueError:
-                self.say(f"Not a sentence number: {value}", "warning")
-                return
-            if not 1 <= number <= self.document.n_sentences:
-                self.say(f"No sentence #{number:,}: this document has 1 to {self.document.n_sentences:,}", "warning")
-                return
-            self.go(number - 1)
-
-        self.app.push_screen(
-            TextPrompt(f"Go to sentence (1 to {self.document.n_sentences:,})", "", "number", "Enter goes, Escape cancels"),
-            jump,
-        )
-
-    def action_search(self) -> None:
-        def search(value: str | None) -> None:
-            if value is None or not value.strip():
-                return
-            self.search_text = value.strip()
-            self._seek(self.filter[0], self.filter[1], purpose="search", text=self.search_text, wrap=True)
-
-        self.app.push_screen(
-            TextPrompt("Search the text of this document", self.search_text, "words to find",
-                       "Enter finds the next match (/ then Enter again: the one after)"),
-            search,
-        )
-
-    def action_filter(self) -> None:
-        def chosen(choice: FilterChoice | None) -> None:
-            if choice is None:
-                return
-            self.filter = choice
-            self.refresh_all()
-            if choice[0] == "all":
-                self.say("Showing all sentences", "info")
-                return
-            self._seek(choice[0], choice[1], purpose="filter", after=self.idx - 1, wrap=True)
-
-        self.app.push_screen(FilterDialog(self.schema, self.filter), chosen)
+    # -- view keys -------------------------------------------------------------------------------
 
     def action_bidi(self) -> None:
         app = self.annotator_app
