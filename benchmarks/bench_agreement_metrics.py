@@ -51,9 +51,7 @@ from annotator.core.agreement import (
 def ratings(n: int, r: int, q: int, missing: float, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, q, n)
-    codes = np.where(
-        rng.random((n, r)) < 0.3, rng.integers(0, q, (n, r)), truth[:, None]
-    )
+    codes = np.where(rng.random((n, r)) < 0.3, rng.integers(0, q, (n, r)), truth[:, None])
     codes[rng.random((n, r)) < missing] = -1
     return codes
 
@@ -88,9 +86,7 @@ def time_krippendorff(krippendorff, codes: np.ndarray, repeat: int):
     reliability = np.where(codes >= 0, codes, np.nan).T.astype(np.float64)
     return best_of(
         repeat,
-        lambda: krippendorff.alpha(
-            reliability_data=reliability, level_of_measurement="nominal"
-        ),
+        lambda: krippendorff.alpha(reliability_data=reliability, level_of_measurement="nominal"),
     )
 
 
@@ -110,16 +106,13 @@ def bootstrap_report(n_items: int, n_boot: int, missing: float, seed: int) -> di
         "none_ci": rep.per_label["none"].alpha_ci,
         "n_cis": sum(
             ci is not None
-            for ci in [rep.overall.alpha_ci, rep.overall.alpha_masi_ci]
-            + [e.alpha_ci for e in rep.per_label.values()]
+            for ci in [rep.overall.alpha_ci, rep.overall.alpha_masi_ci] + [e.alpha_ci for e in rep.per_label.values()]
         ),
     }
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--items", type=int, default=1_000_000)
     ap.add_argument("--annotators", type=int, default=5)
     ap.add_argument("--categories", type=int, default=5)
@@ -169,13 +162,8 @@ def main() -> None:
         from nltk.metrics.agreement import AnnotationTask
 
         small = codes[: args.nltk_items]
-        t_small, a_small = best_of(
-            args.repeat, lambda: krippendorff_alpha_nominal(small)
-        )
-        triples = [
-            (str(a), str(i), int(small[i, a]))
-            for i, a in zip(*np.nonzero(small >= 0), strict=True)
-        ]
+        t_small, a_small = best_of(args.repeat, lambda: krippendorff_alpha_nominal(small))
+        triples = [(str(a), str(i), int(small[i, a])) for i, a in zip(*np.nonzero(small >= 0), strict=True)]
         gc.collect()
         t = time.perf_counter()
         a_nltk = AnnotationTask(triples).alpha()
@@ -200,9 +188,7 @@ def main() -> None:
     if args.report_items > 0:
         labels = [f"label{i}" for i in range(12)] + ["none"]
         masks = label_masks(args.report_items, 3, 13, args.missing, args.seed + 2)
-        t_rep, rep = best_of(
-            1, lambda: compute_agreement(masks, ["a", "b", "c"], labels)
-        )
+        t_rep, rep = best_of(1, lambda: compute_agreement(masks, ["a", "b", "c"], labels))
         print(
             f"\n[4] compute_agreement, {args.report_items:,} items x 3 annotators, 13 labels, "
             f"no bootstrap: {t_rep:.3f} s  (overall alpha {rep.overall.krippendorff_alpha:.4f}, "
@@ -211,13 +197,9 @@ def main() -> None:
         small_masks = masks[:10_000]
         t_rb, _ = best_of(
             1,
-            lambda: compute_agreement(
-                small_masks, ["a", "b", "c"], labels, bootstrap=2000, seed=1
-            ),
+            lambda: compute_agreement(small_masks, ["a", "b", "c"], labels, bootstrap=2000, seed=1),
         )
-        print(
-            f"    same report on 10,000 items with bootstrap B = 2000 (15 CIs): {t_rb:.3f} s"
-        )
+        print(f"    same report on 10,000 items with bootstrap B = 2000 (15 CIs): {t_rb:.3f} s")
 
     section_bootstrap(args)
 
@@ -226,9 +208,7 @@ def section_bootstrap(args: argparse.Namespace) -> None:
     if args.boot_items <= 0:
         return
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        out = pool.apply(
-            bootstrap_report, (args.boot_items, args.boot_b, args.missing, args.seed + 2)
-        )
+        out = pool.apply(bootstrap_report, (args.boot_items, args.boot_b, args.missing, args.seed + 2))
     print(
         f"\n[5] compute_agreement, {args.boot_items:,} items x 3 annotators, 13 labels, "
         f"bootstrap B = {args.boot_b} ({out['n_cis']} CIs), seed 0: {out['seconds']:.2f} s, "

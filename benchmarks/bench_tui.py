@@ -75,7 +75,15 @@ def build(path: Path, sentences: int) -> None:
         cursor = raw.execute(
             "INSERT INTO document (uid, name, source_path, content_hash, lang, text, meta, n_sentences, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, '{}', ?, '2026-01-01 00:00:00')",
-            (uid, name, f"/bench/{name}.txt", hashlib.sha256(f"bench{number}".encode()).hexdigest(), lang, "(benchmark)", count),
+            (
+                uid,
+                name,
+                f"/bench/{name}.txt",
+                hashlib.sha256(f"bench{number}".encode()).hexdigest(),
+                lang,
+                "(benchmark)",
+                count,
+            ),
         )
         document_id = cursor.lastrowid
 
@@ -83,7 +91,15 @@ def build(path: Path, sentences: int) -> None:
             offset = 0
             for idx, base in enumerate(islice(cycle(texts), count)):
                 text = f"{base} ({idx + 1})"
-                yield (document_id, idx, offset, offset + len(text), text, hashlib.sha256(text.encode()).hexdigest(), lang)
+                yield (
+                    document_id,
+                    idx,
+                    offset,
+                    offset + len(text),
+                    text,
+                    hashlib.sha256(text.encode()).hexdigest(),
+                    lang,
+                )
                 offset += len(text) + 1
 
         raw.executemany(
@@ -239,7 +255,9 @@ def main() -> None:
     if not db.exists():
         start = time.perf_counter()
         build(db, args.sentences)
-        print(f"built {args.sentences:,} sentences in {time.perf_counter() - start:.1f} s ({db.stat().st_size / 1e6:.0f} MB)")
+        print(
+            f"built {args.sentences:,} sentences in {time.perf_counter() - start:.1f} s ({db.stat().st_size / 1e6:.0f} MB)"
+        )
     config = folder / "config.toml"
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, database {db}")
     disk = run_child(db, args.decisions, args.screenshot, config)
@@ -257,9 +275,18 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} (other processes share the {os.cpu_count()} CPUs)")
     print(f"\n{'measure':<38}{'disk (FULL)':>14}{'tmpfs':>12}   goal")
     for key in (
-        "first_frame_s", "first_frame_from_process_start_s", "imports_s", "commit_p50_ms", "commit_p99_ms",
-        "save_p50_ms", "save_p99_ms",
-        "save_max_ms", "save_p99_from_action_ms", "jump_to_last_ms", "move_p99_ms", "peak_rss_mb",
+        "first_frame_s",
+        "first_frame_from_process_start_s",
+        "imports_s",
+        "commit_p50_ms",
+        "commit_p99_ms",
+        "save_p50_ms",
+        "save_p99_ms",
+        "save_max_ms",
+        "save_p99_from_action_ms",
+        "jump_to_last_ms",
+        "move_p99_ms",
+        "peak_rss_mb",
     ):
         other = f"{tmpfs[key]:>12.2f}" if tmpfs else f"{'-':>12}"
         goal = f"<= {goals[key]:g}" if key in goals else ""

@@ -143,9 +143,7 @@ def test_irrcac_two_rater_table_cohen_ac1_alpha():
     codes = np.column_stack([a, b])
     assert cohen_kappa(a, b) == pytest.approx(0.7964094, abs=1e-7)
     assert gwet_ac1(codes, 3) == pytest.approx(0.8493305, abs=1e-7)
-    assert gwet_ac1(codes, 3) == pytest.approx(
-        (0.89 - 0.269925) / (1 - 0.269925), abs=1e-12
-    )
+    assert gwet_ac1(codes, 3) == pytest.approx((0.89 - 0.269925) / (1 - 0.269925), abs=1e-12)
     assert percent_agreement(codes) == pytest.approx(0.89, abs=1e-12)
     assert krippendorff_alpha_nominal(codes) == pytest.approx(0.7972585, abs=1e-7)
     assert fleiss_kappa(codes) == pytest.approx(0.7962397, abs=1e-7)  # = Scott's pi
@@ -295,9 +293,7 @@ def test_input_validation():
 def test_bootstrap_is_reproducible_and_bounded():
     rng = np.random.default_rng(7)
     truth = rng.integers(0, 3, 300)
-    codes = np.where(
-        rng.random((300, 3)) < 0.3, rng.integers(0, 3, (300, 3)), truth[:, None]
-    )
+    codes = np.where(rng.random((300, 3)) < 0.3, rng.integers(0, 3, (300, 3)), truth[:, None])
     codes[rng.random((300, 3)) < 0.1] = M
     ci1 = bootstrap_alpha_ci(codes, 500, seed=11)
     ci2 = bootstrap_alpha_ci(codes, 500, seed=11)
@@ -368,9 +364,7 @@ def test_bootstrap_is_fast_enough():
 
     rng = np.random.default_rng(1)
     truth = rng.integers(0, 4, 10_000)
-    codes = np.where(
-        rng.random((10_000, 3)) < 0.3, rng.integers(0, 4, (10_000, 3)), truth[:, None]
-    )
+    codes = np.where(rng.random((10_000, 3)) < 0.3, rng.integers(0, 4, (10_000, 3)), truth[:, None])
     t = time.perf_counter()
     assert bootstrap_alpha_ci(codes, 2000, seed=1) is not None
     assert time.perf_counter() - t < 10.0
@@ -397,9 +391,7 @@ def _report_masks() -> np.ndarray:
 
 
 def test_report_json_shape():
-    rep = compute_agreement(
-        _report_masks(), ["zoe", "amy", "bob"], LABELS, mode="multi"
-    )
+    rep = compute_agreement(_report_masks(), ["zoe", "amy", "bob"], LABELS, mode="multi")
     assert isinstance(rep, AgreementReport)
     d = rep.model_dump()
     assert set(d) == {
@@ -457,18 +449,14 @@ def test_report_figures_match_the_single_functions():
         assert e["cohen_kappa_mean"] == cohen_kappa_mean(codes)
         assert e["n_items"] == 6 and e["n_pairable_items"] == 5
     # prevalence over all 14 present ratings: f in 7, s in 5, none in 4
-    assert rep["per_label"]["first_party_collection"]["prevalence"] == pytest.approx(
-        7 / 14
-    )
+    assert rep["per_label"]["first_party_collection"]["prevalence"] == pytest.approx(7 / 14)
     assert rep["per_label"]["data_sharing"]["prevalence"] == pytest.approx(5 / 14)
     assert rep["per_label"]["none"]["prevalence"] == pytest.approx(4 / 14)
     # pair entries: zoe = column 0, amy = column 1
     kz = cohen_kappa(sets[:, 0], sets[:, 1])
     assert rep["pairwise"]["amy|zoe"]["cohen_kappa"] == kz
     lab1 = binary_recode(masks, 1)
-    assert rep["pairwise"]["amy|zoe"]["per_label"]["data_sharing"] == cohen_kappa(
-        lab1[:, 0], lab1[:, 1]
-    )
+    assert rep["pairwise"]["amy|zoe"]["per_label"]["data_sharing"] == cohen_kappa(lab1[:, 0], lab1[:, 1])
 
 
 def test_report_single_mode_uses_label_codes_and_q():
@@ -478,13 +466,9 @@ def test_report_single_mode_uses_label_codes_and_q():
     masks[rng.random((40, 3)) < 0.15] = M
     rep = compute_agreement(masks, ["a", "b", "c"], LABELS, mode="single")
     codes = np.where(masks >= 0, idx, M)
-    assert rep.overall.krippendorff_alpha == pytest.approx(
-        krippendorff_alpha_nominal(codes)
-    )
+    assert rep.overall.krippendorff_alpha == pytest.approx(krippendorff_alpha_nominal(codes))
     assert rep.overall.gwet_ac1 == pytest.approx(gwet_ac1(codes, 3))
-    assert rep.overall.krippendorff_alpha_masi == pytest.approx(
-        rep.overall.krippendorff_alpha
-    )
+    assert rep.overall.krippendorff_alpha_masi == pytest.approx(rep.overall.krippendorff_alpha)
     with pytest.raises(ValueError):
         compute_agreement(np.array([[3, 1]]), ["a", "b"], LABELS, mode="single")
 
@@ -492,9 +476,7 @@ def test_report_single_mode_uses_label_codes_and_q():
 def test_report_labels_subset_bootstrap_and_progress():
     rng = np.random.default_rng(9)
     truth = rng.integers(1, 8, 400)
-    masks = np.where(
-        rng.random((400, 3)) < 0.25, rng.integers(1, 8, (400, 3)), truth[:, None]
-    )
+    masks = np.where(rng.random((400, 3)) < 0.25, rng.integers(1, 8, (400, 3)), truth[:, None])
     masks[rng.random((400, 3)) < 0.1] = M
     calls = []
     rep = compute_agreement(
@@ -540,9 +522,7 @@ def test_report_labels_subset_bootstrap_and_progress():
 
 def test_report_undefined_label_has_null_ci_and_alpha():
     masks = np.array([[1, 1], [2, 2], [1, 3]])  # nobody uses label "none" (bit 2)
-    rep = compute_agreement(
-        masks, ["a", "b"], LABELS, bootstrap=50, seed=0
-    ).model_dump()
+    rep = compute_agreement(masks, ["a", "b"], LABELS, bootstrap=50, seed=0).model_dump()
     none = rep["per_label"]["none"]
     assert none["krippendorff_alpha"] is None and none["alpha_ci"] is None
     assert none["fleiss_kappa"] is None and none["cohen_kappa_mean"] is None
@@ -611,9 +591,7 @@ def test_same_value_pair_counting_paths_agree(n_annotators):
     # and the coefficients agree whichever per-item counting path is taken
     wide = codes.copy()
     wide[wide == 3] = 1000  # many categories: no (k, n_items) count matrix
-    assert krippendorff_alpha_nominal(wide) == pytest.approx(
-        krippendorff_alpha_nominal(codes)
-    )
+    assert krippendorff_alpha_nominal(wide) == pytest.approx(krippendorff_alpha_nominal(codes))
     assert fleiss_kappa(wide) == pytest.approx(fleiss_kappa(codes))
     assert percent_agreement(wide) == pytest.approx(percent_agreement(codes))
 
@@ -626,9 +604,7 @@ def test_pair_key_sorted():
 
 
 def test_core_imports_numpy_and_pydantic_only():
-    pkg = (
-        pathlib.Path(__file__).resolve().parents[1] / "annotator" / "core" / "agreement"
-    )
+    pkg = pathlib.Path(__file__).resolve().parents[1] / "annotator" / "core" / "agreement"
     allowed = {"numpy", "pydantic", "__future__", "collections", "itertools", "typing"}
     for path in pkg.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):

@@ -42,9 +42,7 @@ def rating_matrices(draw, q=Q, max_items=25, max_annotators=6, allow_missing=Tru
 def mask_matrices(draw, n_labels=4, max_items=20, max_annotators=5):
     n = draw(st.integers(0, max_items))
     r = draw(st.integers(2, max_annotators))
-    flat = draw(
-        st.lists(st.integers(-1, (1 << n_labels) - 1), min_size=n * r, max_size=n * r)
-    )
+    flat = draw(st.lists(st.integers(-1, (1 << n_labels) - 1), min_size=n * r, max_size=n * r))
     return np.array(flat, dtype=np.int64).reshape(n, r)
 
 
@@ -60,8 +58,7 @@ def nominal_stats(codes: np.ndarray) -> tuple:
 
 def same(a: tuple, b: tuple) -> bool:
     return all(
-        (x is None and y is None)
-        or (x is not None and y is not None and math.isclose(x, y, abs_tol=1e-9))
+        (x is None and y is None) or (x is not None and y is not None and math.isclose(x, y, abs_tol=1e-9))
         for x, y in zip(a, b, strict=True)
     )
 
@@ -186,9 +183,7 @@ def test_report_symmetric_in_annotators_and_json_clean(masks, rnd):
     rep = compute_agreement(masks, names, labels).model_dump()
     perm = list(range(r))
     rnd.shuffle(perm)
-    rep2 = compute_agreement(
-        masks[:, perm], [names[i] for i in perm], labels
-    ).model_dump()
+    rep2 = compute_agreement(masks[:, perm], [names[i] for i in perm], labels).model_dump()
     json.dumps(rep, allow_nan=False)
     assert rep["pairwise"] == rep2["pairwise"]
     for key in ("overall",):
@@ -256,9 +251,7 @@ def test_report_cis_equal_the_stand_alone_cis_and_ignore_item_order(masks, rnd, 
     rep = compute_agreement(masks, names, labels, bootstrap=40, seed=seed)
     assert rep.overall.alpha_masi_ci == bootstrap_alpha_masi_ci(masks, 40, seed=seed)
     for bit, lab in enumerate(labels):
-        assert rep.per_label[lab].alpha_ci == bootstrap_alpha_ci(
-            binary_recode(masks, bit), 40, seed=seed
-        )
+        assert rep.per_label[lab].alpha_ci == bootstrap_alpha_ci(binary_recode(masks, bit), 40, seed=seed)
         if rep.per_label[lab].krippendorff_alpha is None:
             assert rep.per_label[lab].alpha_ci is None
     rows = list(range(masks.shape[0]))
@@ -266,6 +259,4 @@ def test_report_cis_equal_the_stand_alone_cis_and_ignore_item_order(masks, rnd, 
     again = compute_agreement(masks[rows], names, labels, bootstrap=40, seed=seed)
     assert again.overall.alpha_ci == rep.overall.alpha_ci
     assert again.overall.alpha_masi_ci == rep.overall.alpha_masi_ci
-    assert {k: v.alpha_ci for k, v in again.per_label.items()} == {
-        k: v.alpha_ci for k, v in rep.per_label.items()
-    }
+    assert {k: v.alpha_ci for k, v in again.per_label.items()} == {k: v.alpha_ci for k, v in rep.per_label.items()}

@@ -44,15 +44,11 @@ from annotator.core.agreement.nominal import NominalData
 M = -1
 
 
-def make_codes(
-    seed: int, n: int, r: int, q: int, missing: float, noise: float
-) -> np.ndarray:
+def make_codes(seed: int, n: int, r: int, q: int, missing: float, noise: float) -> np.ndarray:
     """Ratings that agree with a latent truth except for a share ``noise``."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, q, n)
-    codes = np.where(
-        rng.random((n, r)) < noise, rng.integers(0, q, (n, r)), truth[:, None]
-    )
+    codes = np.where(rng.random((n, r)) < noise, rng.integers(0, q, (n, r)), truth[:, None])
     codes[rng.random((n, r)) < missing] = M
     return codes
 
@@ -103,9 +99,7 @@ def test_alpha_matches_krippendorff_package(case):
 def test_alpha_krippendorff_2011_against_package():
     from tests.test_agreement import KRIPP_2011
 
-    assert krippendorff_alpha_nominal(KRIPP_2011) == pytest.approx(
-        kripp_reference(KRIPP_2011), abs=1e-12
-    )
+    assert krippendorff_alpha_nominal(KRIPP_2011) == pytest.approx(kripp_reference(KRIPP_2011), abs=1e-12)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -146,11 +140,7 @@ def nltk_task(codes: np.ndarray, values=None, distance=None) -> AnnotationTask:
         for a in range(codes.shape[1])
         if codes[i, a] >= 0
     ]
-    return (
-        AnnotationTask(triples)
-        if distance is None
-        else AnnotationTask(triples, distance)
-    )
+    return AnnotationTask(triples) if distance is None else AnnotationTask(triples, distance)
 
 
 @pytest.mark.parametrize("case", CASES[:22])
@@ -224,9 +214,7 @@ MASK_CASES = [
 def test_masi_alpha_matches_nltk(case):
     masks = make_masks(*case)
     ours = krippendorff_alpha_masi(masks)
-    values = {
-        m: frozenset(b for b in range(case[3]) if m >> b & 1) for m in np.unique(masks)
-    }
+    values = {m: frozenset(b for b in range(case[3]) if m >> b & 1) for m in np.unique(masks)}
     ref = nltk_task(masks, values=values, distance=nltk_masi).alpha()
     if ours is None:
         assert ref == 1  # NLTK's convention for a single value
@@ -237,9 +225,7 @@ def test_masi_alpha_matches_nltk(case):
 @pytest.mark.parametrize("case", MASK_CASES)
 def test_exact_set_alpha_in_report_matches_nltk(case):
     masks = make_masks(*case)
-    rep = compute_agreement(
-        masks, [f"a{i}" for i in range(case[2])], [f"l{i}" for i in range(case[3])]
-    )
+    rep = compute_agreement(masks, [f"a{i}" for i in range(case[2])], [f"l{i}" for i in range(case[3])])
     ref = nltk_task(masks).alpha()
     if rep.overall.krippendorff_alpha is not None:
         assert rep.overall.krippendorff_alpha == pytest.approx(ref, abs=1e-9)
@@ -256,10 +242,7 @@ def gwet_reference(codes: np.ndarray, q: int) -> tuple[float | None, float | Non
     two = [r for r in rows if len(r) >= 2]
     if not two:
         return None, None
-    pa = sum(
-        sum(r.count(k) * (r.count(k) - 1) for k in range(q)) / (len(r) * (len(r) - 1))
-        for r in two
-    ) / len(two)
+    pa = sum(sum(r.count(k) * (r.count(k) - 1) for k in range(q)) / (len(r) * (len(r) - 1)) for r in two) / len(two)
     pi = [sum(r.count(k) / len(r) for r in rows) / n for k in range(q)]
     pe_ac1 = sum(p * (1 - p) for p in pi) / (q - 1)
     pe_f = sum(p * p for p in pi)
@@ -424,6 +407,7 @@ def test_bootstrap_distribution_matches_the_classic_item_bootstrap(kind):
 
         def stat(x):
             return MasiAlphaStat(MasiData(x))
+
     pairable = pairable_rows(codes)
     (ours,) = run_bootstrap([stat(codes)], pairable.shape[0], n_boot, np.random.default_rng(5))
     classic = np.array([alpha(r) for r in item_resamples(pairable, n_boot, 6)], dtype=float)
@@ -456,15 +440,9 @@ def test_narrow_integer_dtypes_give_identical_results(dtype):
     ):
         assert f(narrow) == f(codes)
     assert gwet_ac1(narrow, 128) == gwet_ac1(codes, 128)
-    assert bootstrap_alpha_ci(narrow, 50, seed=1) == bootstrap_alpha_ci(
-        codes, 50, seed=1
-    )
+    assert bootstrap_alpha_ci(narrow, 50, seed=1) == bootstrap_alpha_ci(codes, 50, seed=1)
     masks = make_masks(3, 50, 3, 6, 0.2, 0.5)
-    rep = compute_agreement(
-        masks.astype(dtype), ["a", "b", "c"], [f"l{i}" for i in range(6)]
-    )
+    rep = compute_agreement(masks.astype(dtype), ["a", "b", "c"], [f"l{i}" for i in range(6)])
     assert rep == compute_agreement(masks, ["a", "b", "c"], [f"l{i}" for i in range(6)])
     complete = np.abs(codes[:, :2]) % 3  # unsigned input (no missing) is accepted too
-    assert krippendorff_alpha_nominal(
-        complete.astype(np.uint8)
-    ) == krippendorff_alpha_nominal(complete)
+    assert krippendorff_alpha_nominal(complete.astype(np.uint8)) == krippendorff_alpha_nominal(complete)

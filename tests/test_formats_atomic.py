@@ -36,11 +36,7 @@ def _records(n: int, fail_at: int | None = None) -> Iterator[SentenceRecord]:
             start=0,
             end=5,
             text=f"zdanie {i} جملة",
-            annotations=[
-                Annotation(
-                    annotator="amal", labels=["none"], updated_at="2026-11-24T10:00:00Z"
-                )
-            ],
+            annotations=[Annotation(annotator="amal", labels=["none"], updated_at="2026-11-24T10:00:00Z")],
             split=("train", "dev", "test")[i % 3],
         )
 
@@ -116,9 +112,7 @@ def test_writer_is_streaming(tmp_path: Path) -> None:
             yield record
 
     write_records(watch(), target, "jsonl")
-    assert (
-        seen_sizes[-1] > seen_sizes[0] > 0
-    )  # data reached the temporary file during the run
+    assert seen_sizes[-1] > seen_sizes[0] > 0  # data reached the temporary file during the run
 
 
 def test_one_file_per_split(tmp_path: Path) -> None:
@@ -149,9 +143,7 @@ def test_killed_writer_leaves_no_final_file(tmp_path: Path) -> None:
         """
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, env=env
-    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env)
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == b"started"

@@ -43,9 +43,7 @@ def _sample() -> list[SentenceRecord]:
             annotations=[Annotation(annotator="amal", labels=["none"], updated_at=T)],
             gold=Gold(labels=["none"], method="adjudicated", by="lead"),
         ),
-        SentenceRecord(
-            doc_id="d", doc_name="p", sent_idx=1, start=4, end=7, text="def"
-        ),
+        SentenceRecord(doc_id="d", doc_name="p", sent_idx=1, start=4, end=7, text="def"),
     ]
 
 
@@ -65,9 +63,7 @@ def test_detects_our_writers(tmp_path: Path, fmt: str, name: str) -> None:
     opts = {"annotators": ["amal"]} if fmt == "doccano" else {}
     path = tmp_path / name
     write_records(_sample(), path, fmt, **opts)
-    renamed = tmp_path / (
-        "renamed.txt" if fmt != "doccano" or name.endswith(".zip") else "renamed"
-    )
+    renamed = tmp_path / ("renamed.txt" if fmt != "doccano" or name.endswith(".zip") else "renamed")
     path.rename(renamed)  # the content decides, not the name
     assert detect_format(renamed) == fmt
     assert list(read_records(renamed)) == _sample()
@@ -141,11 +137,7 @@ def test_real_prodigy_db_out(tmp_path: Path) -> None:
     assert detect_format(path) == "prodigy"
     first, second = read_records(path, dataset="privacy")
     assert first.text == "We share data with advertisers."
-    assert (
-        first.doc_id == first.doc_name
-        and len(first.doc_id) == 16
-        and first.sent_idx == 0
-    )
+    assert first.doc_id == first.doc_name and len(first.doc_id) == 16 and first.sent_idx == 0
     assert first.meta == {"source": "policy-7"}
     assert [(a.annotator, a.labels, a.status) for a in first.annotations] == [
         ("amal", ["ads_use", "data_sharing"], "labelled"),
@@ -305,17 +297,13 @@ def test_csv_header_and_formula_guard(tmp_path: Path) -> None:
         start=0,
         end=9,
         text="=1+2, “x”",
-        annotations=[
-            Annotation(annotator="@amal", labels=["none"], note="-5", updated_at=T)
-        ],
+        annotations=[Annotation(annotator="@amal", labels=["none"], note="-5", updated_at=T)],
     )
     write_records([rec], path, "csv")
     raw = path.read_bytes().decode("utf-8-sig")
     header, row = raw.split("\r\n")[:2]
     assert header.split(",") == list(HEADER)
-    assert (
-        "'=cmd()" in row and '"\'=1+2, “x”"' in row and "'@amal" in row and "'-5" in row
-    )
+    assert "'=cmd()" in row and '"\'=1+2, “x”"' in row and "'@amal" in row and "'-5" in row
     assert list(read_records(path)) == [rec]
 
 
@@ -356,18 +344,14 @@ def test_error_for_conflicting_lines_of_one_sentence(tmp_path: Path) -> None:
     task["_annotator_id"] = task["_session_id"] = "ola"
     task["meta"]["doc_name"] = "other"
     path.write_text("\n".join([*lines, json.dumps(task)]) + "\n", encoding="utf-8")
-    with pytest.raises(
-        FormatError, match=r"p\.jsonl:3: sentence d:0 differs from line 1 in: doc_name"
-    ):
+    with pytest.raises(FormatError, match=r"p\.jsonl:3: sentence d:0 differs from line 1 in: doc_name"):
         list(read_records(path))
 
 
 def test_error_in_csv_row(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     write_records(_sample(), path, "csv")
-    text = path.read_text(encoding="utf-8-sig").replace(
-        ",labelled,false,", ",labelled,maybe,"
-    )
+    text = path.read_text(encoding="utf-8-sig").replace(",labelled,false,", ",labelled,maybe,")
     path.write_text(text, encoding="utf-8")
     with pytest.raises(FormatError, match=r"x\.csv:2: negated: expected true or false"):
         list(read_records(path))
@@ -389,14 +373,10 @@ def test_error_in_doccano_member(tmp_path: Path) -> None:
     write_records(_sample(), folder, "doccano", annotators=["amal"])
     member = folder / "amal.jsonl"
     member.write_text(
-        member.read_text(encoding="utf-8").replace(
-            '"label":["none"]', '"label":[[0,3,"none"]]'
-        ),
+        member.read_text(encoding="utf-8").replace('"label":["none"]', '"label":[[0,3,"none"]]'),
         encoding="utf-8",
     )
-    with pytest.raises(
-        FormatError, match=r"amal\.jsonl:1: label: expected a list of label names"
-    ):
+    with pytest.raises(FormatError, match=r"amal\.jsonl:1: label: expected a list of label names"):
         list(read_records(folder))
 
 

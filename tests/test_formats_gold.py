@@ -21,9 +21,7 @@ ADJ = Gold(labels=["retention"], method="adjudicated", by="lead")
 
 def test_unanimous() -> None:
     same = [ann("a", "ads_use", "data_sharing"), ann("b", "data_sharing", "ads_use")]
-    assert choose_gold(same, "unanimous") == Gold(
-        labels=["ads_use", "data_sharing"], method="unanimous"
-    )
+    assert choose_gold(same, "unanimous") == Gold(labels=["ads_use", "data_sharing"], method="unanimous")
     assert choose_gold([*same, ann("c", "ads_use")], "unanimous") is None
     # skipped annotations are missing data, not disagreement
     assert choose_gold([*same, ann("c", skipped=True)], "unanimous") is not None
@@ -38,9 +36,7 @@ def test_one_annotator_is_not_agreement() -> None:
 
 def test_majority_is_strictly_more_than_half() -> None:
     two_of_three = [ann("a", "none"), ann("b", "none"), ann("c", "ads_use")]
-    assert choose_gold(two_of_three, "majority") == Gold(
-        labels=["none"], method="majority"
-    )
+    assert choose_gold(two_of_three, "majority") == Gold(labels=["none"], method="majority")
     tie = [ann("a", "none"), ann("b", "none"), ann("c", "ads_use"), ann("d", "ads_use")]
     assert choose_gold(tie, "majority") is None
     half = [ann("a", "none"), ann("b", "ads_use")]
@@ -52,18 +48,14 @@ def test_majority_is_strictly_more_than_half() -> None:
         ann("d", "retention"),
         ann("e", "x"),
     ]
-    assert (
-        choose_gold(plurality, "majority") is None
-    )  # 2 of 5 is the most, but not a majority
+    assert choose_gold(plurality, "majority") is None  # 2 of 5 is the most, but not a majority
     three_of_four = [
         ann("a", "none"),
         ann("b", "none"),
         ann("c", "none"),
         ann("d", "ads_use"),
     ]
-    assert choose_gold(three_of_four, "majority") == Gold(
-        labels=["none"], method="majority"
-    )
+    assert choose_gold(three_of_four, "majority") == Gold(labels=["none"], method="majority")
 
 
 def test_empty_label_set_gives_no_gold() -> None:
@@ -86,11 +78,7 @@ def test_bad_arguments() -> None:
 
 def test_open_annotations_do_not_count() -> None:
     """``open`` (a flag or a note, no decision yet) is not a decision."""
-    opened = Annotation(
-        annotator="c", labels=["ads_use"], status="open", flagged=True, updated_at=T
-    )
+    opened = Annotation(annotator="c", labels=["ads_use"], status="open", flagged=True, updated_at=T)
     agree = [ann("a", "none"), ann("b", "none")]
-    assert choose_gold([*agree, opened], "unanimous") == Gold(
-        labels=["none"], method="unanimous"
-    )
+    assert choose_gold([*agree, opened], "unanimous") == Gold(labels=["none"], method="unanimous")
     assert choose_gold([ann("a", "none"), opened], "majority") is None

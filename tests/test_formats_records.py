@@ -108,12 +108,7 @@ def test_normalisation() -> None:
         ({"start": 20}, "before start"),
         ({"split": "validation"}, "split"),
         (
-            {
-                "annotations": [
-                    {"annotator": "a", "updated_at": "2026-11-24T10:00:00Z"}
-                ]
-                * 2
-            },
+            {"annotations": [{"annotator": "a", "updated_at": "2026-11-24T10:00:00Z"}] * 2},
             "more than one annotation by a",
         ),
         (
@@ -158,21 +153,15 @@ def test_normalisation() -> None:
     ],
 )
 def test_invalid_records_are_rejected(kw: dict, message: str) -> None:
-    with pytest.raises(
-        ValidationError, match=message.replace("|", r"\|").replace("(", r"\(")
-    ):
+    with pytest.raises(ValidationError, match=message.replace("|", r"\|").replace("(", r"\(")):
         _rec(**kw)
 
 
 def test_rows_flatten_one_per_annotator_and_one_for_nobody() -> None:
     rec = _rec(
         annotations=[
-            Annotation(
-                annotator="amal", labels=["none"], updated_at="2026-11-24T10:00:00Z"
-            ),
-            Annotation(
-                annotator="ola", status="skipped", updated_at="2026-11-24T10:00:00Z"
-            ),
+            Annotation(annotator="amal", labels=["none"], updated_at="2026-11-24T10:00:00Z"),
+            Annotation(annotator="ola", status="skipped", updated_at="2026-11-24T10:00:00Z"),
         ],
         gold=Gold(labels=["none"], method="unanimous"),
     )
@@ -182,20 +171,13 @@ def test_rows_flatten_one_per_annotator_and_one_for_nobody() -> None:
     (nobody,) = record_to_rows(_rec())
     assert nobody.annotator is None and nobody.status is None and nobody.labels == []
     # same keys in both cases
-    assert list(nobody.model_dump(by_alias=True)) == list(
-        rows[0].model_dump(by_alias=True)
-    )
+    assert list(nobody.model_dump(by_alias=True)) == list(rows[0].model_dump(by_alias=True))
     with pytest.raises(ValidationError, match="without annotator"):
-        AnnotationRow.model_validate(
-            {**nobody.model_dump(by_alias=True), "status": "labelled"}
-        )
+        AnnotationRow.model_validate({**nobody.model_dump(by_alias=True), "status": "labelled"})
 
 
 def test_hashes() -> None:
-    assert (
-        sentence_hash("abc")
-        == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-    )
+    assert sentence_hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     assert content_doc_id("abc") == "ba7816bf8f01cfea"
 
 
@@ -220,11 +202,7 @@ def _mixed_records(n: int = 12) -> list[SentenceRecord]:
             kw["gold"] = Gold(labels=["ads_use"], method="majority")
             kw["meta"] = {"source": "web", "year": 2024}
         if i % 3 == 2:
-            kw["annotations"] = [
-                Annotation(
-                    annotator="lead", labels=["none"], updated_at="2026-11-24T10:00:00Z"
-                )
-            ]
+            kw["annotations"] = [Annotation(annotator="lead", labels=["none"], updated_at="2026-11-24T10:00:00Z")]
             kw["split"] = "test"
         records.append(_rec(**{**kw, "end": 10 + len(kw["text"])}))
     return records
@@ -235,9 +213,7 @@ def test_hugging_face_datasets_loads_our_jsonl(tmp_path: Path) -> None:
     records = _mixed_records()
     path = tmp_path / "export.jsonl"
     write_records(records, path, "jsonl")
-    ds = datasets.load_dataset(
-        "json", data_files=str(path), split="train", cache_dir=str(tmp_path / "cache")
-    )
+    ds = datasets.load_dataset("json", data_files=str(path), split="train", cache_dir=str(tmp_path / "cache"))
     assert ds.num_rows == len(records)
     assert list(ds.column_names) == KEYS
     assert ds[0]["gold"] is None and ds[0]["annotations"] == []
@@ -300,9 +276,7 @@ def test_core_formats_import_no_ui_libraries() -> None:
         "bad = [m for m in ('textual', 'rich', 'typer', 'datasets') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -94,9 +94,7 @@ def annotation_st(draw: st.DrawFn, annotator: str) -> Annotation:
 
 
 @st.composite
-def record_st(
-    draw: st.DrawFn, doc_id: str, sent_idx: int, doc_name: str, meta: dict
-) -> SentenceRecord:
+def record_st(draw: st.DrawFn, doc_id: str, sent_idx: int, doc_name: str, meta: dict) -> SentenceRecord:
     names = draw(st.lists(st.sampled_from(ANNOTATORS), max_size=3, unique=True))
     gold = draw(
         st.one_of(
@@ -151,15 +149,11 @@ def dataset_st(draw: st.DrawFn) -> list[SentenceRecord]:
     return records
 
 
-def _write_read(
-    records: list[SentenceRecord], folder: Path, fmt: str, **read_opts
-) -> list[SentenceRecord]:
+def _write_read(records: list[SentenceRecord], folder: Path, fmt: str, **read_opts) -> list[SentenceRecord]:
     path = folder / f"export-{fmt}{EXTENSIONS[fmt]}"
     options = {}
     if fmt == "doccano":
-        options["annotators"] = sorted(
-            {a.annotator for r in records for a in r.annotations}
-        )
+        options["annotators"] = sorted({a.annotator for r in records for a in r.annotations})
     summary = write_records(iter(records), path, fmt, **options)
     assert summary.records == len(records)
     assert path.exists()
@@ -208,16 +202,10 @@ def test_doccano_zip_and_folder(tmp_path: Path) -> None:
             )
         ],
     )
-    bare = SentenceRecord(
-        doc_id="d1", doc_name="n", sent_idx=1, start=4, end=5, text="d"
-    )
+    bare = SentenceRecord(doc_id="d1", doc_name="n", sent_idx=1, start=4, end=5, text="d")
     for target in (tmp_path / "out.zip", tmp_path / "out"):
-        summary = write_records(
-            [rec, bare], target, "doccano", annotators=["amal", "ola"]
-        )
-        assert (
-            summary.items == 4
-        )  # every sentence in every annotator's file, as doccano does
+        summary = write_records([rec, bare], target, "doccano", annotators=["amal", "ola"])
+        assert summary.items == 4  # every sentence in every annotator's file, as doccano does
         assert detect_format(target) == "doccano"
         assert list(read_records(target)) == [rec, bare]
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
@@ -285,9 +273,7 @@ def test_duplicate_decisions_keep_the_most_recent(tmp_path: Path) -> None:
 
     for order in ((newer, older), (older, newer)):
         path = tmp_path / "rows.jsonl"
-        path.write_text(
-            "\n".join(json.dumps({**base, **x}) for x in order) + "\n", encoding="utf-8"
-        )
+        path.write_text("\n".join(json.dumps({**base, **x}) for x in order) + "\n", encoding="utf-8")
         report = ReadReport()
         (record,) = read_records(path, report=report)
         assert record.annotations[0].labels == ["none"]
@@ -297,9 +283,7 @@ def test_duplicate_decisions_keep_the_most_recent(tmp_path: Path) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(records=dataset_st(), as_datetime=st.booleans())
-def test_fast_record_dict_matches_the_model(
-    records: list[SentenceRecord], as_datetime: bool
-) -> None:
+def test_fast_record_dict_matches_the_model(records: list[SentenceRecord], as_datetime: bool) -> None:
     """The unvalidated bulk path gives exactly the model's JSON, whatever the data."""
     for rec in records:
         anns = [
@@ -354,8 +338,5 @@ def test_write_dict_output_reads_back(tmp_path: Path) -> None:
         )
     assert writer.summary is not None and writer.summary.records == 1
     (record,) = read_records(path)
-    assert (
-        record.annotations[0].labels == ["a", "b"]
-        and record.annotations[0].note is None
-    )
+    assert record.annotations[0].labels == ["a", "b"] and record.annotations[0].note is None
     assert record.annotations[0].updated_at == "2026-11-24T10:00:00Z"

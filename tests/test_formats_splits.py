@@ -11,9 +11,7 @@ from annotator.core.formats import assign_splits, parse_ratios, split_counts
 
 @given(
     n=st.integers(min_value=0, max_value=500),
-    ratios=st.lists(
-        st.integers(min_value=0, max_value=20), min_size=3, max_size=3
-    ).filter(any),
+    ratios=st.lists(st.integers(min_value=0, max_value=20), min_size=3, max_size=3).filter(any),
 )
 def test_counts_sum_to_n_and_are_close_to_ratios(n: int, ratios: list[int]) -> None:
     total = sum(ratios)
@@ -45,9 +43,7 @@ def test_deterministic_by_document_and_order_independent() -> None:
     a = assign_splits(docs, seed=7)
     shuffled = docs[:]
     random.Random(1).shuffle(shuffled)
-    assert (
-        assign_splits(shuffled + docs[:10], seed=7) == a
-    )  # order and duplicates do not matter
+    assert assign_splits(shuffled + docs[:10], seed=7) == a  # order and duplicates do not matter
     assert set(a) == set(docs)
     assert sorted(a.values()).count("train") == 80
     assert list(a.values()).count("dev") == 10 and list(a.values()).count("test") == 10
@@ -82,9 +78,7 @@ def test_adding_a_document_moves_few_others() -> None:
     assert moved <= 3
 
 
-@pytest.mark.parametrize(
-    "bad", [(0.8, 0.1), (0.5, 0.5, 0.5), (1.2, -0.1, -0.1), (float("nan"), 0.5, 0.5)]
-)
+@pytest.mark.parametrize("bad", [(0.8, 0.1), (0.5, 0.5, 0.5), (1.2, -0.1, -0.1), (float("nan"), 0.5, 0.5)])
 def test_bad_ratios(bad: tuple) -> None:
     with pytest.raises(ValueError):
         split_counts(10, bad)

@@ -90,7 +90,7 @@ def test_gold_is_exact_stripped_cover_of_source(stem):
     assert sentences, stem
     spans = _locate(text, sentences)
     pos = 0
-    for (s, e), sentence in zip(spans, sentences):
+    for (s, e), sentence in zip(spans, sentences, strict=True):
         assert sentence == sentence.strip() and sentence
         assert text[pos:s].strip() == "", f"text between gold sentences is not whitespace: {text[pos:s]!r}"
         assert not any(ch in LINE_BREAKS for ch in sentence), "gold sentence crosses a line break"
@@ -148,9 +148,7 @@ def test_boundary_f1_function():
 
 # --------------------------------------------------------------------------- invariants
 
-_INTERESTING = list(
-    "abcXYZ ążźćęłńóśŻŁ فيسبوكالعربيةمليار ٠١٢٣ 0123456789 .!?؟۔،؛;:,…-–—'\"«»“”„‘’()[]"
-) + [
+_INTERESTING = list("abcXYZ ążźćęłńóśŻŁ فيسبوكالعربيةمليار ٠١٢٣ 0123456789 .!?؟۔،؛;:,…-–—'\"«»“”„‘’()[]") + [
     " ",
     "  ",
     "\t",
@@ -205,7 +203,7 @@ def _check_invariants(text: str, spans: list[tuple[int, int]]) -> None:
     for s, e in spans:
         for i in range(s, e):
             covered[i] = True
-    lost = [ch for ch, c in zip(text, covered) if not c and not ch.isspace()]
+    lost = [ch for ch, c in zip(text, covered, strict=True) if not c and not ch.isspace()]
     assert not lost, f"characters outside every span: {lost!r}"
 
 
@@ -335,8 +333,14 @@ def test_plain_sentences_split():
         ('He said "Stop!" Then he left.', ['He said "Stop!"', "Then he left."]),
         ("He said: “It works.” She agreed.", ["He said: “It works.”", "She agreed."]),
         ('Facebook "nie kupuje danych". Zaznaczyła to.', ['Facebook "nie kupuje danych".', "Zaznaczyła to."]),
-        ("وتابعت «نحن لا نستخدم هذه المعلومات». ومن دون تأكيد قال.", ["وتابعت «نحن لا نستخدم هذه المعلومات».", "ومن دون تأكيد قال."]),
-        ("وقال: «نحن لا نستخدم هذه البيانات.» وأضاف أن الشركة ستتغير.", ["وقال: «نحن لا نستخدم هذه البيانات.»", "وأضاف أن الشركة ستتغير."]),
+        (
+            "وتابعت «نحن لا نستخدم هذه المعلومات». ومن دون تأكيد قال.",
+            ["وتابعت «نحن لا نستخدم هذه المعلومات».", "ومن دون تأكيد قال."],
+        ),
+        (
+            "وقال: «نحن لا نستخدم هذه البيانات.» وأضاف أن الشركة ستتغير.",
+            ["وقال: «نحن لا نستخدم هذه البيانات.»", "وأضاف أن الشركة ستتغير."],
+        ),
         ("قال «هل هذا صحيح؟» ثم صمت.", ["قال «هل هذا صحيح؟»", "ثم صمت."]),
         ("“فيسبوك أخبر البنوك”، قال أحد الأشخاص.", ["“فيسبوك أخبر البنوك”، قال أحد الأشخاص."]),
         ('"Stop!" he shouted.', ['"Stop!" he shouted.']),

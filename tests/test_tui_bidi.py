@@ -14,7 +14,9 @@ from annotator.tui.bidi import clusters, display_lines, reorder_line, sentence_i
 LATIN = st.text(alphabet=st.sampled_from(list("abcdefghij XYZ 0123456789 .,;:!?-ąęółśżźćń")), max_size=120)
 ARABIC_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 MIXED = st.text(
-    alphabet=st.sampled_from(list("abc XY 12 .,()[]- ") + list(ARABIC_LETTERS) + ["\u064e", "\u0651", "\u0301", "ę", "؟", "،"]),
+    alphabet=st.sampled_from(
+        list("abc XY 12 .,()[]- ") + list(ARABIC_LETTERS) + ["\u064e", "\u0651", "\u0301", "ę", "؟", "،"]
+    ),
     max_size=120,
 )
 _MIRROR = str.maketrans("()[]", "(([[")
@@ -63,7 +65,10 @@ def test_wrap_then_reorder_keeps_every_character(text: str, width: int, rtl: boo
 def test_marks_stay_after_their_base(text: str, width: int) -> None:
     for line in display_lines(text, width, True, True):
         if line:
-            assert unicodedata.category(line[0]) not in ("Mn", "Me") or unicodedata.category(text.lstrip()[0]) in ("Mn", "Me")
+            assert unicodedata.category(line[0]) not in ("Mn", "Me") or unicodedata.category(text.lstrip()[0]) in (
+                "Mn",
+                "Me",
+            )
 
 
 def test_arabic_is_wrapped_before_it_is_reordered() -> None:

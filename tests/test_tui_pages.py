@@ -9,7 +9,10 @@ from annotator.tui.pages import PageCache
 def _loader(calls: list[tuple[int, int, int]], total: int = 1000):  # type: ignore[no-untyped-def]
     def load(document_id: int, first: int, limit: int) -> list[SentenceRow]:
         calls.append((document_id, first, limit))
-        return [SentenceRow(document_id * 10_000 + i, document_id, i, 0, 1, f"s{i}", "pl") for i in range(first, min(total, first + limit))]
+        return [
+            SentenceRow(document_id * 10_000 + i, document_id, i, 0, 1, f"s{i}", "pl")
+            for i in range(first, min(total, first + limit))
+        ]
 
     return load
 

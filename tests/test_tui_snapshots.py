@@ -23,7 +23,9 @@ def _app(tmp_path: Path, doc: str | None, bidi: bool = True, decided: int = 0): 
         amal = ensure_annotator(engine, "amal")
         document = doc_named(engine, doc or "pl_news")
         rows = sentence_page(engine, document.id, 0, decided)
-        save_decision(engine, schema, amal, rows[0].id, Change(labels=["data_sharing"], status="labelled", flagged=True))
+        save_decision(
+            engine, schema, amal, rows[0].id, Change(labels=["data_sharing"], status="labelled", flagged=True)
+        )
         for row in rows[1:]:
             save_decision(engine, schema, amal, row.id, Change(labels=["none"], status="labelled"))
     return make_app(engine, tmp_path, document=doc_named(engine, doc) if doc else None, bidi=bidi)

@@ -79,7 +79,16 @@ def test_sigkill_loses_nothing_shown_as_saved(tmp_path: Path) -> None:
             "env",
             "-i",
             *(f"{key}={value!s}" for key, value in env.items()),
-            sys.executable, "-m", "annotator", "annotate", "--annotator", "amal", "--doc", "pl_long", "--db", str(database),
+            sys.executable,
+            "-m",
+            "annotator",
+            "annotate",
+            "--annotator",
+            "amal",
+            "--doc",
+            "pl_long",
+            "--db",
+            str(database),
         ]
     )
     tmux = Tmux(f"annotator-test-{os.getpid()}")

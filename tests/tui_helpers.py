@@ -86,7 +86,9 @@ def make_app(
     if annotator:
         ensure_annotator(engine, annotator)
     settings = settings or Settings(path=tmp_path / "config" / "annotator" / "config.toml")
-    return AnnotatorApp(engine, annotator=annotator, document=document, bidi=bidi, settings=settings, clock=lambda: FIXED_NOW)
+    return AnnotatorApp(
+        engine, annotator=annotator, document=document, bidi=bidi, settings=settings, clock=lambda: FIXED_NOW
+    )
 
 
 async def settle(pilot: Pilot[object]) -> None:

@@ -26,9 +26,12 @@ def _parse_mapping(pairs: list[str] | None, option: str) -> dict[str, str]:
 
 
 def init(
-    labels: Annotated[Path | None, typer.Option("--labels", help="Label schema TOML file (default: labels/privacy.toml).")] = None,
+    labels: Annotated[
+        Path | None, typer.Option("--labels", help="Label schema TOML file (default: labels/privacy.toml).")
+    ] = None,
     rename: Annotated[
-        list[str] | None, typer.Option("--rename", help="Rename a used label when changing schema: old=new (repeatable).")
+        list[str] | None,
+        typer.Option("--rename", help="Rename a used label when changing schema: old=new (repeatable)."),
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -42,7 +45,9 @@ def init(
     engine = open_database(db)
     change = set_schema(engine, schema, _parse_mapping(rename, "--rename"))
     if as_json:
-        print_json({"schema": schema.ref, "changed": change.changed, "rewritten_annotations": change.rewritten_annotations})
+        print_json(
+            {"schema": schema.ref, "changed": change.changed, "rewritten_annotations": change.rewritten_annotations}
+        )
         return
     what = "now uses" if change.changed else "already uses"
     console.print(Text(f"{engine.url.render_as_string(hide_password=True)} {what} schema {schema.ref}"))
@@ -58,7 +63,9 @@ def import_(
             "(our JSONL or CSV, Prodigy JSONL, doccano folder/zip/JSONL, Label Studio JSON), recognised by content."
         ),
     ],
-    lang: Annotated[str | None, typer.Option("--lang", help="Language code for all documents (default: detected).")] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language code for all documents (default: detected).")
+    ] = None,
     text_field: Annotated[str, typer.Option("--text-field", help="JSONL field holding the document text.")] = "text",
     labels: Annotated[Path | None, typer.Option("--labels", help="Label schema for a new project.")] = None,
     label_map: Annotated[
@@ -132,7 +139,9 @@ def import_(
             )
         for doc in summary.imported:
             if doc.renamed_from:
-                warning(f"{doc.source}: a different document is already named {doc.renamed_from!r}; stored as {doc.name!r}")
+                warning(
+                    f"{doc.source}: a different document is already named {doc.renamed_from!r}; stored as {doc.name!r}"
+                )
         _print_annotated(summary.annotated)
     for refused in summary.refused:
         error(refused.reason)
@@ -241,7 +250,9 @@ def sentences(
     table.add_column("offsets", justify="right", no_wrap=True)
     table.add_column("sentence", ratio=1)
     for record in iter_sentences(engine, document_id):
-        table.add_row(safe(record.doc_name, limit=24), str(record.sent_idx), f"{record.start}-{record.end}", safe(record.text))
+        table.add_row(
+            safe(record.doc_name, limit=24), str(record.sent_idx), f"{record.start}-{record.end}", safe(record.text)
+        )
     console.print(table)
 
 

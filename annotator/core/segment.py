@@ -33,11 +33,12 @@ The module is pure Python (syntok + stdlib), deterministic, and never raises on 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from syntok.segmenter import segment as _syntok_segment
 from syntok.tokenizer import Tokenizer as _Tokenizer
 
-__all__ = ["segment", "split", "LINE_BREAKS"]
+__all__ = ["LINE_BREAKS", "segment", "split"]
 
 # The separators str.splitlines() recognises. "\r\n" counts as one break.
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -70,26 +71,130 @@ _ENDS_LIKE_SENTENCE = re.compile("[" + re.escape(_TERMINALS) + "][" + re.escape(
 # Abbreviations (compared case-sensitively, with their final dot) after which a sentence
 # never ends, whatever follows.
 _NON_FINAL_ABBREVIATIONS = frozenset(
-    """
-    m.in. np. Np. tj. Tj. tzw. Tzw. tzn. Tzn. ul. Ul. godz. prof. Prof. dr. Dr. mgr. Mgr.
-    inż. Inż. hab. ks. Ks. św. Św. płk. gen. Gen. zob. Zob. wg. Wg. ww. jw. tys. mln. mld.
-    e.g. E.g. i.e. I.e. approx. Approx. Mr. Mrs. Ms. Mx. vs. cf. Cf. viz.
-    """.split()
+    [
+        "m.in.",
+        "np.",
+        "Np.",
+        "tj.",
+        "Tj.",
+        "tzw.",
+        "Tzw.",
+        "tzn.",
+        "Tzn.",
+        "ul.",
+        "Ul.",
+        "godz.",
+        "prof.",
+        "Prof.",
+        "dr.",
+        "Dr.",
+        "mgr.",
+        "Mgr.",
+        "inż.",
+        "Inż.",
+        "hab.",
+        "ks.",
+        "Ks.",
+        "św.",
+        "Św.",
+        "płk.",
+        "gen.",
+        "Gen.",
+        "zob.",
+        "Zob.",
+        "wg.",
+        "Wg.",
+        "ww.",
+        "jw.",
+        "tys.",
+        "mln.",
+        "mld.",
+        "e.g.",
+        "E.g.",
+        "i.e.",
+        "I.e.",
+        "approx.",
+        "Approx.",
+        "Mr.",
+        "Mrs.",
+        "Ms.",
+        "Mx.",
+        "vs.",
+        "cf.",
+        "Cf.",
+        "viz.",
+    ]
 )
 # Extra ones that are only unambiguous in Polish text (English "art.", "red.", "ok." can end
 # a sentence), used when lang is "pl".
 _NON_FINAL_ABBREVIATIONS_PL = frozenset(
-    """
-    ok. Ok. al. Al. os. pl. im. art. Art. ust. pkt. por. Por. dot. red. woj. pow. gm. tel.
-    ds. lit. ang. niem. ur. zm. poz. str. nr. Nr.
-    """.split()
+    [
+        "ok.",
+        "Ok.",
+        "al.",
+        "Al.",
+        "os.",
+        "pl.",
+        "im.",
+        "art.",
+        "Art.",
+        "ust.",
+        "pkt.",
+        "por.",
+        "Por.",
+        "dot.",
+        "red.",
+        "woj.",
+        "pow.",
+        "gm.",
+        "tel.",
+        "ds.",
+        "lit.",
+        "ang.",
+        "niem.",
+        "ur.",
+        "zm.",
+        "poz.",
+        "str.",
+        "nr.",
+        "Nr.",
+    ]
 )
 # Never final when the next piece starts with a digit ("ok. 12 osób", "No. 5").
 _NON_FINAL_BEFORE_DIGIT = frozenset(
-    """
-    ok. Ok. ca. Ca. nr. Nr. No. no. Nos. nos. art. Art. ust. pkt. poz. str. s. p. pp. tel.
-    Tel. vol. Vol. ch. Ch. sec. Sec. fig. Fig. par. ok
-    """.split()
+    [
+        "ok.",
+        "Ok.",
+        "ca.",
+        "Ca.",
+        "nr.",
+        "Nr.",
+        "No.",
+        "no.",
+        "Nos.",
+        "nos.",
+        "art.",
+        "Art.",
+        "ust.",
+        "pkt.",
+        "poz.",
+        "str.",
+        "s.",
+        "p.",
+        "pp.",
+        "tel.",
+        "Tel.",
+        "vol.",
+        "Vol.",
+        "ch.",
+        "Ch.",
+        "sec.",
+        "Sec.",
+        "fig.",
+        "Fig.",
+        "par.",
+        "ok",
+    ]
 )
 _WORD_OPENERS = "([{\"'\u00ab\u201c\u201e\u2018\u2039\u00bb\u201d\u2019"
 
@@ -101,7 +206,26 @@ _ENUMERATOR = re.compile(r"^\(?(?:\d{1,3}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6})[.)]$")
 # with plain string tests (a regex over the line backtracks quadratically on long runs).
 _WORD_RE = re.compile(r"\S+")
 _URL_SUFFIXES = frozenset(
-    "com org net edu gov io eu uk pl de fr info html htm php pdf asp aspx".split()
+    [
+        "com",
+        "org",
+        "net",
+        "edu",
+        "gov",
+        "io",
+        "eu",
+        "uk",
+        "pl",
+        "de",
+        "fr",
+        "info",
+        "html",
+        "htm",
+        "php",
+        "pdf",
+        "asp",
+        "aspx",
+    ]
 )
 
 
@@ -161,7 +285,7 @@ def _syntok_cuts(mapped: str) -> list[int]:
 def _extra_cuts(mapped: str) -> list[int]:
     cuts = []
     words = list(_WORD_RE.finditer(mapped))
-    for mo, nxt in zip(words, words[1:]):
+    for mo, nxt in pairwise(words):
         word = mo.group()
         if len(word) > 1 and word[-1] == "." and word[-2] != "." and _is_urlish(word[:-1]):
             head = nxt.group().lstrip("\"'([")
@@ -256,7 +380,7 @@ def _segment_line(line: str, lang: str | None) -> list[tuple[int, int]]:
         # A closing quote left at the start of the next piece ("نص. » وقال") belongs to the
         # sentence whose quote it closes.
         if (
-            line[a_start] in "\"\u00bb\u201d\u2019"
+            line[a_start] in '"\u00bb\u201d\u2019'
             and (a_start + 1 == a_end or line[a_start + 1].isspace())
             and _has_open_quote(line[max(b_start, b_end - _QUOTE_WINDOW) : b_end])
         ):

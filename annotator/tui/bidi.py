@@ -102,7 +102,7 @@ def wrap(text: str, width: int) -> list[str]:
     line, used = "", 0
     for token in _TOKENS.findall(text):
         word = token.rstrip()
-        tail = token[len(word):]
+        tail = token[len(word) :]
         size = cells(word)
         if word and line and used + size > width:
             lines.append(line)

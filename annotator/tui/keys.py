@@ -11,29 +11,88 @@ from textual.binding import Binding, BindingType
 from annotator.core.labels import LabelSchema
 
 APP_BINDINGS: list[BindingType] = [
-    Binding("question_mark", "help", "Help", key_display="?", id="app.help", tooltip="Every key and each label's definition"),
+    Binding(
+        "question_mark", "help", "Help", key_display="?", id="app.help", tooltip="Every key and each label's definition"
+    ),
     Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit (waits for decisions still being saved)"),
 ]
 
 ANNOTATE_BINDINGS: list[BindingType] = [
-    Binding("enter", "save", "Save+next", id="annotate.save", tooltip="Save the selected labels and go to the next sentence"),
-    Binding("x", "skip", "Skip", id="annotate.skip", tooltip="Save as skipped (missing for agreement, not 'none') and go on"),
-    Binding("exclamation_mark", "flag", "Flag", key_display="!", id="annotate.flag", tooltip="Flag / unflag the sentence for review"),
-    Binding("t", "negated", "Negated", id="annotate.negated", show=False, tooltip="Mark / unmark the statement as negated"),
+    Binding(
+        "enter", "save", "Save+next", id="annotate.save", tooltip="Save the selected labels and go to the next sentence"
+    ),
+    Binding(
+        "x", "skip", "Skip", id="annotate.skip", tooltip="Save as skipped (missing for agreement, not 'none') and go on"
+    ),
+    Binding(
+        "exclamation_mark",
+        "flag",
+        "Flag",
+        key_display="!",
+        id="annotate.flag",
+        tooltip="Flag / unflag the sentence for review",
+    ),
+    Binding(
+        "t", "negated", "Negated", id="annotate.negated", show=False, tooltip="Mark / unmark the statement as negated"
+    ),
     Binding("w", "note", "Note", id="annotate.note", tooltip="Write a note on the sentence"),
-    Binding("u,ctrl+z", "undo", "Undo", id="annotate.undo", tooltip="Undo the last change, even on an earlier sentence"),
-    Binding("j,down", "next", "Next", id="annotate.next", show=False, tooltip="Next sentence (next match when filtered)"),
-    Binding("k,up", "previous", "Previous", id="annotate.previous", show=False, tooltip="Previous sentence (previous match when filtered)"),
+    Binding(
+        "u,ctrl+z", "undo", "Undo", id="annotate.undo", tooltip="Undo the last change, even on an earlier sentence"
+    ),
+    Binding(
+        "j,down", "next", "Next", id="annotate.next", show=False, tooltip="Next sentence (next match when filtered)"
+    ),
+    Binding(
+        "k,up",
+        "previous",
+        "Previous",
+        id="annotate.previous",
+        show=False,
+        tooltip="Previous sentence (previous match when filtered)",
+    ),
     Binding("pagedown", "page(10)", "10 down", id="annotate.page_down", show=False, tooltip="Ten sentences on"),
     Binding("pageup", "page(-10)", "10 up", id="annotate.page_up", show=False, tooltip="Ten sentences back"),
     Binding("g,home", "first", "First", id="annotate.first", show=False, tooltip="First sentence of the document"),
     Binding("G,end", "last", "Last", id="annotate.last", show=False, tooltip="Last sentence of the document"),
-    Binding("full_stop", "next_open", "Next open", key_display=".", id="annotate.next_open", show=False, tooltip="Next sentence you have not decided"),
-    Binding("colon", "jump", "Go to", key_display=":", id="annotate.jump", show=False, tooltip="Go to a sentence number"),
-    Binding("slash", "search", "Search", key_display="/", id="annotate.search", tooltip="Search the text (again: next match)"),
-    Binding("backslash", "filter", "Filter", key_display="\\", id="annotate.filter", tooltip="Show only unannotated / flagged / skipped / a label"),
-    Binding("v", "bidi", "RTL", id="annotate.bidi", show=False, tooltip="Right-to-left reordering on/off (off for terminals that do bidi)"),
-    Binding("h", "define", "Define", id="annotate.define", show=False, tooltip="Then a label key: that label's definition"),
+    Binding(
+        "full_stop",
+        "next_open",
+        "Next open",
+        key_display=".",
+        id="annotate.next_open",
+        show=False,
+        tooltip="Next sentence you have not decided",
+    ),
+    Binding(
+        "colon", "jump", "Go to", key_display=":", id="annotate.jump", show=False, tooltip="Go to a sentence number"
+    ),
+    Binding(
+        "slash",
+        "search",
+        "Search",
+        key_display="/",
+        id="annotate.search",
+        tooltip="Search the text (again: next match)",
+    ),
+    Binding(
+        "backslash",
+        "filter",
+        "Filter",
+        key_display="\\",
+        id="annotate.filter",
+        tooltip="Show only unannotated / flagged / skipped / a label",
+    ),
+    Binding(
+        "v",
+        "bidi",
+        "RTL",
+        id="annotate.bidi",
+        show=False,
+        tooltip="Right-to-left reordering on/off (off for terminals that do bidi)",
+    ),
+    Binding(
+        "h", "define", "Define", id="annotate.define", show=False, tooltip="Then a label key: that label's definition"
+    ),
     Binding("ctrl+r", "retry", "Retry", id="annotate.retry", show=False, tooltip="Retry a save that failed now"),
     Binding("escape", "documents", "Documents", id="annotate.documents", tooltip="Back to the document list"),
 ]
@@ -41,7 +100,13 @@ ANNOTATE_BINDINGS: list[BindingType] = [
 PICKER_BINDINGS: list[BindingType] = [
     Binding("enter", "open", "Annotate", id="picker.open", show=False, tooltip="Annotate the highlighted document"),
     Binding("r", "reload", "Reload", id="picker.reload", tooltip="Reload progress"),
-    Binding("a", "agreement", "Agreement", id="picker.agreement", tooltip="Inter-annotator agreement of the project (b: bootstrap CIs)"),
+    Binding(
+        "a",
+        "agreement",
+        "Agreement",
+        id="picker.agreement",
+        tooltip="Inter-annotator agreement of the project (b: bootstrap CIs)",
+    ),
 ]
 
 # Characters some keyboard layouts send on the digit row: Arabic-Indic and Persian digits.
@@ -59,7 +124,17 @@ def label_bindings(schema: LabelSchema) -> list[Binding]:
                 continue
             bindings.extend(
                 Binding.make_bindings(
-                    [Binding(key, action, label.name, show=False, key_display=key, id=f"label.{label.id}{suffix}", tooltip=tip)]
+                    [
+                        Binding(
+                            key,
+                            action,
+                            label.name,
+                            show=False,
+                            key_display=key,
+                            id=f"label.{label.id}{suffix}",
+                            tooltip=tip,
+                        )
+                    ]
                 )
             )
     return bindings
@@ -81,8 +156,16 @@ def binding_rows(bindings: list[BindingType], keymap: dict[str, str]) -> list[tu
 
 
 _NAMES = {
-    "question_mark": "?", "exclamation_mark": "!", "full_stop": ".", "colon": ":", "slash": "/",
-    "backslash": "\\", "grave_accent": "`", "minus": "-", "equals_sign": "=", "space": "space",
+    "question_mark": "?",
+    "exclamation_mark": "!",
+    "full_stop": ".",
+    "colon": ":",
+    "slash": "/",
+    "backslash": "\\",
+    "grave_accent": "`",
+    "minus": "-",
+    "equals_sign": "=",
+    "space": "space",
 }
 
 

@@ -27,9 +27,7 @@ def as_rating_matrix(values: object, name: str = "codes") -> np.ndarray:
     """
     arr = np.asarray(values)
     if arr.ndim != 2:
-        raise ValueError(
-            f"{name} must be 2-D (n_items, n_annotators), got shape {arr.shape}"
-        )
+        raise ValueError(f"{name} must be 2-D (n_items, n_annotators), got shape {arr.shape}")
     if arr.size and (arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer)):
         raise TypeError(f"{name} must be an integer array, got dtype {arr.dtype}")
     if arr.size and int(arr.min()) < MISSING:
@@ -37,9 +35,7 @@ def as_rating_matrix(values: object, name: str = "codes") -> np.ndarray:
     # Narrow signed dtypes (e.g. int8 binary codes) are kept: less memory traffic.
     # Code + 1 must not overflow; products are always formed in int64.
     keep = (
-        arr.dtype.kind == "i"
-        and arr.dtype.itemsize < 8
-        and (arr.size == 0 or int(arr.max()) < np.iinfo(arr.dtype).max)
+        arr.dtype.kind == "i" and arr.dtype.itemsize < 8 and (arr.size == 0 or int(arr.max()) < np.iinfo(arr.dtype).max)
     )
     return np.ascontiguousarray(arr, dtype=arr.dtype if keep else np.int64)
 
@@ -146,9 +142,7 @@ def popcount(x: np.ndarray) -> np.ndarray:
 def popcount_bytes(u: np.ndarray) -> np.ndarray:
     """Byte-table popcount of a uint64 array (fallback for numpy < 2)."""
     flat = np.ascontiguousarray(u, dtype=np.uint64).reshape(-1)
-    return (
-        _BYTE_POP[flat.view(np.uint8).reshape(-1, 8)].sum(axis=1).reshape(np.shape(u))
-    )
+    return _BYTE_POP[flat.view(np.uint8).reshape(-1, 8)].sum(axis=1).reshape(np.shape(u))
 
 
 def to_float(x: float | np.floating | None) -> float | None:

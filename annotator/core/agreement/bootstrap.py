@@ -114,11 +114,7 @@ class _ValueCounts:
         cells = n_units * k
         self.dense = cells <= min(_DENSE_MAX_CELLS, _DENSE_FILL * max(item.size, 1))
         if self.dense:
-            self.features = (
-                np.bincount(item * k + vals, minlength=cells)
-                .reshape(n_units, k)
-                .astype(np.float64)
-            )
+            self.features = np.bincount(item * k + vals, minlength=cells).reshape(n_units, k).astype(np.float64)
             self.nnz = 0
         else:
             key = vals.astype(np.int64) * n_units + item
@@ -170,9 +166,7 @@ class MasiAlphaStat:
         per = MasiData(masks)  # every pattern has >= 2 ratings
         m = per.m_pairable.astype(np.float64)
         self.counts = _ValueCounts(patterns)
-        self.features = np.column_stack(
-            [m, per.item_disagreement, self.counts.features]
-        )
+        self.features = np.column_stack([m, per.item_disagreement, self.counts.features])
         # the columns of the value totals are the codes that occur in the patterns: all
         # of 0..U-1 (data.values are the label sets of the pairable ratings), as in delta
         self.nnz = self.counts.nnz
@@ -278,9 +272,7 @@ def run_bootstrap(
     return [np.concatenate(r) for r in results]
 
 
-def percentile_interval(
-    values: np.ndarray, confidence: float = 0.95
-) -> list[float] | None:
+def percentile_interval(values: np.ndarray, confidence: float = 0.95) -> list[float] | None:
     """[low, high] percentile interval of the defined (finite) values, or None."""
     v = values[np.isfinite(values)]
     if v.size == 0:

@@ -39,9 +39,7 @@ def masi_distance(a: object, b: object) -> np.ndarray:
     inter = popcount(x & y)
     union = popcount(x | y)
     smaller = np.minimum(popcount(x), popcount(y))
-    monotonicity = np.where(
-        inter == smaller, _TWO_THIRDS, np.where(inter > 0, _ONE_THIRD, 0.0)
-    )
+    monotonicity = np.where(inter == smaller, _TWO_THIRDS, np.where(inter > 0, _ONE_THIRD, 0.0))
     jaccard = inter / np.maximum(union, 1)
     return np.where(x == y, 0.0, 1.0 - jaccard * monotonicity)
 
@@ -52,9 +50,7 @@ def masi_matrix(values: np.ndarray) -> np.ndarray:
     out = np.empty((u.size, u.size))
     step = max(1, _BLOCK_CELLS // max(u.size, 1))
     for start in range(0, u.size, step):
-        out[start : start + step] = masi_distance(
-            u[start : start + step, None], u[None, :]
-        )
+        out[start : start + step] = masi_distance(u[start : start + step, None], u[None, :])
     return out
 
 
@@ -81,9 +77,7 @@ class MasiData:
         # distinct label sets of the pairable ratings, their counts n_c, and the
         # code of each pairable rating (-1 missing; used by the bootstrap)
         self.codes, self.values = recode_matrix(mp)
-        self.value_counts = np.bincount(
-            self.codes[self.codes >= 0], minlength=self.values.size
-        )
+        self.value_counts = np.bincount(self.codes[self.codes >= 0], minlength=self.values.size)
         self._delta: np.ndarray | None = None
 
     @property
@@ -127,9 +121,7 @@ def single_label_codes(masks: object) -> np.ndarray:
     present = mk >= 0
     bits = popcount(np.where(present, mk, 1))
     if np.any(bits != 1):
-        raise ValueError(
-            "mode='single' needs exactly one label in every present rating"
-        )
+        raise ValueError("mode='single' needs exactly one label in every present rating")
     return np.where(present, popcount(np.where(present, mk, 1) - 1), MISSING)
 
 

@@ -161,10 +161,7 @@ class NominalData:
     def cohen_kappa_pairs(self) -> dict[tuple[int, int], tuple[int, float | None]]:
         """{(a, b): (n items both rated, kappa)} for every annotator pair a < b."""
         cols = np.ascontiguousarray(self.codes.T)
-        return {
-            (a, b): _cohen(cols[a], cols[b])
-            for a, b in combinations(range(cols.shape[0]), 2)
-        }
+        return {(a, b): _cohen(cols[a], cols[b]) for a, b in combinations(range(cols.shape[0]), 2)}
 
 
 def _cohen(x: np.ndarray, y: np.ndarray) -> tuple[int, float | None]:

@@ -91,14 +91,10 @@ EXTENSIONS: dict[str, str] = {
 
 def _check_format(fmt: str) -> None:
     if fmt not in WRITERS:
-        raise ValueError(
-            f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}"
-        )
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def open_writer(
-    path: str | os.PathLike[str], fmt: str = "jsonl", **options: Any
-) -> RecordWriter:
+def open_writer(path: str | os.PathLike[str], fmt: str = "jsonl", **options: Any) -> RecordWriter:
     """A streaming atomic writer; use it as a context manager, then read ``.summary``.
 
     Options: prodigy ``options=[label ids]``, ``dataset=``; doccano ``annotators=[...]``
@@ -136,14 +132,9 @@ def write_by_split(
     """
     _check_format(fmt)
     if fmt == "doccano":
-        raise ValueError(
-            "one file per split is not available for doccano (use the split field)"
-        )
+        raise ValueError("one file per split is not available for doccano (use the split field)")
     folder = Path(folder)
-    writers = {
-        s: open_writer(folder / f"{stem}{s}{EXTENSIONS[fmt]}", fmt, **options)
-        for s in SPLITS
-    }
+    writers = {s: open_writer(folder / f"{stem}{s}{EXTENSIONS[fmt]}", fmt, **options) for s in SPLITS}
     import contextlib
 
     with contextlib.ExitStack() as stack:
@@ -156,9 +147,7 @@ def write_by_split(
     return {s: w.summary for s, w in writers.items() if w.summary is not None}
 
 
-def read_records(
-    path: str | os.PathLike[str], fmt: str | None = None, **options: Any
-) -> Iterator[SentenceRecord]:
+def read_records(path: str | os.PathLike[str], fmt: str | None = None, **options: Any) -> Iterator[SentenceRecord]:
     """Read an export back into records (format detected when ``fmt`` is None).
 
     Raises :class:`FormatError` for a bad file, or for ``plain-jsonl`` (not an export).
@@ -171,9 +160,7 @@ def read_records(
     if fmt == "plain-jsonl":
         raise FormatError(path, None, "a JSONL of documents, not an annotated export")
     if fmt not in READERS:
-        raise ValueError(
-            f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}"
-        )
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     return READERS[fmt](path, **options)
 
 

@@ -48,16 +48,12 @@ class CountingWriter:
 
 
 @contextlib.contextmanager
-def atomic_write(
-    path: str | os.PathLike[str], *, buffering: int = 1 << 20
-) -> Iterator[CountingWriter]:
+def atomic_write(path: str | os.PathLike[str], *, buffering: int = 1 << 20) -> Iterator[CountingWriter]:
     """Open ``path`` for binary writing, atomically (see the module docstring)."""
     dest = Path(path)
     folder = dest.parent if str(dest.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{dest.name}.", suffix=TMP_SUFFIX, dir=folder
-    )
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=TMP_SUFFIX, dir=folder)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb", buffering=buffering) as raw:

@@ -156,9 +156,7 @@ class JsonLinesWriter(SingleFileWriter):
 # ---------------------------------------------------------------------------- reading
 
 
-def iter_json_lines(
-    path: str | os.PathLike[str], report: ReadReport | None = None
-) -> Iterator[tuple[int, Any]]:
+def iter_json_lines(path: str | os.PathLike[str], report: ReadReport | None = None) -> Iterator[tuple[int, Any]]:
     """``(line number, decoded object)`` for each non-blank line of a JSONL file."""
     with open(path, "rb") as f:
         yield from iter_json_lines_from(f, path, report)
@@ -181,9 +179,7 @@ def iter_json_lines_from(
         except ValueError as err:
             raise FormatError(path, number, f"not valid JSON ({err})") from None
         if not isinstance(obj, dict):
-            raise FormatError(
-                path, number, f"expected a JSON object, got {type(obj).__name__}"
-            )
+            raise FormatError(path, number, f"expected a JSON object, got {type(obj).__name__}")
         yield number, obj
 
 
@@ -232,14 +228,9 @@ def sentence_info(
             "end": len(text),
         }
     else:
-        data = {
-            k: fields.get(k)
-            for k in ("id", "doc_id", "doc_name", "sent_idx", "start", "end")
-        }
+        data = {k: fields.get(k) for k in ("id", "doc_id", "doc_name", "sent_idx", "start", "end")}
         if not isinstance(data["id"], str):
-            data["id"] = (
-                None  # a tool's own numeric id: ours is derived from doc_id:sent_idx
-            )
+            data["id"] = None  # a tool's own numeric id: ours is derived from doc_id:sent_idx
     data.update(
         text=text,
         lang=fields.get("lang"),

@@ -179,9 +179,7 @@ def from_csv_row(row: dict[str, str], number: int = 0) -> Part:
             note=row["note"] or None,
             updated_at=row["updated_at"],
         )
-    elif any(
-        row[c] for c in ("labels", "status", "negated", "flagged", "note", "updated_at")
-    ):
+    elif any(row[c] for c in ("labels", "status", "negated", "flagged", "note", "updated_at")):
         raise ValueError("annotation columns are filled but annotator is empty")
     gold = None
     if row["gold_method"]:
@@ -193,9 +191,7 @@ def from_csv_row(row: dict[str, str], number: int = 0) -> Part:
     return Part(number, info, annotation, gold)
 
 
-def _rows(
-    path: Path, report: ReadReport | None
-) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(path: Path, report: ReadReport | None) -> Iterator[tuple[int, dict[str, str]]]:
     with open(path, encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)
         try:
@@ -204,11 +200,7 @@ def _rows(
             raise FormatError(path, None, "empty file (no header)") from None
         if tuple(header) != HEADER:
             missing = [h for h in HEADER if h not in header]
-            detail = (
-                f"missing {', '.join(missing)}"
-                if missing
-                else "columns in another order"
-            )
+            detail = f"missing {', '.join(missing)}" if missing else "columns in another order"
             raise FormatError(path, 1, f"not our CSV header ({detail})")
         start = reader.line_num + 1
         for cells in reader:
@@ -219,9 +211,7 @@ def _rows(
             if report is not None:
                 report.lines += 1
             if len(cells) != len(HEADER):
-                raise FormatError(
-                    path, number, f"expected {len(HEADER)} cells, got {len(cells)}"
-                )
+                raise FormatError(path, number, f"expected {len(HEADER)} cells, got {len(cells)}")
             yield (
                 number,
                 dict(zip(HEADER, (unescape_cell(c) for c in cells), strict=True)),

@@ -41,10 +41,7 @@ def _classify(obj: Mapping[str, Any]) -> str | None:
     if isinstance(obj.get("label"), list) and ("text" in keys or "data" in keys):
         return "doccano"
     if isinstance(obj.get("data"), Mapping) and (
-        "annotations" in keys
-        or "completions" in keys
-        or "predictions" in keys
-        or "text" in obj["data"]
+        "annotations" in keys or "completions" in keys or "predictions" in keys or "text" in obj["data"]
     ):
         return "labelstudio"
     if isinstance(obj.get("text"), str):
@@ -90,9 +87,7 @@ def _detect_bytes(data: bytes, path: Path) -> str | None:
     if head.startswith(b"{"):
         return _jsonl_kind(_first_lines(head), path)
     try:
-        first = next(
-            csv.reader(io.StringIO(data.decode("utf-8", errors="replace"))), None
-        )
+        first = next(csv.reader(io.StringIO(data.decode("utf-8", errors="replace"))), None)
     except csv.Error:
         return None
     if first is not None and tuple(first) == HEADER:
@@ -127,15 +122,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     """The format of an export file, folder (doccano) or zip (doccano)."""
     p = Path(path)
     if p.is_dir():
-        files = sorted(
-            x
-            for x in p.iterdir()
-            if x.suffix == ".jsonl" and not x.name.startswith(".")
-        )
-        if files and all(
-            _jsonl_member_is_doccano(x.read_bytes()[:_SAMPLE_BYTES], x)
-            for x in files[:3]
-        ):
+        files = sorted(x for x in p.iterdir() if x.suffix == ".jsonl" and not x.name.startswith("."))
+        if files and all(_jsonl_member_is_doccano(x.read_bytes()[:_SAMPLE_BYTES], x) for x in files[:3]):
             return "doccano"
         raise FormatError(
             p,

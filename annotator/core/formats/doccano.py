@@ -82,12 +82,7 @@ _UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f]")
 
 
 def _check_file_name(name: str) -> str:
-    if (
-        not name
-        or name in (".", "..")
-        or _UNSAFE_NAME.search(name)
-        or name.startswith(".")
-    ):
+    if not name or name in (".", "..") or _UNSAFE_NAME.search(name) or name.startswith("."):
         raise ValueError(f"annotator name {name!r} cannot be a doccano file name")
     return name
 
@@ -118,18 +113,14 @@ def to_doccano(record: SentenceRecord, annotator: str | None) -> dict[str, Any]:
             flagged=ann.flagged,
             updated_at=ann.updated_at,
         )
-    line["gold"] = (
-        record.gold.model_dump(mode="json") if record.gold is not None else None
-    )
+    line["gold"] = record.gold.model_dump(mode="json") if record.gold is not None else None
     return line
 
 
 class DoccanoWriter(RecordWriter):
     format = "doccano"
 
-    def __init__(
-        self, path: str | os.PathLike[str], *, annotators: Sequence[str]
-    ) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, annotators: Sequence[str]) -> None:
         super().__init__(path)
         names = sorted(set(annotators))
         for name in names:
@@ -151,9 +142,7 @@ class DoccanoWriter(RecordWriter):
             folder.mkdir(parents=True, exist_ok=True)
             self._dir = Path(
                 self._stack.enter_context(
-                    tempfile.TemporaryDirectory(
-                        prefix=f".{self.path.name}.", suffix=".tmp", dir=folder
-                    )
+                    tempfile.TemporaryDirectory(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
                 )
             )
         else:
@@ -185,9 +174,7 @@ class DoccanoWriter(RecordWriter):
                 zipfile.ZipFile(out.raw, "w", compression=zipfile.ZIP_DEFLATED) as zf,
             ):
                 for name in self._files_out:
-                    zf.write(
-                        self._dir / self.file_name(name), arcname=self.file_name(name)
-                    )
+                    zf.write(self._dir / self.file_name(name), arcname=self.file_name(name))
             self._zip_bytes = self.path.stat().st_size
         else:
             _fsync_dir(self._dir)
@@ -220,9 +207,7 @@ def from_doccano_line(
     info = sentence_info(text, line, extra_meta=extra)
     labels = line.get("label", [])
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-        raise ValueError(
-            "label: expected a list of label names (span labels are not sentence labels)"
-        )
+        raise ValueError("label: expected a list of label names (span labels are not sentence labels)")
     comments = line.get("Comments") or []
     if not isinstance(comments, list):
         raise TypeError("Comments: expected a list")
@@ -253,11 +238,7 @@ def from_doccano_line(
 def _members(path: Path) -> Iterator[tuple[str, str, IO[bytes]]]:
     """(annotator, display path, binary stream) for each JSONL file of a doccano export."""
     if path.is_dir():
-        files = sorted(
-            p
-            for p in path.iterdir()
-            if p.suffix == ".jsonl" and not p.name.startswith(".")
-        )
+        files = sorted(p for p in path.iterdir() if p.suffix == ".jsonl" and not p.name.startswith("."))
         if not files:
             raise FormatError(path, None, "no .jsonl file in this folder")
         for file in files:
@@ -265,11 +246,7 @@ def _members(path: Path) -> Iterator[tuple[str, str, IO[bytes]]]:
                 yield file.stem, str(file), f
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
-            names = sorted(
-                n
-                for n in zf.namelist()
-                if n.endswith(".jsonl") and not Path(n).name.startswith(".")
-            )
+            names = sorted(n for n in zf.namelist() if n.endswith(".jsonl") and not Path(n).name.startswith("."))
             if not names:
                 raise FormatError(path, None, "no .jsonl file in this zip")
             for name in names:

@@ -15,9 +15,7 @@ class FormatError(ValueError):
     ``line`` is 1-based; for a CSV it is the line number where the row starts.
     """
 
-    def __init__(
-        self, path: str | PathLike[str] | None, line: int | None, message: str
-    ) -> None:
+    def __init__(self, path: str | PathLike[str] | None, line: int | None, message: str) -> None:
         self.path = str(path) if path is not None else None
         self.line = line
         self.message = message
@@ -41,9 +39,7 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(parts) or "invalid record"
 
 
-def format_error(
-    path: str | Path | None, line: int | None, error: Exception
-) -> FormatError:
+def format_error(path: str | Path | None, line: int | None, error: Exception) -> FormatError:
     """Turn a validation or decoding error into a :class:`FormatError`."""
     if isinstance(error, FormatError):
         return error

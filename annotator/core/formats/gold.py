@@ -42,9 +42,7 @@ def choose_gold(
 ) -> Gold | None:
     """The gold of one sentence under ``policy`` (see the module docstring)."""
     if policy not in GOLD_POLICIES:
-        raise ValueError(
-            f"unknown gold policy {policy!r}; expected one of {', '.join(GOLD_POLICIES)}"
-        )
+        raise ValueError(f"unknown gold policy {policy!r}; expected one of {', '.join(GOLD_POLICIES)}")
     if adjudicated is not None:
         if adjudicated.method != "adjudicated":
             raise ValueError(f"adjudicated gold has method {adjudicated.method!r}")

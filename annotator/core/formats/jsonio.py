@@ -24,6 +24,4 @@ def loads(data: bytes | str) -> Any:
     return json.loads(data)
 
 
-JSONDecodeError = (
-    _orjson.JSONDecodeError if _orjson is not None else json.JSONDecodeError
-)
+JSONDecodeError = _orjson.JSONDecodeError if _orjson is not None else json.JSONDecodeError

@@ -77,9 +77,7 @@ def email_for(name: str, emails: Mapping[str, str] | None = None) -> str:
     return name if "@" in name else name + EMAIL_DOMAIN
 
 
-def to_labelstudio(
-    record: SentenceRecord, task_id: int, *, emails: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def to_labelstudio(record: SentenceRecord, task_id: int, *, emails: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The Label Studio task of one sentence."""
     fields = record.sentence_fields()
     data: dict[str, Any] = {"text": record.text}
@@ -90,9 +88,7 @@ def to_labelstudio(
     for ann in record.annotations:
         result = []
         if ann.labels:
-            rid = hashlib.sha256(f"{record.id}|{ann.annotator}".encode()).hexdigest()[
-                :10
-            ]
+            rid = hashlib.sha256(f"{record.id}|{ann.annotator}".encode()).hexdigest()[:10]
             result.append(
                 {
                     "id": rid,
@@ -128,9 +124,7 @@ def to_labelstudio(
 class LabelStudioWriter(SingleFileWriter):
     format = "labelstudio"
 
-    def __init__(
-        self, path: str | os.PathLike[str], *, emails: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, emails: Mapping[str, str] | None = None) -> None:
         super().__init__(path)
         self.emails = dict(emails or {})
 
@@ -196,9 +190,7 @@ def from_labelstudio_task(
     data = task.get("data")
     if not isinstance(data, Mapping):
         raise TypeError("data: expected an object")
-    extra = {
-        k: v for k, v in data.items() if k not in (*_DATA_KEYS, "text", "doc_meta")
-    }
+    extra = {k: v for k, v in data.items() if k not in (*_DATA_KEYS, "text", "doc_meta")}
     info = sentence_info(data.get("text"), data, extra_meta=extra)
     gold: Any = UNSET
     meta = task.get("meta")
@@ -216,8 +208,7 @@ def from_labelstudio_task(
         annotation = Annotation(
             annotator=_annotator_name(ann.get("completed_by"), reverse),
             labels=_choices(ann.get("result", [])),
-            status=ann.get("status")
-            or ("skipped" if ann.get("was_cancelled") else "labelled"),
+            status=ann.get("status") or ("skipped" if ann.get("was_cancelled") else "labelled"),
             negated=ann.get("negated") or False,
             flagged=ann.get("flagged") or False,
             note=ann.get("note"),
@@ -252,9 +243,7 @@ def _iter_tasks(path: Path, report: ReadReport | None) -> Iterator[tuple[int, An
                     task = jsonio.loads(text)
                 except ValueError:
                     if line_mode:
-                        raise FormatError(
-                            path, number, "not a valid JSON task"
-                        ) from None
+                        raise FormatError(path, number, "not a valid JSON task") from None
                     whole_file = True
                     break
                 line_mode = True
@@ -300,9 +289,7 @@ def read_labelstudio(
             yield from parse_part(
                 path,
                 number,
-                lambda t=task, n=number: from_labelstudio_task(
-                    t, number=n, emails=emails, default_updated_at=fallback
-                ),
+                lambda t=task, n=number: from_labelstudio_task(t, number=n, emails=emails, default_updated_at=fallback),
             )
 
     return merge_parts(parts(), path, streaming=streaming, report=report)

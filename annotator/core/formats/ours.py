@@ -45,9 +45,7 @@ class JsonlAnnotationsWriter(JsonLinesWriter):
             self.items += 1
 
 
-def read_jsonl(
-    path: str | os.PathLike[str], *, report: ReadReport | None = None, **_: Any
-) -> Iterator[SentenceRecord]:
+def read_jsonl(path: str | os.PathLike[str], *, report: ReadReport | None = None, **_: Any) -> Iterator[SentenceRecord]:
     """Our JSONL, one record per line, validated; streaming."""
     with open(path, "rb") as f:
         for number, raw in enumerate(f, start=1):
@@ -68,17 +66,13 @@ def read_jsonl(
             yield record
 
 
-def _row_parts(
-    path: str | os.PathLike[str], report: ReadReport | None
-) -> Iterable[Part]:
+def _row_parts(path: str | os.PathLike[str], report: ReadReport | None) -> Iterable[Part]:
     for number, obj in iter_json_lines(path, report):
         try:
             row = AnnotationRow.model_validate(obj)
         except ValidationError as err:
             raise format_error(path, number, err) from None
-        info = SentenceInfo.model_validate(
-            row.model_dump(by_alias=True, include=set(SentenceInfo.model_fields))
-        )
+        info = SentenceInfo.model_validate(row.model_dump(by_alias=True, include=set(SentenceInfo.model_fields)))
         yield Part(number, info, row.annotation(), row.gold)
 
 
@@ -90,6 +84,4 @@ def read_jsonl_annotations(
     **_: Any,
 ) -> Iterator[SentenceRecord]:
     """The per-annotation flavour, merged back into one record per sentence."""
-    return merge_parts(
-        _row_parts(path, report), path, streaming=streaming, report=report
-    )
+    return merge_parts(_row_parts(path, report), path, streaming=streaming, report=report)

@@ -68,9 +68,7 @@ SENTENCE_META_KEYS = (
 
 def hash32(text: str) -> int:
     """A deterministic signed 32-bit int (Prodigy's hashes are signed 32-bit ints)."""
-    return int.from_bytes(
-        hashlib.sha256(text.encode("utf-8")).digest()[:4], "big", signed=True
-    )
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:4], "big", signed=True)
 
 
 def input_hash(text: str) -> int:
@@ -181,17 +179,13 @@ def from_prodigy_task(
     answer = task.get("answer")
     if answer is not None:
         if answer not in ("accept", "ignore", "reject"):
-            raise ValueError(
-                f"answer: expected accept, ignore or reject, got {answer!r}"
-            )
+            raise ValueError(f"answer: expected accept, ignore or reject, got {answer!r}")
         name = _annotator(task, dataset)
         if not name:
             raise ValueError("an answered task without _annotator_id or _session_id")
         updated = task.get("updated_at")
         if updated is None and task.get("_timestamp") is not None:
-            updated = format_utc(
-                datetime.fromtimestamp(float(task["_timestamp"]), tz=UTC)
-            )
+            updated = format_utc(datetime.fromtimestamp(float(task["_timestamp"]), tz=UTC))
         if updated is None:
             if default_updated_at is None:
                 raise ValueError("missing updated_at and _timestamp")
@@ -202,8 +196,7 @@ def from_prodigy_task(
         annotation = Annotation(
             annotator=name,
             labels=[str(x) for x in accept],
-            status=task.get("status")
-            or ("labelled" if answer == "accept" else "skipped"),
+            status=task.get("status") or ("labelled" if answer == "accept" else "skipped"),
             negated=task.get("negated", False),
             flagged=task.get("flagged", False),
             note=task.get("note"),
@@ -237,9 +230,7 @@ def read_prodigy(
             yield parse_part(
                 path,
                 number,
-                lambda t=task, n=number: from_prodigy_task(
-                    t, line=n, dataset=dataset, default_updated_at=fallback
-                ),
+                lambda t=task, n=number: from_prodigy_task(t, line=n, dataset=dataset, default_updated_at=fallback),
             )
 
     return merge_parts(parts(), Path(path), streaming=streaming, report=report)

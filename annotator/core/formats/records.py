@@ -88,9 +88,7 @@ def parse_utc(value: str | datetime) -> datetime:
         except ValueError:
             raise ValueError(f"not an ISO-8601 date-time: {value!r}") from None
     else:
-        raise ValueError(  # noqa: TRY004 - pydantic validators must raise ValueError
-            f"expected an ISO-8601 date-time string, got {type(value).__name__}"
-        )
+        raise ValueError(f"expected an ISO-8601 date-time string, got {type(value).__name__}")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
@@ -165,21 +163,14 @@ class _SentenceFields(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _derive_id(cls, data: Any) -> Any:
-        if (
-            isinstance(data, dict)
-            and data.get("id") is None
-            and "doc_id" in data
-            and "sent_idx" in data
-        ):
+        if isinstance(data, dict) and data.get("id") is None and "doc_id" in data and "sent_idx" in data:
             data = {**data, "id": f"{data['doc_id']}:{data['sent_idx']}"}
         return data
 
     @model_validator(mode="after")
     def _check(self) -> _SentenceFields:
         if self.id != f"{self.doc_id}:{self.sent_idx}":
-            raise ValueError(
-                f"id {self.id!r} is not '<doc_id>:<sent_idx>' ({self.doc_id}:{self.sent_idx})"
-            )
+            raise ValueError(f"id {self.id!r} is not '<doc_id>:<sent_idx>' ({self.doc_id}:{self.sent_idx})")
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
@@ -217,9 +208,7 @@ class SentenceRecord(_SentenceFields):
 
     def sentence_fields(self) -> dict[str, Any]:
         """The sentence part only (no annotations, gold): what every line of a sentence repeats."""
-        return self.model_dump(
-            mode="json", by_alias=True, exclude={"annotations", "gold"}
-        )
+        return self.model_dump(mode="json", by_alias=True, exclude={"annotations", "gold"})
 
     def info(self) -> SentenceInfo:
         return SentenceInfo.model_validate(self.sentence_fields())
@@ -247,12 +236,7 @@ class AnnotationRow(_SentenceFields):
     @model_validator(mode="after")
     def _consistent(self) -> AnnotationRow:
         if self.annotator is None:
-            if (
-                self.status is not None
-                or self.updated_at is not None
-                or self.labels
-                or self.note is not None
-            ):
+            if self.status is not None or self.updated_at is not None or self.labels or self.note is not None:
                 raise ValueError("a row without annotator carries annotation fields")
             if self.negated or self.flagged:
                 raise ValueError("a row without annotator carries annotation fields")
@@ -283,10 +267,7 @@ def record_to_rows(record: SentenceRecord) -> list[AnnotationRow]:
     base["gold"] = record.gold
     if not record.annotations:
         return [AnnotationRow.model_validate(base)]
-    return [
-        AnnotationRow.model_validate({**base, **a.model_dump(mode="json")})
-        for a in record.annotations
-    ]
+    return [AnnotationRow.model_validate({**base, **a.model_dump(mode="json")}) for a in record.annotations]
 
 
 def _fast_time(value: Any) -> str:

@@ -17,9 +17,7 @@ from collections.abc import Iterable, Sequence
 from .records import SPLITS, Split
 
 
-def split_counts(
-    n: int, ratios: Sequence[float] = (0.8, 0.1, 0.1)
-) -> tuple[int, int, int]:
+def split_counts(n: int, ratios: Sequence[float] = (0.8, 0.1, 0.1)) -> tuple[int, int, int]:
     """How many documents go to train, dev and test (sums to ``n``)."""
     if len(ratios) != 3:
         raise ValueError(f"expected 3 ratios (train, dev, test), got {len(ratios)}")
@@ -44,9 +42,7 @@ def parse_ratios(text: str) -> tuple[float, float, float]:
     try:
         values = tuple(float(x) for x in text.split(","))
     except ValueError:
-        raise ValueError(
-            f"split ratios must be three numbers like 0.8,0.1,0.1, got {text!r}"
-        ) from None
+        raise ValueError(f"split ratios must be three numbers like 0.8,0.1,0.1, got {text!r}") from None
     split_counts(0, values)
     return values  # type: ignore[return-value]
 

@@ -21,7 +21,9 @@ class TextPrompt(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
-    def __init__(self, title: str, value: str = "", placeholder: str = "", hint: str = "", name: str | None = None) -> None:
+    def __init__(
+        self, title: str, value: str = "", placeholder: str = "", hint: str = "", name: str | None = None
+    ) -> None:
         super().__init__(name=name)
         self.title_text = title
         self.value = value

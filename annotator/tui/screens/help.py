@@ -22,7 +22,9 @@ def keys_table(keymap: dict[str, str], bindings: list[BindingType] | None = None
     table.add_column("key", no_wrap=True, style="bold cyan")
     table.add_column("does")
     table.add_column(Text("binding id (config [keymap])"), style="dim", no_wrap=True)
-    for keys, text, ident in binding_rows([*ANNOTATE_BINDINGS, *APP_BINDINGS] if bindings is None else bindings, keymap):
+    for keys, text, ident in binding_rows(
+        [*ANNOTATE_BINDINGS, *APP_BINDINGS] if bindings is None else bindings, keymap
+    ):
         table.add_row(Text(keys), Text(text), Text(ident))
     return table
 
@@ -71,7 +73,10 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(keys_table(self.keymap), id="help-keys")
                 yield Static(Text("Document list keys", style="bold underline"), classes="help-heading")
                 yield Static(keys_table(self.keymap, PICKER_BINDINGS), id="help-picker-keys")
-                yield Static(Text(f"Labels ({self.schema.ref}, {self.schema.mode}-label)", style="bold underline"), classes="help-heading")
+                yield Static(
+                    Text(f"Labels ({self.schema.ref}, {self.schema.mode}-label)", style="bold underline"),
+                    classes="help-heading",
+                )
                 yield Static(labels_table(self.schema, self.keymap))
                 where = str(self.config) if self.config else "$XDG_CONFIG_HOME/annotator/config.toml"
                 yield Static(Text("Settings file (one line, shortened if long):", style="dim"), classes="help-heading")
@@ -79,7 +84,7 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(
                     Text(
                         "Remap any key there by its binding id; label keys are label.<id> and "
-                        "label.<id>.alt, e.g.\n[keymap]\n\"annotate.skip\" = \"x,z\"\n\"label.none.alt\" = \"0\"",
+                        'label.<id>.alt, e.g.\n[keymap]\n"annotate.skip" = "x,z"\n"label.none.alt" = "0"',
                         style="dim",
                     ),
                     classes="help-text",

@@ -79,7 +79,10 @@ class PickerScreen(Screen[None]):
             return
         keep = options.highlighted_option.id if options.highlighted_option else None
         name_width = max(12, min(48, max(len(item.document.name) for item in items)))
-        columns = Text("  " + "document".ljust(name_width) + "  lang " + "progress".ljust(16) + " decided/sentences", style="bold dim")
+        columns = Text(
+            "  " + "document".ljust(name_width) + "  lang " + "progress".ljust(16) + " decided/sentences",
+            style="bold dim",
+        )
         self.query_one("#picker-columns", Static).update(columns)
         options.clear_options()
         options.add_options([Option(document_row(item, name_width), id=str(item.document.id)) for item in items])

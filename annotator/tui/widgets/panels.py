@@ -47,7 +47,15 @@ class DocHeader(QuietStatic):
     """Annotator, document, language, position and filter."""
 
     def show(
-        self, annotator: str, name: str, lang: str | None, idx: int, total: int, filter_text: str, reorder: bool, rtl: bool
+        self,
+        annotator: str,
+        name: str,
+        lang: str | None,
+        idx: int,
+        total: int,
+        filter_text: str,
+        reorder: bool,
+        rtl: bool,
     ) -> None:
         text = Text()
         text.append(" ")
@@ -167,7 +175,9 @@ class ProgressLine(QuietStatic):
         fixed = sum(len(part) for part in (*labels, *figures))
         width = max(4, min(30, ((self.size.width or 80) - fixed - 1) // 2))
         text = Text()
-        for label, figure, (done, total) in zip(labels, figures, ((doc_done, doc_total), (all_done, all_total)), strict=True):
+        for label, figure, (done, total) in zip(
+            labels, figures, ((doc_done, doc_total), (all_done, all_total)), strict=True
+        ):
             text.append(label)
             if done is None:
                 text.append("…" + " " * (width - 1), style="dim")

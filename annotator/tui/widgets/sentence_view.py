@@ -112,7 +112,13 @@ class SentenceView(Widget):
         styles = {name: base + style for name, style in part.items()}
         styles["base"] = base
         for lead in ("sentence-view--pointer", "sentence-view--gutter"):
-            for name in ("sentence-view--saved", "sentence-view--pending", "sentence-view--failed", "sentence-view--gutter", "sentence-view--flag"):
+            for name in (
+                "sentence-view--saved",
+                "sentence-view--pending",
+                "sentence-view--failed",
+                "sentence-view--gutter",
+                "sentence-view--flag",
+            ):
                 styles[f"{lead}+{name}"] = styles[lead] + part[name]
         return styles
 
@@ -204,7 +210,9 @@ class SentenceView(Widget):
             block = self._block(forward, False, text_width, styles)
             if not block:
                 if forward >= source.n_sentences:
-                    end = Strip([Segment("  — end of document —".ljust(width)[:width], styles["sentence-view--end"])], width)
+                    end = Strip(
+                        [Segment("  — end of document —".ljust(width)[:width], styles["sentence-view--end"])], width
+                    )
                     lines.extend([blank, end])
                     owners += [None, None]
                 break
