@@ -21,12 +21,12 @@ from rich.text import Text
 
 from annotator.cli.options import DbOption, JsonOption
 from annotator.cli.output import console, print_json, safe, warning
+from annotator.core.agreement.formatting import NA, NOT_ASKED, format_coefficient, format_interval, format_share
 from annotator.core.errors import UserError
 
 if TYPE_CHECKING:
     from annotator.core.agreement import AgreementReport, MetricSet
 
-NA = "n/a"
 MAX_PAIR_COLUMNS = 6  # more pairs than this: pairs become rows of the per-label pairwise table
 
 ListOption = list[str] | None
@@ -49,27 +49,23 @@ def split_list(values: Sequence[str] | None, option: str) -> list[str] | None:
 # -- formatting: one place decides how a figure, an undefined one and a CI look -------------
 
 
+def _shown(text: str) -> Text:
+    return Text(text, style="dim") if text in (NA, NOT_ASKED) else Text(text)
+
+
 def fmt_coef(value: float | None) -> Text:
     """A coefficient with 3 decimals; None (undefined, 0/0) -> "n/a"."""
-    if value is None:
-        return Text(NA, style="dim")
-    text = f"{value:.3f}"
-    return Text("0.000" if text == "-0.000" else text)
+    return _shown(format_coefficient(value))
 
 
 def fmt_share(value: float | None) -> Text:
     """A share (percent agreement, prevalence) as a percentage with one decimal."""
-    if value is None:
-        return Text(NA, style="dim")
-    return Text(f"{100 * value:.1f}%")
+    return _shown(format_share(value))
 
 
 def fmt_ci(interval: Sequence[float] | None, *, asked: bool) -> Text:
     """[low, high]; "—" when no bootstrap was asked for, "n/a" when it was but is undefined."""
-    if interval is None:
-        return Text(NA, style="dim") if asked else Text("—", style="dim")
-    low, high = (fmt_coef(v).plain for v in interval)
-    return Text(f"[{low}, {high}]")
+    return _shown(format_interval(interval, asked=asked))
 
 
 # -- tables ------------------------------------------------------------------------------------

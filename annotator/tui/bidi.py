@@ -33,6 +33,8 @@ from arabic_reshaper import ArabicReshaper
 from bidi import get_display
 from rich.cells import cell_len
 
+from annotator.core.text import is_rtl
+
 # Languages written right to left (ISO 639-1 / -3 codes as the language detector reports).
 RTL_LANGS = frozenset({"ar", "arz", "fa", "he", "iw", "ur", "yi", "ps", "sd", "ug", "ckb", "dv", "syr"})
 
@@ -321,13 +323,7 @@ def sentence_is_rtl(text: str, lang: str | None) -> bool:
     """Paragraph direction of a sentence: its language if known to be RTL, else its first strong character."""
     if lang and lang.split("-")[0].lower() in RTL_LANGS:
         return True
-    for char in text:
-        direction = unicodedata.bidirectional(char)
-        if direction in ("R", "AL"):
-            return True
-        if direction == "L":
-            return False
-    return False
+    return is_rtl(text)
 
 
 @lru_cache(maxsize=8192)

@@ -28,12 +28,12 @@ from textual.widgets import DataTable, Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from annotator.core.agreement import AgreementReport, MetricSet, compute_agreement, pair_key, shortfall
+from annotator.core.agreement.formatting import NA, NOT_ASKED, format_coefficient, format_interval, format_share
 from annotator.core.labels import LabelSchema
 from annotator.core.ratings import load_ratings
 from annotator.core.schemas import active_schema
 from annotator.core.text import visible
 
-NA = "n/a"
 DEFAULT_BOOTSTRAP = 2000
 
 LABEL_COLUMNS = (
@@ -50,26 +50,24 @@ LABEL_COLUMNS = (
 )
 
 
+def _shown(text: str) -> Text:
+    if text in (NA, NOT_ASKED):
+        return Text(text, style="dim", justify="right")
+    return Text(text, justify="right")
+
+
 def fmt_coef(value: float | None) -> Text:
     """3 decimals; None (undefined, 0/0) -> "n/a", never 1, 0 or NaN."""
-    if value is None:
-        return Text(NA, style="dim", justify="right")
-    text = f"{value:.3f}"
-    return Text("0.000" if text == "-0.000" else text, justify="right")
+    return _shown(format_coefficient(value))
 
 
 def fmt_share(value: float | None) -> Text:
-    if value is None:
-        return Text(NA, style="dim", justify="right")
-    return Text(f"{100 * value:.1f}%", justify="right")
+    return _shown(format_share(value))
 
 
 def fmt_ci(interval: Sequence[float] | None, asked: bool) -> Text:
     """ "—" when no bootstrap was computed yet, "n/a" when it was but alpha is undefined."""
-    if interval is None:
-        return Text(NA if asked else "—", style="dim", justify="right")
-    low, high = (fmt_coef(v).plain for v in interval)
-    return Text(f"[{low}, {high}]", justify="right")
+    return _shown(format_interval(interval, asked=asked))
 
 
 def fmt_count(value: int) -> Text:
