@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from textual.timer import Timer
 
 from annotator.core.decisions import Change, save_decision, undo_last
-from annotator.core.entities import SaveResult, SentenceRow, UndoResult
+from annotator.core.entities import AnnotationState, SaveResult, SentenceRow, UndoResult
 from annotator.core.labels import LabelSchema
 from annotator.tui.errors import retryable
 from annotator.tui.messages import Job, JobDone
@@ -135,14 +135,18 @@ class SaveQueue(_AppBase):
         if self._quitting and not self.jobs:
             self.exit(0)
 
-    def _apply_saved(self, job: Job, result: SaveResult) -> None:
-        known, before = self.pages.known_state(result.sentence_id, job.document_id, job.idx)
-        self.pages.set_state(result.sentence_id, result.state)
-        self.failed.pop(result.sentence_id, None)
+    def _record_state(self, sentence_id: int, document_id: int, idx: int, state: AnnotationState) -> None:
+        """A committed state: into the page overlay, off the failed list, into the progress counts."""
+        known, before = self.pages.known_state(sentence_id, document_id, idx)
+        self.pages.set_state(sentence_id, state)
+        self.failed.pop(sentence_id, None)
         if known:
-            self.progress.adjust(job.document_id, before, result.state)
+            self.progress.adjust(document_id, before, state)
         else:
             self.load_progress()
+
+    def _apply_saved(self, job: Job, result: SaveResult) -> None:
+        self._record_state(result.sentence_id, job.document_id, job.idx, result.state)
         self.saved_count += 1
         when = self.clock().strftime("%H:%M:%S")
         text = f"✓ Saved #{job.idx + 1:,}: {job.describe} at {when} ({self.saved_count} this session)"
@@ -152,13 +156,7 @@ class SaveQueue(_AppBase):
         if result is None:
             self._tell_screen("Nothing left to undo", "warning")
             return
-        known, before = self.pages.known_state(result.sentence_id, result.document_id, result.idx)
-        self.pages.set_state(result.sentence_id, result.state)
-        self.failed.pop(result.sentence_id, None)
-        if known:
-            self.progress.adjust(result.document_id, before, result.state)
-        else:
-            self.load_progress()
+        self._record_state(result.sentence_id, result.document_id, result.idx, result.state)
         state = result.state
         shown = (
             ", ".join(state.labels)
