@@ -7,9 +7,10 @@ SQLite settings and why:
 - WAL, so readers (the TUI prefetching pages) never block the writer and vice versa.
 - ``synchronous=FULL`` by default: one fsync per commit, so a decision acknowledged on
   screen survives a killed process *and* a power cut. Measured here (docs/storage.md):
-  a save through ``save_decision`` takes p50 4.0 ms with FULL, 0.5 ms with NORMAL; both
-  pass the SIGKILL test (tests/test_durability.py), only FULL survives a power cut, and
-  4 ms is far below what a person notices between two keys. Bulk import uses NORMAL
+  a save through ``save_decision`` takes p50 1.4-2.6 ms with FULL, 0.5 ms with NORMAL
+  (benchmarks/bench_storage.py); both pass the SIGKILL test (tests/test_durability.py),
+  only FULL survives a power cut, and a few ms is far below what a person notices between
+  two keys. Bulk import uses NORMAL
   (a killed import is completed by re-running it). ANNOTATOR_SQLITE_SYNC overrides.
 - Write transactions begin with ``BEGIN IMMEDIATE``: a deferred read-then-write
   transaction cannot be rescued by the busy timeout when two processes write at once
