@@ -102,19 +102,19 @@ class DecisionsMixin(_ScreenBase):
         self._submit(row, Change(status="skipped"), "skipped")
         self._advance()
 
-    def action_flag(self) -> None:
+    def _toggle(self, field: str, on: str, off: str) -> None:
+        """Flip a yes/no field of the sentence's decision (``on``/``off`` describe the result)."""
         row = self.row_at(self.idx)
         if row is not None:
-            flagged = not self.effective_state(row).flagged
-            self._submit(row, Change(flagged=flagged), "flagged" if flagged else "unflagged")
+            value = not getattr(self.effective_state(row), field)
+            self._submit(row, Change(**{field: value}), on if value else off)
             self.refresh_all()
 
+    def action_flag(self) -> None:
+        self._toggle("flagged", "flagged", "unflagged")
+
     def action_negated(self) -> None:
-        row = self.row_at(self.idx)
-        if row is not None:
-            negated = not self.effective_state(row).negated
-            self._submit(row, Change(negated=negated), "negated" if negated else "not negated")
-            self.refresh_all()
+        self._toggle("negated", "negated", "not negated")
 
     def action_note(self) -> None:
         row = self.row_at(self.idx)
