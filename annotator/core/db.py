@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
@@ -104,10 +104,6 @@ def create_db_engine(db: str | None = None, *, synchronous: str | None = None) -
     return engine
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def writing(connection: Connection) -> Connection:
     """The connection set to take the write lock when its transaction begins (SQLite)."""
     if connection.dialect.name == "sqlite":
@@ -154,7 +150,3 @@ def open_database(db: str | None = None, *, create: bool = True, synchronous: st
         engine.dispose()
         raise
     return engine
-
-
-def table_names(engine: Engine) -> list[str]:
-    return sorted(inspect(engine).get_table_names())

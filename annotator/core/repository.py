@@ -73,11 +73,6 @@ def annotator_id(engine: Engine, name: str) -> int | None:
         return connection.execute(select(Annotator.id).where(Annotator.name == name)).scalar()
 
 
-def list_annotators(engine: Engine) -> list[str]:
-    with engine.connect() as connection:
-        return list(connection.execute(select(Annotator.name).order_by(Annotator.name)).scalars())
-
-
 def list_documents(engine: Engine) -> list[DocumentInfo]:
     with engine.connect() as connection:
         rows = connection.execute(select(*_DOC_COLUMNS).order_by(D.c.name)).all()
@@ -213,11 +208,6 @@ def count_decided(engine: Engine, annotator: int, document_id: int | None = None
         query = query.where(S.c.document_id == document_id)
     with engine.connect() as connection:
         return int(connection.execute(query).scalar() or 0)
-
-
-def total_sentences(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(S)).scalar() or 0)
 
 
 def iter_sentences(engine: Engine, document_id: int | None = None, batch: int = 5000) -> Iterator[SentenceRecord]:
