@@ -78,3 +78,17 @@ def test_cli_init_with_rename(cli, db_path: str, tmp_path: Path) -> None:  # typ
     assert refused.code == 2 and "ads_use" in refused.err and "--rename" in refused.err
     done = cli("init", "--labels", str(v2), "--rename", "ads_use=advertising", "--db", db_path)
     assert done.code == 0 and "privacy@2" in done.out
+
+
+def test_reordered_labels_rewrite_the_stored_masks(engine: Engine, tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    _annotated(engine, tmp_path)
+    base = DEFAULT_TOML.read_text(encoding="utf-8").replace("version = 1", "version = 5")
+    head, *blocks = base.split("[[labels]]")
+    reordered = parse_schema(head + "".join("[[labels]]" + block for block in reversed(blocks)), "reordered.toml")
+    change = set_schema(engine, reordered)
+    assert change.rewritten_annotations == 1
+    with engine.connect() as connection:
+        mask = connection.execute(text("SELECT label_mask FROM annotation")).scalar()
+    assert mask == reordered.mask_of(["data_sharing", "ads_use"]) != load_schema().mask_of(["data_sharing", "ads_use"])

@@ -79,16 +79,19 @@ def set_schema(engine: Engine, schema: LabelSchema, rename: dict[str, str] | Non
                 f"{', '.join(orphaned)}; keep them, or map them with --rename old=new"
             )
         rewritten = 0
-        # Rewrite label lists and masks: renamed ids, and bit positions of the new schema.
-        for table in (Annotation, Gold):
-            rows = connection.execute(select(table.id, table.labels)).all()
-            for row_id, labels in rows:
-                new_labels = schema.normalise({rename.get(label, label) for label in labels or []})
-                new_mask = schema.mask_of(new_labels)
-                connection.execute(
-                    update(table).where(table.id == row_id).values(labels=new_labels, label_mask=new_mask)
-                )
-                rewritten += table is Annotation
+        # Rewrite label lists and masks (renamed ids, bit positions of the new schema) only
+        # when something stored would change: usually a new schema just appends labels.
+        bits_kept = current is not None and all(current.bit_of[label] == schema.bit_of.get(label) for label in used)
+        if rename or not bits_kept:
+            for table in (Annotation, Gold):
+                rows = connection.execute(select(table.id, table.labels)).all()
+                for row_id, labels in rows:
+                    new_labels = schema.normalise({rename.get(label, label) for label in labels or []})
+                    new_mask = schema.mask_of(new_labels)
+                    connection.execute(
+                        update(table).where(table.id == row_id).values(labels=new_labels, label_mask=new_mask)
+                    )
+                    rewritten += table is Annotation
         existing = connection.execute(
             select(LabelSchemaRow.id, LabelSchemaRow.definition).where(
                 LabelSchemaRow.name == schema.name, LabelSchemaRow.version == schema.version
