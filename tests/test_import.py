@@ -76,15 +76,17 @@ def test_invalid_utf8_is_refused_whole_and_the_rest_imports(tmp_path: Path, db_p
 
 def test_invalid_file_alone_leaves_the_database_as_it_was(tmp_path: Path, db_path: str, cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("import", str(SEEDS), "--db", db_path).code == 0
-    before = Path(db_path).read_bytes()
     engine = open_database(db_path)
     counts = _counts(engine)
+    with engine.connect() as connection:
+        before = connection.execute(text("SELECT document_id, idx, text FROM sentence ORDER BY id")).all()
     bad = tmp_path / "latin1.txt"
     bad.write_bytes(b"caf\xe9 au lait")
     result = cli("import", str(bad), "--db", db_path)
     assert result.code == 2 and str(bad) in result.err and result.err.count("\n") == 1
     assert _counts(engine) == counts
-    assert len(before) > 0
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT document_id, idx, text FROM sentence ORDER BY id")).all() == before
 
 
 def test_binary_and_unsupported_files(tmp_path: Path, sqlite_engine: Engine) -> None:
