@@ -18,6 +18,7 @@ from .atomic import CountingWriter, atomic_write
 from .errors import FormatError, format_error
 from .records import (
     SCHEMA_DEFAULT,
+    SENTENCE_KEYS,
     Annotation,
     Gold,
     SentenceInfo,
@@ -199,6 +200,17 @@ class Part(NamedTuple):
     annotation: Annotation | None
     gold: Gold | None  # or UNSET when the line says nothing about the gold
     source: str | None = None  # the file, when a reader reads several
+
+
+def foreign_sentence_fields(record: SentenceRecord) -> dict[str, Any]:
+    """The sentence fields a foreign record carries (:data:`SENTENCE_KEYS`, then ``doc_meta``).
+
+    :func:`sentence_info` reads them back.
+    """
+    fields = record.sentence_fields()
+    out = {key: fields[key] for key in SENTENCE_KEYS}
+    out["doc_meta"] = fields["meta"]
+    return out
 
 
 def sentence_info(

@@ -45,25 +45,16 @@ from .base import (
     ReadReport,
     RecordWriter,
     file_mtime_utc,
+    foreign_sentence_fields,
     iter_json_lines_from,
     merge_parts,
     parse_part,
     sentence_info,
 )
 from .errors import FormatError
-from .records import Annotation, Gold, SentenceRecord, format_utc, parse_utc
+from .records import SENTENCE_KEYS, Annotation, Gold, SentenceRecord, format_utc, parse_utc
 
 COLLABORATIVE_FILE = "all.jsonl"
-_SENTENCE_KEYS = (
-    "doc_id",
-    "doc_name",
-    "sent_idx",
-    "start",
-    "end",
-    "lang",
-    "schema",
-    "split",
-)
 _KNOWN_KEYS = {
     "id",
     "text",
@@ -76,7 +67,7 @@ _KNOWN_KEYS = {
     "updated_at",
     "gold",
     "doc_meta",
-    *_SENTENCE_KEYS,
+    *SENTENCE_KEYS,
 }
 _UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f]")
 
@@ -89,11 +80,8 @@ def _check_file_name(name: str) -> str:
 
 def to_doccano(record: SentenceRecord, annotator: str | None) -> dict[str, Any]:
     """The doccano line of one sentence in ``annotator``'s file (``None``: no annotator)."""
-    fields = record.sentence_fields()
-    line: dict[str, Any] = {"id": record.id, "text": record.text}
-    for key in _SENTENCE_KEYS:
-        line[key] = fields[key]
-    line["doc_meta"] = fields["meta"]
+    # "id" first, then the text, then the other sentence fields (as always written)
+    line: dict[str, Any] = {"id": record.id, "text": record.text, **foreign_sentence_fields(record)}
     ann = next((a for a in record.annotations if a.annotator == annotator), None)
     if ann is None:
         line.update(

@@ -48,27 +48,17 @@ from .base import (
     ReadReport,
     SingleFileWriter,
     file_mtime_utc,
+    foreign_sentence_fields,
     merge_parts,
     parse_part,
     sentence_info,
 )
 from .errors import FormatError
-from .records import Annotation, Gold, SentenceRecord, format_utc, parse_utc
+from .records import SENTENCE_KEYS, Annotation, Gold, SentenceRecord, format_utc, parse_utc
 
 EMAIL_DOMAIN = "@annotator.invalid"
 FROM_NAME = "label"
 TO_NAME = "text"
-_DATA_KEYS = (
-    "id",
-    "doc_id",
-    "doc_name",
-    "sent_idx",
-    "start",
-    "end",
-    "lang",
-    "schema",
-    "split",
-)
 
 
 def email_for(name: str, emails: Mapping[str, str] | None = None) -> str:
@@ -79,11 +69,7 @@ def email_for(name: str, emails: Mapping[str, str] | None = None) -> str:
 
 def to_labelstudio(record: SentenceRecord, task_id: int, *, emails: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The Label Studio task of one sentence."""
-    fields = record.sentence_fields()
-    data: dict[str, Any] = {"text": record.text}
-    for key in _DATA_KEYS:
-        data[key] = fields[key]
-    data["doc_meta"] = fields["meta"]
+    data: dict[str, Any] = {"text": record.text, **foreign_sentence_fields(record)}
     annotations = []
     for ann in record.annotations:
         result = []
@@ -190,7 +176,7 @@ def from_labelstudio_task(
     data = task.get("data")
     if not isinstance(data, Mapping):
         raise TypeError("data: expected an object")
-    extra = {k: v for k, v in data.items() if k not in (*_DATA_KEYS, "text", "doc_meta")}
+    extra = {k: v for k, v in data.items() if k not in (*SENTENCE_KEYS, "text", "doc_meta")}
     info = sentence_info(data.get("text"), data, extra_meta=extra)
     gold: Any = UNSET
     meta = task.get("meta")

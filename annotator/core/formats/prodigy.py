@@ -46,24 +46,13 @@ from .base import (
     Part,
     ReadReport,
     file_mtime_utc,
+    foreign_sentence_fields,
     iter_json_lines,
     merge_parts,
     parse_part,
     sentence_info,
 )
-from .records import Annotation, Gold, SentenceRecord, format_utc, parse_utc
-
-SENTENCE_META_KEYS = (
-    "id",
-    "doc_id",
-    "doc_name",
-    "sent_idx",
-    "start",
-    "end",
-    "lang",
-    "schema",
-    "split",
-)
+from .records import SENTENCE_KEYS, Annotation, Gold, SentenceRecord, format_utc, parse_utc
 
 
 def hash32(text: str) -> int:
@@ -77,13 +66,6 @@ def input_hash(text: str) -> int:
 
 def task_hash(text: str, option_ids: Sequence[str]) -> int:
     return hash32(f"{input_hash(text)}|options:" + "\x1f".join(option_ids))
-
-
-def _sentence_meta(record: SentenceRecord) -> dict[str, Any]:
-    fields = record.sentence_fields()
-    meta = {k: fields[k] for k in SENTENCE_META_KEYS}
-    meta["doc_meta"] = fields["meta"]
-    return meta
 
 
 def to_prodigy(
@@ -102,7 +84,7 @@ def to_prodigy(
         option_ids = list(options)
     base: dict[str, Any] = {
         "text": record.text,
-        "meta": _sentence_meta(record),
+        "meta": foreign_sentence_fields(record),
         "options": [{"id": o, "text": o} for o in option_ids],
         "_view_id": "choice",
         "config": {"choice_style": "multiple"},
@@ -173,7 +155,7 @@ def from_prodigy_task(
     meta = task.get("meta") or {}
     if not isinstance(meta, Mapping):
         raise TypeError("meta: expected an object")
-    extra = {k: v for k, v in meta.items() if k not in SENTENCE_META_KEYS}
+    extra = {k: v for k, v in meta.items() if k not in SENTENCE_KEYS}
     info = sentence_info(task["text"], meta, extra_meta=extra)
     annotation = None
     answer = task.get("answer")

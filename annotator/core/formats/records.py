@@ -50,6 +50,9 @@ Status = Literal["labelled", "skipped", "open"]
 GoldMethod = Literal["adjudicated", "unanimous", "majority"]
 Split = Literal["train", "dev", "test"]
 SPLITS: tuple[Split, ...] = ("train", "dev", "test")
+SENTENCE_KEYS = ("id", "doc_id", "doc_name", "sent_idx", "start", "end", "lang", "schema", "split")
+"""The sentence fields a foreign format carries beside the text, under our names (the
+document's ``meta`` travels as ``doc_meta``): :func:`~.base.foreign_sentence_fields`."""
 
 _LABEL_RE = re.compile(r"[^\s|]+")
 
