@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from textual.message import Message
@@ -25,7 +25,6 @@ class Job:
     submitted: float = 0.0  # time.perf_counter() when the key was handled
     attempts: int = 0
     error: str | None = None
-    advance_from: int | None = field(default=None)
 
 
 class JobDone(Message):

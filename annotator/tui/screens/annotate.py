@@ -43,14 +43,6 @@ if TYPE_CHECKING:
     from annotator.tui.app import AnnotatorApp
 
 
-_FILTER_WORDS = {
-    "unannotated": "unannotated",
-    "flagged": "flagged",
-    "skipped": "skipped",
-    "labelled": "labelled",
-}
-
-
 class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = ANNOTATE_BINDINGS
 
@@ -187,7 +179,7 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
                 saving = "saving…"
         self.query_one(LabelPanel).show(self.schema, selection, state, self._dirty(), saving)
         kind, label = self.filter
-        filter_text = "" if kind == "all" else (f"label {label}" if label else _FILTER_WORDS.get(kind, kind))
+        filter_text = "" if kind == "all" else (f"label {label}" if label else kind)
         rtl = row is not None and sentence_is_rtl(row.text, row.lang)
         self.query_one(DocHeader).show(
             app.annotator_name or "?",
@@ -241,9 +233,8 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
     def _prefetch(self) -> None:
         app = self.annotator_app
         for page in app.pages.missing_around(self.document.id, self.idx, self.document.n_sentences):
-            key = page
-            if key not in self._loading:
-                self._loading.add(key)
+            if page not in self._loading:
+                self._loading.add(page)
                 self._load_page(self.document.id, page)
 
     @work(thread=True, exit_on_error=False, group="pages")
