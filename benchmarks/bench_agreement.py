@@ -265,40 +265,9 @@ def main() -> None:
 
 
 def section_metrics(args: argparse.Namespace) -> None:
-    import krippendorff
-    from bench_agreement_metrics import best_of, ratings, time_krippendorff
+    from bench_agreement_metrics import section_alpha
 
-    from annotator.core.agreement import krippendorff_alpha_nominal
-
-    n, r, q = args.items, args.annotators, 5
-    codes = ratings(n, r, q, args.missing, args.seed)
-    t_ours, a_ours = best_of(args.repeat, lambda: krippendorff_alpha_nominal(codes))
-    t_kr, a_kr = time_krippendorff(krippendorff, codes, args.repeat)
-    ratio = t_ours / t_kr
-    print(
-        f"\n[alpha] nominal, {n:,} items x {r} annotators, {q} categories, {args.missing:.0%} missing "
-        f"(best of {args.repeat})"
-    )
-    print(f"    ours                 {t_ours:8.3f} s   alpha = {a_ours:.12f}")
-    print(f"    krippendorff.alpha   {t_kr:8.3f} s   alpha = {a_kr:.12f}")
-    print(
-        f"    ours / krippendorff = {ratio:.2f} (goal <= 0.50: {'met' if ratio <= 0.5 else 'NOT met'}); "
-        f"|difference| = {abs(a_ours - a_kr):.1e}"
-    )
-    if args.nltk_items > 0:
-        from nltk.metrics.agreement import AnnotationTask
-
-        small = codes[: args.nltk_items]
-        t_small, a_small = best_of(args.repeat, lambda: krippendorff_alpha_nominal(small))
-        triples = [(str(a), str(i), int(small[i, a])) for i, a in zip(*np.nonzero(small >= 0), strict=True)]
-        gc.collect()
-        t = time.perf_counter()
-        a_nltk = AnnotationTask(triples).alpha()
-        t_nltk = time.perf_counter() - t
-        print(f"\n[nltk] nominal alpha, {small.shape[0]:,} items x {r} annotators")
-        print(f"    ours                 {t_small:8.3f} s   alpha = {a_small:.12f}")
-        print(f"    NLTK AnnotationTask  {t_nltk:8.3f} s   alpha = {a_nltk:.12f}  (triples built untimed)")
-        del triples
+    section_alpha(args.items, args.annotators, 5, args.missing, args.seed, args.repeat, args.nltk_items)
 
 
 if __name__ == "__main__":

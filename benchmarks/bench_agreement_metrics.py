@@ -111,6 +111,45 @@ def bootstrap_report(n_items: int, n_boot: int, missing: float, seed: int) -> di
     }
 
 
+def section_alpha(n: int, r: int, q: int, missing: float, seed: int, repeat: int, nltk_items: int) -> None:
+    """Sections 1 and 2: nominal alpha, ours vs krippendorff.alpha, then vs NLTK on the first items."""
+    import krippendorff
+
+    # 1. ours vs krippendorff ------------------------------------------------------
+    codes = ratings(n, r, q, missing, seed)
+    t_ours, a_ours = best_of(repeat, lambda: krippendorff_alpha_nominal(codes))
+    t_kr, a_kr = time_krippendorff(krippendorff, codes, repeat)
+    print(
+        f"\n[1] nominal alpha, {n:,} items x {r} annotators, {q} categories, {missing:.0%} missing (best of {repeat})"
+    )
+    print(f"    ours                 {t_ours:8.3f} s   alpha = {a_ours:.12f}")
+    print(f"    krippendorff.alpha   {t_kr:8.3f} s   alpha = {a_kr:.12f}")
+    ratio = t_ours / t_kr
+    print(
+        f"    ours / krippendorff = {ratio:.2f}  (goal <= 0.50: {'met' if ratio <= 0.5 else 'NOT met'})"
+        f"; |difference| = {abs(a_ours - a_kr):.1e}"
+    )
+
+    # 2. NLTK --------------------------------------------------------------------------
+    if nltk_items > 0:
+        from nltk.metrics.agreement import AnnotationTask
+
+        small = codes[:nltk_items]
+        t_small, a_small = best_of(repeat, lambda: krippendorff_alpha_nominal(small))
+        triples = [(str(a), str(i), int(small[i, a])) for i, a in zip(*np.nonzero(small >= 0), strict=True)]
+        gc.collect()
+        t = time.perf_counter()
+        a_nltk = AnnotationTask(triples).alpha()
+        t_nltk = time.perf_counter() - t
+        print(f"\n[2] nominal alpha, {small.shape[0]:,} items x {r} annotators")
+        print(f"    ours                 {t_small:8.3f} s   alpha = {a_small:.12f}")
+        print(
+            f"    NLTK AnnotationTask  {t_nltk:8.3f} s   alpha = {a_nltk:.12f}  "
+            f"(building its {len(triples):,} triples not timed)"
+        )
+        del triples
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--items", type=int, default=1_000_000)
@@ -132,49 +171,13 @@ def main() -> None:
 
     from importlib.metadata import version
 
-    import krippendorff
-
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, "
         f"krippendorff {version('krippendorff')}, nltk {version('nltk')}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs"
     )
 
-    # 1. ours vs krippendorff ------------------------------------------------------
-    n, r, q = args.items, args.annotators, args.categories
-    codes = ratings(n, r, q, args.missing, args.seed)
-    t_ours, a_ours = best_of(args.repeat, lambda: krippendorff_alpha_nominal(codes))
-    t_kr, a_kr = time_krippendorff(krippendorff, codes, args.repeat)
-    print(
-        f"\n[1] nominal alpha, {n:,} items x {r} annotators, {q} categories, "
-        f"{args.missing:.0%} missing (best of {args.repeat})"
-    )
-    print(f"    ours                 {t_ours:8.3f} s   alpha = {a_ours:.12f}")
-    print(f"    krippendorff.alpha   {t_kr:8.3f} s   alpha = {a_kr:.12f}")
-    ratio = t_ours / t_kr
-    print(
-        f"    ours / krippendorff = {ratio:.2f}  (goal <= 0.50: {'met' if ratio <= 0.5 else 'NOT met'})"
-        f"; |difference| = {abs(a_ours - a_kr):.1e}"
-    )
-
-    # 2. NLTK --------------------------------------------------------------------------
-    if args.nltk_items > 0:
-        from nltk.metrics.agreement import AnnotationTask
-
-        small = codes[: args.nltk_items]
-        t_small, a_small = best_of(args.repeat, lambda: krippendorff_alpha_nominal(small))
-        triples = [(str(a), str(i), int(small[i, a])) for i, a in zip(*np.nonzero(small >= 0), strict=True)]
-        gc.collect()
-        t = time.perf_counter()
-        a_nltk = AnnotationTask(triples).alpha()
-        t_nltk = time.perf_counter() - t
-        print(f"\n[2] nominal alpha, {small.shape[0]:,} items x {r} annotators")
-        print(f"    ours                 {t_small:8.3f} s   alpha = {a_small:.12f}")
-        print(
-            f"    NLTK AnnotationTask  {t_nltk:8.3f} s   alpha = {a_nltk:.12f}  "
-            f"(building its {len(triples):,} triples not timed)"
-        )
-        del triples
+    section_alpha(args.items, args.annotators, args.categories, args.missing, args.seed, args.repeat, args.nltk_items)
 
     # 3. bootstrap -----------------------------------------------------------------------
     boot = ratings(10_000, 3, 4, args.missing, args.seed + 1)
