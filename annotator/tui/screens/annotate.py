@@ -33,7 +33,7 @@ from annotator.tui.bidi import sentence_is_rtl
 from annotator.tui.errors import describe_error
 from annotator.tui.keys import ANNOTATE_BINDINGS, LAYOUT_DIGITS, label_bindings
 from annotator.tui.messages import PageLoaded
-from annotator.tui.screens.annotate_decisions import DecisionsMixin
+from annotator.tui.screens.annotate_decisions import DecisionsMixin, saved_labels
 from annotator.tui.screens.annotate_navigation import NavigationMixin
 from annotator.tui.screens.dialogs import FilterChoice
 from annotator.tui.widgets.panels import DefinitionPanel, DocHeader, LabelPanel, ProgressLine, StatusLine
@@ -167,7 +167,7 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
         self.query_one(SentenceView).invalidate()
         row = self.row_at(self.idx)
         state = self.effective_state(row) if row is not None else AnnotationState()
-        saved = state.labels if state.status == "labelled" else ()
+        saved = saved_labels(state)
         selection = tuple(self.draft) if self.draft is not None else saved
         saving = None
         if row is not None:
@@ -177,7 +177,8 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
                 saving = "NOT SAVED yet: retrying (ctrl+r: now)"
             elif any(job.sentence_id == row.id for job in app.jobs):
                 saving = "saving…"
-        self.query_one(LabelPanel).show(self.schema, selection, state, self._dirty(), saving)
+        dirty = row is not None and selection != saved  # what _dirty() says, without reading the row again
+        self.query_one(LabelPanel).show(self.schema, selection, state, dirty, saving)
         kind, label = self.filter
         filter_text = "" if kind == "all" else (f"label {label}" if label else kind)
         rtl = row is not None and sentence_is_rtl(row.text, row.lang)
@@ -210,9 +211,7 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
         row = self.row_at(self.idx)
         if row is None:
             return False
-        state = self.effective_state(row)
-        saved = state.labels if state.status == "labelled" else ()
-        return tuple(self.draft) != tuple(saved)
+        return tuple(self.draft) != saved_labels(self.effective_state(row))
 
     def go(self, idx: int) -> None:
         idx = self._clamp(idx)

@@ -25,6 +25,11 @@ else:
     _ScreenBase = object
 
 
+def saved_labels(state: AnnotationState) -> tuple[str, ...]:
+    """The labels a decision holds: none unless it is labelled."""
+    return state.labels if state.status == "labelled" else ()
+
+
 class DecisionsMixin(_ScreenBase):
     """Deciding keys of ``AnnotateScreen``."""
 
@@ -63,7 +68,7 @@ class DecisionsMixin(_ScreenBase):
         if row is None:
             return
         state = self.effective_state(row)
-        base = self.draft if self.draft is not None else list(state.labels if state.status == "labelled" else ())
+        base = self.draft if self.draft is not None else list(saved_labels(state))
         selection = self.schema.toggle(base, label_id)
         if label_id in selection and (label.exclusive or self.schema.mode == "single"):
             self.draft = None
@@ -79,7 +84,7 @@ class DecisionsMixin(_ScreenBase):
         if row is None:
             return
         state = self.effective_state(row)
-        saved = list(state.labels if state.status == "labelled" else ())
+        saved = list(saved_labels(state))
         selection = self.draft if self.draft is not None else saved
         if not selection:
             if state.decided:
