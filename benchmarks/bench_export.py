@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _corpus import insert_document, insert_sentences, sentence_rows  # noqa: E402
+
 from annotator.core.db import open_database  # noqa: E402
 from annotator.core.labels import load_schema  # noqa: E402
 from annotator.core.schemas import set_schema  # noqa: E402
@@ -51,6 +53,10 @@ TEMPLATES = [
 ]
 ANNOTATORS = ("amal", "ola", "piotr")
 PER_DOC = 200
+
+
+def _lang_of(sentence: str) -> str:
+    return "ar" if sentence[0] > "\u0600" else ("pl" if "ł" in sentence or "Czy" in sentence else "en")
 
 
 def build_database(path: Path, n_sentences: int, seed: int = 11) -> float:
@@ -81,29 +87,21 @@ def build_database(path: Path, n_sentences: int, seed: int = 11) -> float:
         texts = [rng.choice(TEMPLATES).format(n=rng.randint(1, 99999), k=rng.randint(1, 9999)) for _ in range(count)]
         text = " ".join(texts)
         digest = hashlib.sha256(text.encode()).hexdigest()
-        con.execute(
-            "INSERT INTO document (id, uid, name, source_path, content_hash, lang, text, meta, n_sentences, created_at) "
-            "VALUES (?, ?, ?, 'bench', ?, NULL, ?, ?, ?, '2026-01-01 00:00:00.000000')",
-            (d + 1, digest[:16], f"doc-{d:06d}", digest, text, json.dumps({"source": "bench", "n": d}), count),
+        insert_document(
+            con,
+            document_id=d + 1,
+            uid=digest[:16],
+            name=f"doc-{d:06d}",
+            content_hash=digest,
+            text=text,
+            meta=json.dumps({"source": "bench", "n": d}),
+            n_sentences=count,
+            created_at="2026-01-01 00:00:00.000000",
         )
-        sentences, annotations, gold = [], [], []
-        offset = 0
-        for idx, sentence in enumerate(texts):
+        insert_sentences(con, sentence_rows(d + 1, texts, _lang_of, first_id=sentence_id + 1))
+        annotations, gold = [], []
+        for _sentence in texts:
             sentence_id += 1
-            lang = "ar" if sentence[0] > "\u0600" else ("pl" if "ł" in sentence or "Czy" in sentence else "en")
-            sentences.append(
-                (
-                    sentence_id,
-                    d + 1,
-                    idx,
-                    offset,
-                    offset + len(sentence),
-                    sentence,
-                    hashlib.sha256(sentence.encode()).hexdigest(),
-                    lang,
-                )
-            )
-            offset += len(sentence) + 1
             base = rng.choice(label_sets)
             for a in range(3):
                 roll = rng.random()
@@ -126,10 +124,6 @@ def build_database(path: Path, n_sentences: int, seed: int = 11) -> float:
                 )
             if rng.random() < 0.05:
                 gold.append((sentence_id, base[0], base[1], "adjudicated", "lead", "2026-12-01 00:00:00.000000"))
-        con.executemany(
-            'INSERT INTO sentence (id, document_id, idx, start, "end", text, text_hash, lang) VALUES (?,?,?,?,?,?,?,?)',
-            sentences,
-        )
         con.executemany(
             "INSERT INTO annotation (sentence_id, annotator_id, labels, label_mask, status, negated, flagged, note, "
             "attributes, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,'{}',?,?)",

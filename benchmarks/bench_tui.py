@@ -41,6 +41,8 @@ import time
 from itertools import cycle, islice
 from pathlib import Path
 
+from _corpus import insert_document, insert_sentences, sentence_rows
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 START = time.perf_counter()
@@ -71,41 +73,18 @@ def build(path: Path, sentences: int) -> None:
     raw.execute("PRAGMA synchronous = OFF")
     for number, (name, count) in enumerate(sizes.items()):
         lang, texts = ("pl", polish) if name.startswith("pl") else ("ar", arabic)
-        uid = hashlib.sha256(name.encode()).hexdigest()[:16]
-        cursor = raw.execute(
-            "INSERT INTO document (uid, name, source_path, content_hash, lang, text, meta, n_sentences, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, '{}', ?, '2026-01-01 00:00:00')",
-            (
-                uid,
-                name,
-                f"/bench/{name}.txt",
-                hashlib.sha256(f"bench{number}".encode()).hexdigest(),
-                lang,
-                "(benchmark)",
-                count,
-            ),
+        document_id = insert_document(
+            raw,
+            uid=hashlib.sha256(name.encode()).hexdigest()[:16],
+            name=name,
+            source_path=f"/bench/{name}.txt",
+            content_hash=hashlib.sha256(f"bench{number}".encode()).hexdigest(),
+            lang=lang,
+            text="(benchmark)",
+            n_sentences=count,
         )
-        document_id = cursor.lastrowid
-
-        def rows(document_id: int = document_id, texts: list[str] = texts, lang: str = lang, count: int = count):  # type: ignore[no-untyped-def]
-            offset = 0
-            for idx, base in enumerate(islice(cycle(texts), count)):
-                text = f"{base} ({idx + 1})"
-                yield (
-                    document_id,
-                    idx,
-                    offset,
-                    offset + len(text),
-                    text,
-                    hashlib.sha256(text.encode()).hexdigest(),
-                    lang,
-                )
-                offset += len(text) + 1
-
-        raw.executemany(
-            'INSERT INTO sentence (document_id, idx, start, "end", text, text_hash, lang) VALUES (?, ?, ?, ?, ?, ?, ?)',
-            rows(),
-        )
+        numbered = (f"{base} ({idx + 1})" for idx, base in enumerate(islice(cycle(texts), count)))
+        insert_sentences(raw, sentence_rows(document_id, numbered, lang))
         raw.commit()
     raw.close()
 
