@@ -29,6 +29,8 @@ from annotator.core.formats import (
 from annotator.core.importing import SourceDocument, import_paths, store_document
 from annotator.core.models import Gold, Sentence
 from annotator.core.schemas import active_schema
+from tests.test_formats_records import ANN_KEYS as ANNOTATION_KEYS
+from tests.test_formats_records import KEYS
 
 DOCS = {
     # name: (text, sentence spans, lang)
@@ -139,24 +141,6 @@ def uid(name: str) -> str:
     import hashlib
 
     return hashlib.sha256(DOCS[name][0].encode()).hexdigest()[:16]
-
-
-KEYS = [
-    "id",
-    "doc_id",
-    "doc_name",
-    "sent_idx",
-    "start",
-    "end",
-    "lang",
-    "text",
-    "annotations",
-    "gold",
-    "schema",
-    "split",
-    "meta",
-]
-ANNOTATION_KEYS = ["annotator", "labels", "status", "negated", "flagged", "note", "updated_at"]
 
 
 def test_the_record_has_every_annotator_the_gold_and_a_stable_shape(engine: Engine, tmp_path: Path) -> None:
