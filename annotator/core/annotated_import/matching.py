@@ -26,7 +26,7 @@ from annotator.core.repository import free_document_name
 
 from .refusals import _Refused
 from .summary import AnnotatedImportSummary
-from .tables import INSERT_BATCH, D, E, S
+from .tables import D, E, S, execute_batched
 
 UID_MAX = 64
 NAME_MAX = 500
@@ -86,8 +86,7 @@ class _DocumentMatching:
             }
             for r in records
         ]
-        for offset in range(0, len(rows), INSERT_BATCH):
-            connection.execute(insert(S), rows[offset : offset + INSERT_BATCH])
+        execute_batched(connection, insert(S), rows)
         connection.execute(
             insert(E).values(
                 action="import",

@@ -27,7 +27,7 @@ from annotator.core.models import utcnow
 
 from .labels import _Labels
 from .summary import AnnotatedImportSummary, DecisionConflict, GoldConflict
-from .tables import INSERT_BATCH, A, E, G
+from .tables import A, E, G, execute_batched
 
 
 def _state(
@@ -90,12 +90,7 @@ class _DecisionMerging:
                         {
                             "sentence_id": sentence_id,
                             "annotator_id": annotator_id,
-                            "labels": labels,
-                            "label_mask": self.schema.mask_of(labels),
-                            "status": status,
-                            "negated": ann.negated,
-                            "flagged": ann.flagged,
-                            "note": ann.note,
+                            **self._stored(labels, status, ann),
                             "attributes": {},
                             "created_at": when,
                             "updated_at": when,
@@ -126,22 +121,10 @@ class _DecisionMerging:
                 if not imported_wins:
                     self.summary.decisions_unchanged += 1
                     continue
-                updates.append(
-                    {
-                        "row_id": old.id,
-                        "labels": labels,
-                        "label_mask": self.schema.mask_of(labels),
-                        "status": status,
-                        "negated": ann.negated,
-                        "flagged": ann.flagged,
-                        "note": ann.note,
-                        "updated_at": when,
-                    }
-                )
+                updates.append({"row_id": old.id, **self._stored(labels, status, ann), "updated_at": when})
                 events.append(self._event(annotator_id, sentence_id, before, after, ann.updated_at))
                 self.summary.decisions_updated += 1
-        for offset in range(0, len(inserts), INSERT_BATCH):
-            connection.execute(insert(A), inserts[offset : offset + INSERT_BATCH])
+        execute_batched(connection, insert(A), inserts)
         if updates:
             statement = (
                 update(A)
@@ -156,14 +139,22 @@ class _DecisionMerging:
                     updated_at=bindparam("updated_at"),
                 )
             )
-            for offset in range(0, len(updates), INSERT_BATCH):
-                connection.execute(statement, updates[offset : offset + INSERT_BATCH])
+            execute_batched(connection, statement, updates)
         if stamps:
             statement = update(A).where(A.c.id == bindparam("row_id")).values(updated_at=bindparam("updated_at"))
-            for offset in range(0, len(stamps), INSERT_BATCH):
-                connection.execute(statement, stamps[offset : offset + INSERT_BATCH])
-        for offset in range(0, len(events), INSERT_BATCH):
-            connection.execute(insert(E), events[offset : offset + INSERT_BATCH])
+            execute_batched(connection, statement, stamps)
+        execute_batched(connection, insert(E), events)
+
+    def _stored(self, labels: list[str], status: str, ann: Annotation) -> dict[str, Any]:
+        """The decision's stored columns an insert and an update both write."""
+        return {
+            "labels": labels,
+            "label_mask": self.schema.mask_of(labels),
+            "status": status,
+            "negated": ann.negated,
+            "flagged": ann.flagged,
+            "note": ann.note,
+        }
 
     def _normalised(self, ann: Annotation) -> tuple[list[str], str]:
         labels = self.labels.normalise(ann.labels)

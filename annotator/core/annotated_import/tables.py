@@ -1,6 +1,11 @@
-"""The tables an import reads and writes, and the size of its bulk statements."""
+"""The tables an import reads and writes, and its bulk statements in batches."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection
 
 from annotator.core.models import Annotation as AnnotationRow
 from annotator.core.models import Annotator, Document, Event, Sentence
@@ -14,3 +19,9 @@ E = Event.__table__  # type: ignore[attr-defined]
 AN = Annotator.__table__  # type: ignore[attr-defined]
 
 INSERT_BATCH = 5000
+
+
+def execute_batched(connection: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """``statement`` once per :data:`INSERT_BATCH` rows (an executemany each; none for no rows)."""
+    for offset in range(0, len(rows), INSERT_BATCH):
+        connection.execute(statement, rows[offset : offset + INSERT_BATCH])
