@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from textual.pilot import Pilot
 
 import annotator.tui.saving as tui_saving
 from annotator.core.repository import annotator_id
@@ -23,6 +24,12 @@ async def open_pl(engine: Engine, tmp_path: Path, name: str = "amal", **kwargs: 
     return make_app(engine, tmp_path, annotator=name, document=doc_named(engine, "pl_news"), **kwargs)  # type: ignore[arg-type]
 
 
+async def press(pilot: Pilot[object], *keys: str) -> None:
+    """Press the keys, then wait until the app settled (saves committed, seeks answered)."""
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
 async def test_toggle_then_enter_saves_and_moves_on(engine: Engine, tmp_path: Path) -> None:
     doc = doc_named(engine, "pl_news")
     app = await open_pl(engine, tmp_path)
@@ -30,18 +37,15 @@ async def test_toggle_then_enter_saves_and_moves_on(engine: Engine, tmp_path: Pa
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, AnnotateScreen) and screen.idx == 0
-        await pilot.press("f", "s")
-        await settle(pilot)
+        await press(pilot, "f", "s")
         assert labels_of(engine, doc, "amal")[0] is None  # toggles alone save nothing
         assert screen.draft == ["first_party_collection", "data_sharing"]
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert labels_of(engine, doc, "amal")[0] == ("first_party_collection", "data_sharing")
         assert screen.idx == 1
         assert "Saved #1" in status_text(app) and "10:00:00" in status_text(app)
         # toggling twice unselects; digits are the same labels as letters
-        await pilot.press("1", "1", "2", "3", "enter")
-        await settle(pilot)
+        await press(pilot, "1", "1", "2", "3", "enter")
         assert labels_of(engine, doc, "amal")[1] == ("data_sharing", "ads_use")
         assert screen.idx == 2
 
@@ -51,20 +55,17 @@ async def test_none_key_saves_in_one_keystroke_and_is_exclusive(engine: Engine, 
     app = await open_pl(engine, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert labels_of(engine, doc, "amal")[0] == ("none",)
         assert app.screen.idx == 1  # type: ignore[attr-defined]
         await pilot.press("grave_accent")  # the alternative none key
         await settle(pilot)
         assert labels_of(engine, doc, "amal")[1] == ("none",)
         # back on a 'none' sentence, another label replaces it
-        await pilot.press("k", "c", "enter")
-        await settle(pilot)
+        await press(pilot, "k", "c", "enter")
         assert labels_of(engine, doc, "amal")[1] == ("consent_choice",)
         # and 'none' clears a selection in progress
-        await pilot.press("f", "s", "n")
-        await settle(pilot)
+        await press(pilot, "f", "s", "n")
         assert labels_of(engine, doc, "amal")[2] == ("none",)
 
 
@@ -73,8 +74,7 @@ async def test_enter_with_nothing_selected_saves_nothing(engine: Engine, tmp_pat
     app = await open_pl(engine, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert labels_of(engine, doc, "amal")[0] is None
         assert app.screen.idx == 0  # type: ignore[attr-defined]
         assert "Nothing selected" in status_text(app)
@@ -85,22 +85,18 @@ async def test_skip_flag_negated(engine: Engine, tmp_path: Path) -> None:
     app = await open_pl(engine, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("x")
-        await settle(pilot)
+        await press(pilot, "x")
         saved = states(engine, doc, "amal")
         assert saved[0] is not None and saved[0].status == "skipped" and saved[0].labels == ()
         assert app.screen.idx == 1  # type: ignore[attr-defined]
-        await pilot.press("exclamation_mark", "t")
-        await settle(pilot)
+        await press(pilot, "exclamation_mark", "t")
         saved = states(engine, doc, "amal")
         assert saved[1] is not None and saved[1].flagged and saved[1].negated and saved[1].status == "open"
         assert app.screen.idx == 1  # type: ignore[attr-defined]  # flag and negated do not move on
-        await pilot.press("s", "enter")
-        await settle(pilot)
+        await press(pilot, "s", "enter")
         saved = states(engine, doc, "amal")
         assert saved[1] is not None and saved[1].labels == ("data_sharing",) and saved[1].flagged and saved[1].negated
-        await pilot.press("k", "exclamation_mark")
-        await settle(pilot)
+        await press(pilot, "k", "exclamation_mark")
         assert states(engine, doc, "amal")[1].flagged is False  # type: ignore[union-attr]
 
 
@@ -112,15 +108,13 @@ async def test_note_dialog_saves_a_literal_note(engine: Engine, tmp_path: Path) 
         await pilot.press("w")
         await pilot.pause()
         await pilot.press(*"check [b]this[/b]")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         saved = states(engine, doc, "amal")[0]
         assert saved is not None and saved.note == "check [b]this[/b]"
         panel = app.screen.query_one(LabelPanel)
         assert "check [b]this[/b]" in str(panel.content)
         # escape cancels without a write
-        await pilot.press("w", "x", "escape")
-        await settle(pilot)
+        await press(pilot, "w", "x", "escape")
         assert states(engine, doc, "amal")[0].note == "check [b]this[/b]"  # type: ignore[union-attr]
 
 
@@ -129,21 +123,17 @@ async def test_undo_across_sentences_several_steps(engine: Engine, tmp_path: Pat
     app = await open_pl(engine, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "s", "enter", "x")
-        await settle(pilot)
+        await press(pilot, "n", "s", "enter", "x")
         assert labels_of(engine, doc, "amal")[:4] == [("none",), ("data_sharing",), "skipped", None]
         screen = app.screen
         assert screen.idx == 3  # type: ignore[attr-defined]
-        await pilot.press("u")
-        await settle(pilot)
+        await press(pilot, "u")
         assert labels_of(engine, doc, "amal")[:3] == [("none",), ("data_sharing",), None]
         assert screen.idx == 2  # type: ignore[attr-defined]  # the screen goes to the restored sentence
-        await pilot.press("ctrl+z", "u")
-        await settle(pilot)
+        await press(pilot, "ctrl+z", "u")
         assert labels_of(engine, doc, "amal")[:3] == [None, None, None]
         assert screen.idx == 0  # type: ignore[attr-defined]
-        await pilot.press("u")
-        await settle(pilot)
+        await press(pilot, "u")
         assert "Nothing left to undo" in status_text(app)
 
 
@@ -162,17 +152,13 @@ async def test_navigation_keys(engine: Engine, tmp_path: Path) -> None:
         assert screen.idx == len(POLISH) - 1  # type: ignore[attr-defined]
         await pilot.press("g")
         assert screen.idx == 0  # type: ignore[attr-defined]
-        await pilot.press("colon", "4", "enter")
-        await settle(pilot)
+        await press(pilot, "colon", "4", "enter")
         assert screen.idx == 3  # type: ignore[attr-defined]
-        await pilot.press("colon", "9", "9", "enter")
-        await settle(pilot)
+        await press(pilot, "colon", "9", "9", "enter")
         assert screen.idx == 3 and "No sentence #99" in status_text(app)  # type: ignore[attr-defined]
         # . goes to the next sentence not yet decided
-        await pilot.press("g", "n", "n")
-        await settle(pilot)
-        await pilot.press("g", "full_stop")
-        await settle(pilot)
+        await press(pilot, "g", "n", "n")
+        await press(pilot, "g", "full_stop")
         assert screen.idx == 2  # type: ignore[attr-defined]
 
 
@@ -181,15 +167,13 @@ async def test_search_finds_and_wraps(engine: Engine, tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
-        await pilot.press("slash", *"dane", "enter")
-        await settle(pilot)
+        await press(pilot, "slash", *"dane", "enter")
         assert screen.idx == 4  # type: ignore[attr-defined]  # "Przechowujemy dane…", after the current one
         await pilot.press("slash", "enter")  # same words again: the next match, wrapping to the top
         await settle(pilot)
         assert screen.idx == 0  # type: ignore[attr-defined]
         assert "wrapped" in status_text(app)
-        await pilot.press("slash", "ctrl+u", *"zzzz", "enter")
-        await settle(pilot)
+        await press(pilot, "slash", "ctrl+u", *"zzzz", "enter")
         assert screen.idx == 0 and "Not found" in status_text(app)  # type: ignore[attr-defined]
 
 
@@ -200,31 +184,24 @@ async def test_filters_unannotated_flagged_and_label(engine: Engine, tmp_path: P
         await settle(pilot)
         screen = app.screen
         # 0: sharing, 1: none, 2: flagged only, 3: sharing
-        await pilot.press("s", "enter", "n", "exclamation_mark", "j", "s", "enter")
-        await settle(pilot)
+        await press(pilot, "s", "enter", "n", "exclamation_mark", "j", "s", "enter")
         assert labels_of(engine, doc, "amal")[:5] == [("data_sharing",), ("none",), None, ("data_sharing",), None]
         # filter: flagged (third option)
-        await pilot.press("g", "backslash", "down", "down", "enter")
-        await settle(pilot)
+        await press(pilot, "g", "backslash", "down", "down", "enter")
         assert screen.filter == ("flagged", None)  # type: ignore[attr-defined]
         assert screen.idx == 2  # type: ignore[attr-defined]
-        await pilot.press("j")
-        await settle(pilot)
+        await press(pilot, "j")
         assert screen.idx == 2 and "No further match" in status_text(app)  # type: ignore[attr-defined]
         # filter: label data_sharing ("label: …" options follow the five fixed ones)
-        await pilot.press("backslash", "home", *["down"] * 6, "enter")
-        await settle(pilot)
+        await press(pilot, "backslash", "home", *["down"] * 6, "enter")
         assert screen.filter == ("labelled", "data_sharing")  # type: ignore[attr-defined]
         assert screen.idx == 3  # type: ignore[attr-defined]  # next carrying the label, from the current one
-        await pilot.press("k")
-        await settle(pilot)
+        await press(pilot, "k")
         assert screen.idx == 0  # type: ignore[attr-defined]
         # filter: unannotated, and Enter then moves to the next unannotated one
-        await pilot.press("backslash", "home", "down", "enter")
-        await settle(pilot)
+        await press(pilot, "backslash", "home", "down", "enter")
         assert screen.idx == 2  # type: ignore[attr-defined]
-        await pilot.press("r", "enter")
-        await settle(pilot)
+        await press(pilot, "r", "enter")
         assert screen.idx == 4  # type: ignore[attr-defined]
         assert labels_of(engine, doc, "amal")[2] == ("user_rights",)
 
@@ -252,8 +229,7 @@ async def test_blindness_second_annotator_sees_nothing_of_the_first(engine: Engi
     app = await open_pl(engine, tmp_path, name="amal")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("s", "a", "enter", "exclamation_mark", "w", *"amal's note", "enter")
-        await settle(pilot)
+        await press(pilot, "s", "a", "enter", "exclamation_mark", "w", *"amal's note", "enter")
     bob = await open_pl(engine, tmp_path, name="bob")
     async with bob.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -264,8 +240,7 @@ async def test_blindness_second_annotator_sees_nothing_of_the_first(engine: Engi
         assert "✓" not in view_text(bob) and "⚑" not in view_text(bob)
         row = screen.row_at(1)  # type: ignore[attr-defined]
         assert row.state is None
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
     assert labels_of(engine, doc, "amal")[0] == ("data_sharing", "ads_use")
     assert labels_of(engine, doc, "bob")[0] == ("none",)
     assert annotator_id(engine, "amal") != annotator_id(engine, "bob")
@@ -295,8 +270,7 @@ async def test_worker_error_is_shown_and_the_decision_retried(engine: Engine, tm
         assert labels_of(engine, doc, "amal")[:2] == [None, None]  # the second waits behind the first
         assert len(app.jobs) == 2
         assert "✗" in view_text(app)  # the sentence is visibly not saved
-        await pilot.press("ctrl+r")
-        await settle(pilot)
+        await press(pilot, "ctrl+r")
         assert labels_of(engine, doc, "amal")[:2] == [("none",), ("data_sharing",)]
         assert "Saved #2" in status_text(app)
         assert "✗" not in view_text(app)
@@ -368,15 +342,12 @@ async def test_picker_lists_progress_and_opens_documents(engine: Engine, tmp_pat
         assert isinstance(app.screen, PickerScreen)
         options = app.screen.query_one(OptionList)
         assert options.option_count == 2
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         screen = app.screen
         assert isinstance(screen, AnnotateScreen)
         first = screen.document
-        await pilot.press("n", "n")
-        await settle(pilot)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "n", "n")
+        await press(pilot, "escape")
         assert isinstance(app.screen, PickerScreen)
         texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert any(first.name in text and f"2/{first.n_sentences}" in text for text in texts)
@@ -391,8 +362,7 @@ async def test_name_prompt_and_remembered_settings(engine: Engine, tmp_path: Pat
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, NameScreen)
-        await pilot.press(*"zoe", "enter")
-        await settle(pilot)
+        await press(pilot, *"zoe", "enter")
         assert app.annotator_name == "zoe" and annotator_id(engine, "zoe") is not None
     assert load_settings(config).annotator == "zoe"
     # the bidi toggle is remembered too
@@ -420,8 +390,7 @@ async def test_keymap_from_config_remaps_bindings(engine: Engine, tmp_path: Path
         await pilot.press("x")  # no longer skip
         await settle(pilot)
         assert labels_of(engine, doc, "amal")[0] is None
-        await pilot.press("z")
-        await settle(pilot)
+        await press(pilot, "z")
         assert labels_of(engine, doc, "amal")[0] == "skipped"
         await pilot.press("y", "enter")  # y now toggles data_sharing instead of its old alt 2
         await settle(pilot)
@@ -433,15 +402,12 @@ async def test_undo_returns_to_a_sentence_in_another_document(engine: Engine, tm
     app = await open_pl(engine, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "escape")
-        await settle(pilot)
+        await press(pilot, "n", "escape")
         app.open_document(arabic.id)
         await settle(pilot)
-        await pilot.press("s", "enter")
-        await settle(pilot)
+        await press(pilot, "s", "enter")
         assert labels_of(engine, arabic, "amal")[0] == ("data_sharing",)
-        await pilot.press("u", "u")
-        await settle(pilot)
+        await press(pilot, "u", "u")
         assert labels_of(engine, arabic, "amal")[0] is None and labels_of(engine, polish, "amal")[0] is None
         screen = app.screen
         assert isinstance(screen, AnnotateScreen) and screen.document.id == polish.id and screen.idx == 0
@@ -458,8 +424,7 @@ async def test_a_failed_read_in_a_worker_is_shown(engine: Engine, tmp_path: Path
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         monkeypatch.setattr(navigation_module, "next_matching", broken)
-        await pilot.press("full_stop")
-        await settle(pilot)
+        await press(pilot, "full_stop")
         assert "Could not read the database" in status_text(app) and "disk I/O error" in status_text(app)
         assert app.is_running
 
