@@ -21,13 +21,6 @@ GOLD_HELP = (
 )
 
 
-def _names(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    names = [part.strip() for part in value.split(",") if part.strip()]
-    return names or None
-
-
 def export(
     output: Annotated[
         Path | None,
@@ -91,8 +84,9 @@ def export(
             engine,
             output,
             fmt,
-            annotators=_names(annotators),
-            documents=_names(docs),
+            # plan_export splits the comma-separated names
+            annotators=None if annotators is None else [annotators],
+            documents=None if docs is None else [docs],
             gold=gold,
             only_gold=only_gold,
             ratios=ratios,
