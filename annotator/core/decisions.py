@@ -19,13 +19,12 @@ from annotator.core.db import write_connection
 from annotator.core.entities import AnnotationState, SaveResult, UndoResult
 from annotator.core.errors import UserError
 from annotator.core.labels import LabelSchema
-from annotator.core.models import Annotation, Annotator, Event, Sentence, utcnow
+from annotator.core.models import ANNOTATION as A
+from annotator.core.models import ANNOTATOR as AN
+from annotator.core.models import EVENT as E
+from annotator.core.models import SENTENCE as S
+from annotator.core.models import utcnow
 from annotator.core.repository import state_from_row
-
-A = Annotation.__table__  # type: ignore[attr-defined]
-E = Event.__table__  # type: ignore[attr-defined]
-S = Sentence.__table__  # type: ignore[attr-defined]
-AN = Annotator.__table__  # type: ignore[attr-defined]
 
 _UNSET: Any = object()
 

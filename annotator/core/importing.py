@@ -29,7 +29,9 @@ from annotator.core.db import write_connection
 from annotator.core.errors import UserError
 from annotator.core.formats import FORMATS, FormatError, detect_format
 from annotator.core.language import detect_language
-from annotator.core.models import Document, Event, Sentence
+from annotator.core.models import DOCUMENT as D
+from annotator.core.models import EVENT as E
+from annotator.core.models import SENTENCE as S
 from annotator.core.repository import free_document_name
 from annotator.core.segment import segment
 
@@ -39,9 +41,6 @@ EXPORT_SUFFIXES = {".json", ".csv", ".zip"}  # imported only when they are annot
 DOCUMENTS = "documents"  # the --format value that forces a document import
 INSERT_BATCH = 5000
 
-D = Document.__table__  # type: ignore[attr-defined]
-S = Sentence.__table__  # type: ignore[attr-defined]
-E = Event.__table__  # type: ignore[attr-defined]
 
 Progress = Callable[[int, int, str], None]  # (bytes done, bytes total, current item)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -143,3 +143,14 @@ class Event(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     undoes: int | None = Field(default=None)  # id of the event an undo reverted
+
+
+# Core (non-ORM) handles on the tables, for bulk inserts, keyset reads and upserts:
+# modules import them as short names, e.g. ``from annotator.core.models import SENTENCE as S``.
+DOCUMENT: Table = Document.__table__  # type: ignore[attr-defined]
+SENTENCE: Table = Sentence.__table__  # type: ignore[attr-defined]
+ANNOTATOR: Table = Annotator.__table__  # type: ignore[attr-defined]
+ANNOTATION: Table = Annotation.__table__  # type: ignore[attr-defined]
+GOLD: Table = Gold.__table__  # type: ignore[attr-defined]
+EVENT: Table = Event.__table__  # type: ignore[attr-defined]
+SETTING: Table = Setting.__table__  # type: ignore[attr-defined]

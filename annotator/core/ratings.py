@@ -31,11 +31,9 @@ import numpy as np
 from sqlalchemy import Connection, Engine, select
 
 from annotator.core.errors import UserError
-from annotator.core.models import Annotation, Annotator, Sentence
-
-A = Annotation.__table__  # type: ignore[attr-defined]
-S = Sentence.__table__  # type: ignore[attr-defined]
-AN = Annotator.__table__  # type: ignore[attr-defined]
+from annotator.core.models import ANNOTATION as A
+from annotator.core.models import ANNOTATOR as AN
+from annotator.core.models import SENTENCE as S
 
 MISSING = -1
 _CHUNK = 100_000  # rows per fetch

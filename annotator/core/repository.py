@@ -23,11 +23,10 @@ from annotator.core.entities import (
     SentenceRow,
 )
 from annotator.core.errors import UserError
-from annotator.core.models import Annotation, Annotator, Document, LabelSchemaRow, Sentence, Setting
-
-S = Sentence.__table__  # type: ignore[attr-defined]
-A = Annotation.__table__  # type: ignore[attr-defined]
-D = Document.__table__  # type: ignore[attr-defined]
+from annotator.core.models import ANNOTATION as A
+from annotator.core.models import ANNOTATOR, Annotator, LabelSchemaRow, Setting
+from annotator.core.models import DOCUMENT as D
+from annotator.core.models import SENTENCE as S
 
 SentenceFilter = Literal["all", "unannotated", "flagged", "skipped", "labelled"]
 
@@ -234,7 +233,7 @@ def project_stats(engine: Engine) -> ProjectStats:
         n_sentences = sum(languages.values())
         per_status = connection.execute(
             select(Annotator.name, A.c.status, func.count(), func.sum(A.c.flagged.cast(S.c.idx.type)))
-            .select_from(A.join(Annotator.__table__, Annotator.id == A.c.annotator_id))  # type: ignore[attr-defined]
+            .select_from(A.join(ANNOTATOR, ANNOTATOR.c.id == A.c.annotator_id))
             .group_by(Annotator.name, A.c.status)
         ).all()
         names = list(connection.execute(select(Annotator.name).order_by(Annotator.name)).scalars())

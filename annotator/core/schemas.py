@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, select, update
 from annotator.core.db import write_connection
 from annotator.core.errors import UserError
 from annotator.core.labels import LabelSchema, load_schema, schema_from_json
-from annotator.core.models import Annotation, Event, Gold, LabelSchemaRow, Setting
+from annotator.core.models import EVENT, SETTING, Annotation, Gold, LabelSchemaRow, Setting
 
 ACTIVE_SCHEMA_KEY = "active_schema_id"
 
@@ -107,13 +107,13 @@ def set_schema(engine: Engine, schema: LabelSchema, rename: dict[str, str] | Non
             ).inserted_primary_key[0]
         else:
             schema_id = existing[0]
-        setting = Setting.__table__  # type: ignore[attr-defined]
+        setting = SETTING
         if connection.execute(select(Setting.key).where(Setting.key == ACTIVE_SCHEMA_KEY)).first():
             connection.execute(setting.update().where(setting.c.key == ACTIVE_SCHEMA_KEY).values(value=str(schema_id)))
         else:
             connection.execute(setting.insert().values(key=ACTIVE_SCHEMA_KEY, value=str(schema_id)))
         connection.execute(
-            Event.__table__.insert().values(  # type: ignore[attr-defined]
+            EVENT.insert().values(
                 action="schema",
                 before={"schema": current.ref} if current else None,
                 after={"schema": schema.ref, "rename": rename},

@@ -16,6 +16,8 @@ from annotator.core.decisions import ensure_annotator
 from annotator.core.errors import UserError
 from annotator.core.formats import SentenceRecord
 from annotator.core.labels import LabelSchema
+from annotator.core.models import ANNOTATOR as AN
+from annotator.core.models import SENTENCE as S
 
 from .check import _FilePlan, check_file
 from .grouping import _groups, _merge_duplicates, rebuild_text
@@ -24,7 +26,6 @@ from .matching import _DocumentMatching
 from .merge import _DecisionMerging
 from .refusals import FileRefused, _Refused
 from .summary import AnnotatedImportSummary, RefusedDocument
-from .tables import AN, S
 
 Progress = Callable[[int, int], None]  # (records done, records total) of one file
 

@@ -22,11 +22,14 @@ from collections import Counter
 from sqlalchemy import Connection, insert, select
 
 from annotator.core.formats import SentenceRecord, sentence_hash
+from annotator.core.models import DOCUMENT as D
+from annotator.core.models import EVENT as E
+from annotator.core.models import SENTENCE as S
 from annotator.core.repository import free_document_name
 
 from .refusals import _Refused
 from .summary import AnnotatedImportSummary
-from .tables import D, E, S, execute_batched
+from .tables import execute_batched
 
 UID_MAX = 64
 NAME_MAX = 500

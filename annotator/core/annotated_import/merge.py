@@ -23,11 +23,14 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from annotator.core.formats import Annotation, SentenceRecord, format_utc, parse_utc
 from annotator.core.labels import LabelSchema
+from annotator.core.models import ANNOTATION as A
+from annotator.core.models import EVENT as E
+from annotator.core.models import GOLD as G
 from annotator.core.models import utcnow
 
 from .labels import _Labels
 from .summary import AnnotatedImportSummary, DecisionConflict, GoldConflict
-from .tables import A, E, G, execute_batched
+from .tables import execute_batched
 
 
 def _state(

@@ -19,15 +19,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, Text, and_, cast, func, select, type_coerce
 
-from annotator.core.models import Annotation, Annotator, Document, Gold, Sentence
+from annotator.core.models import ANNOTATION as A
+from annotator.core.models import ANNOTATOR as AN
+from annotator.core.models import DOCUMENT as D
+from annotator.core.models import GOLD as G
+from annotator.core.models import SENTENCE as S
 
 from .values import _LabelCache, utc_text
-
-D = Document.__table__  # type: ignore[attr-defined]
-S = Sentence.__table__  # type: ignore[attr-defined]
-A = Annotation.__table__  # type: ignore[attr-defined]
-AN = Annotator.__table__  # type: ignore[attr-defined]
-G = Gold.__table__  # type: ignore[attr-defined]
 
 BATCH = 5000
 """Sentences per chunk (two queries each)."""
