@@ -20,9 +20,10 @@ from rich.table import Table
 from rich.text import Text
 
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, print_json, safe, warning
+from annotator.cli.output import console, print_json, warning
 from annotator.core.agreement.formatting import NA, NOT_ASKED, format_coefficient, format_interval, format_share
 from annotator.core.errors import UserError
+from annotator.safe_text import safe
 
 if TYPE_CHECKING:
     from annotator.core.agreement import AgreementReport, MetricSet

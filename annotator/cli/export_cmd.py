@@ -11,8 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, print_json, safe, warning
+from annotator.cli.output import console, print_json, warning
 from annotator.core.errors import UserError
+from annotator.safe_text import safe
 
 FORMAT_HELP = "jsonl (default: one line a sentence), jsonl-annotations, prodigy, doccano, labelstudio or csv."
 GOLD_HELP = (

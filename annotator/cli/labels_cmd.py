@@ -10,8 +10,9 @@ from rich.table import Table
 from rich.text import Text
 
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, print_json, safe
+from annotator.cli.output import console, print_json
 from annotator.core.labels import LabelSchema, load_schema
+from annotator.safe_text import safe
 
 labels_app = typer.Typer(help="Show or validate label schemas.", no_args_is_help=True)
 

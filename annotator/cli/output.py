@@ -9,17 +9,10 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from annotator.core.text import one_line, visible
+from annotator.core.text import visible
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
-
-
-def safe(text: str | None, *, limit: int | None = None, style: str = "") -> Text:
-    """Untrusted text as a Rich ``Text``: markup stays literal, control characters visible."""
-    if text is None:
-        return Text("—", style="dim")
-    return Text(one_line(text, limit) if limit else visible(text), style=style)
 
 
 def print_json(data: Any) -> None:

@@ -11,8 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, error, print_json, print_jsonl, safe, warning
+from annotator.cli.output import console, error, print_json, print_jsonl, warning
 from annotator.core.errors import UserError
+from annotator.safe_text import safe
 
 
 def _parse_mapping(pairs: list[str] | None, option: str) -> dict[str, str]:

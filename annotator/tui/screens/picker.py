@@ -13,9 +13,10 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotator.core.entities import DocumentProgress
+from annotator.safe_text import safe
 from annotator.tui.keys import PICKER_BINDINGS
 from annotator.tui.screens.agreement import AgreementScreen
-from annotator.tui.widgets.panels import bar, safe
+from annotator.tui.widgets.panels import bar
 
 if TYPE_CHECKING:
     from annotator.tui.app import AnnotatorApp

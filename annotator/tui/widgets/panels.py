@@ -13,14 +13,8 @@ from textual.widgets import Static
 
 from annotator.core.entities import AnnotationState
 from annotator.core.labels import Label, LabelSchema
-from annotator.core.text import one_line, visible
-
-
-def safe(text: str | None, style: str = "", limit: int | None = None) -> Text:
-    """Untrusted text as literal, visible ``Text``."""
-    if text is None:
-        return Text("—", style="dim")
-    return Text(one_line(text, limit) if limit else visible(text), style=style)
+from annotator.core.text import visible
+from annotator.safe_text import safe
 
 
 def bar(done: int, total: int, width: int) -> Text:
