@@ -143,13 +143,14 @@ async def measure(db: str, decisions: int, screenshot: str | None, config: str) 
         # Wake up when the app has handled the commit (an event, not a busy loop that
         # would steal the interpreter from the save worker and inflate the figures).
         acknowledged = asyncio.Event()
-        apply_saved = app._apply_saved
+        saves = app.saves
+        job_done = saves.job_done
 
-        def on_saved(job, result):  # type: ignore[no-untyped-def]
-            apply_saved(job, result)
+        def on_saved(message):  # type: ignore[no-untyped-def]
+            job_done(message)
             acknowledged.set()
 
-        app._apply_saved = on_saved  # type: ignore[method-assign]
+        saves.job_done = on_saved  # type: ignore[method-assign]
         latencies: list[float] = []
         to_commit: list[float] = []
         for n in range(decisions):
@@ -166,7 +167,7 @@ async def measure(db: str, decisions: int, screenshot: str | None, config: str) 
         result["save_p99_ms"] = percentile(latencies, 0.99) * 1000
         result["save_max_ms"] = max(latencies) * 1000
         result["save_mean_ms"] = statistics.fmean(latencies) * 1000
-        app_side = app.latencies[-decisions:]
+        app_side = saves.latencies[-decisions:]
         result["save_p99_from_action_ms"] = percentile(app_side, 0.99) * 1000
         # moving: the last of 600,000 sentences (keyset read), then j/k
         screen = app.screen

@@ -1,39 +1,31 @@
-"""Plain-data messages that workers post to the app (Harlequin style: workers never touch widgets)."""
+"""Plain-data messages that workers and screens post (Harlequin style: workers never touch widgets).
+
+The save queue's own messages live with it (``annotator.tui.saving``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 from textual.message import Message
 
-from annotator.core.decisions import Change
-from annotator.core.entities import DocumentProgress, SaveResult, SentenceRow, UndoResult
+from annotator.core.entities import DocumentProgress, SentenceRow
 
 
-@dataclass(eq=False)
-class Job:
-    """One write for the save queue: a decision or an undo. Jobs run one at a time, in order."""
+class Notice(Message):
+    """A line for the status line of the screen on top (a read failed, quitting waits)."""
 
-    seq: int
-    kind: Literal["save", "undo"]
-    document_id: int
-    idx: int
-    sentence_id: int | None = None
-    change: Change | None = None
-    describe: str = ""
-    submitted: float = 0.0  # time.perf_counter() when the key was handled
-    attempts: int = 0
-    error: str | None = None
-
-
-class JobDone(Message):
-    """A job's transaction committed (posted by the save worker after the core returned)."""
-
-    def __init__(self, job: Job, result: SaveResult | UndoResult | None) -> None:
+    def __init__(self, text: str, severity: str = "info") -> None:
         super().__init__()
-        self.job = job
-        self.result = result
+        self.text = text
+        self.severity = severity
+
+
+class OpenDocument(Message):
+    """A screen asks the app to annotate a document (at ``idx``, or where the annotator left it)."""
+
+    def __init__(self, document_id: int, idx: int | None = None) -> None:
+        super().__init__()
+        self.document_id = document_id
+        self.idx = idx
 
 
 class PageLoaded(Message):

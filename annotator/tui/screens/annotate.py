@@ -6,17 +6,19 @@ w writes a note, u / ctrl+z undo, j k g G . : / \\ move, v toggles bidi, h + a l
 shows its definition. Writes go to the app's save queue (a worker thread, one transaction
 each); reads that may scan (filters, search) run in a worker too and post ``SeekDone``.
 
-This module holds the screen itself: what the sentence view reads, layout, position,
-page prefetch and view keys. Moving keys and seeks are in ``annotate_navigation``, the
-deciding keys in ``annotate_decisions`` (mixins of ``AnnotateScreen``).
+Built by composition: the screen gets the annotator's session (no import of the app);
+what a deciding key does is ``annotate_decisions``, where a moving key goes is
+``annotate_navigation``'s ``Navigator``, the label keys are a shared ``LabelKeys``, the
+sentence list is the shared ``SentenceView`` (this screen is its ``SentenceSource``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from functools import partial
+from typing import ClassVar
 
 from sqlalchemy.exc import SQLAlchemyError
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -24,50 +26,43 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from annotator.core.decisions import Change
-from annotator.core.entities import AnnotationState, DocumentInfo, SentenceRow
-from annotator.core.labels import LabelSchema
+from annotator.core.entities import AnnotationState, DocumentInfo, SentenceRow, UndoResult
 from annotator.core.repository import next_matching
 from annotator.core.text import visible
+from annotator.tui.annotation_session import AnnotationSession
 from annotator.tui.bidi import sentence_is_rtl
 from annotator.tui.errors import describe_error
-from annotator.tui.keys import ANNOTATE_BINDINGS, LAYOUT_DIGITS, label_bindings
-from annotator.tui.messages import PageLoaded
-from annotator.tui.screens.annotate_decisions import DecisionsMixin, saved_labels
-from annotator.tui.screens.annotate_navigation import NavigationMixin
-from annotator.tui.screens.dialogs import FilterChoice
+from annotator.tui.keys import ANNOTATE_BINDINGS
+from annotator.tui.label_keys import LabelKeys
+from annotator.tui.messages import Notice, PageLoaded, SeekDone
+from annotator.tui.saving import SaveQueue
+from annotator.tui.screens import annotate_decisions as decide
+from annotator.tui.screens.annotate_navigation import Navigator, SeekQuery, find
+from annotator.tui.screens.dialogs import FilterChoice, FilterDialog, TextPrompt
 from annotator.tui.widgets.panels import DefinitionPanel, DocHeader, LabelPanel, ProgressLine, StatusLine
 from annotator.tui.widgets.sentence_view import SentenceView
 
-if TYPE_CHECKING:
-    from annotator.tui.app import AnnotatorApp
 
-
-class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
+class AnnotateScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = ANNOTATE_BINDINGS
 
-    def __init__(self, document: DocumentInfo, schema: LabelSchema, start_idx: int | None = None) -> None:
+    def __init__(self, session: AnnotationSession, document: DocumentInfo, start_idx: int | None = None) -> None:
         super().__init__()
+        self.session = session
+        self.schema = session.context.schema
         self.document = document
-        self.schema = schema
         self.idx = 0
         self._start_idx = start_idx
         self.draft: list[str] | None = None  # labels toggled but not yet saved (Enter saves)
-        self.filter: FilterChoice = ("all", None)
-        self.search_text = ""
-        self.awaiting_definition = False
-        self._seek_request = 0
+        self.navigator = Navigator(self.schema)
+        self.label_keys = LabelKeys(self, self.schema)
         self._loading: set[int] = set()
-        # Label keys come from the schema: bind them on this instance, each with an id.
-        keys = self._bindings.key_to_bindings
-        for binding in label_bindings(schema):
-            keys[binding.key] = [*keys.get(binding.key, []), binding]
-
-    # -- what the sentence view reads ------------------------------------------------------
 
     @property
-    def annotator_app(self) -> AnnotatorApp:
-        return self.app  # type: ignore[return-value]
+    def filter(self) -> FilterChoice:
+        return self.navigator.filter
+
+    # -- what the sentence view reads (SentenceSource) -----------------------------------------
 
     @property
     def document_id(self) -> int:
@@ -83,40 +78,22 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
 
     @property
     def reorder(self) -> bool:
-        return self.annotator_app.reorder
+        return self.session.context.reorder
 
     def row_at(self, idx: int) -> SentenceRow | None:
         if idx < 0 or idx >= self.document.n_sentences:
             return None
         try:
-            return self.annotator_app.pages.get(self.document.id, idx)
+            return self.session.pages.get(self.document.id, idx)
         except SQLAlchemyError as exc:  # a read failed while drawing: say so, draw nothing
             self.call_later(self.say, f"Could not read sentence #{idx + 1:,}: {describe_error(exc)}", "error")
             return None
 
     def effective_state(self, row: SentenceRow) -> AnnotationState:
-        """The saved state with the decisions still in the save queue applied on top."""
-        state = row.state or AnnotationState()
-        for job in self.annotator_app.jobs:
-            if job.kind == "save" and job.sentence_id == row.id and job.change is not None:
-                state = job.change.apply(state)
-                if state.status == "skipped":
-                    state = Change(labels=()).apply(state)
-        return state
+        return self.session.effective_state(row)
 
     def marks_of(self, row: SentenceRow) -> tuple[str, str, str]:
-        app = self.annotator_app
-        state = self.effective_state(row)
-        flag = "⚑" if state.flagged else " "
-        if row.id in app.failed or app.failing_sentence() == row.id:
-            return "✗", flag, "sentence-view--failed"
-        if any(job.sentence_id == row.id for job in app.jobs):
-            return "…", flag, "sentence-view--pending"
-        if state.status == "labelled":
-            return "✓", flag, "sentence-view--saved"
-        if state.status == "skipped":
-            return "↷", flag, "sentence-view--saved"
-        return " ", flag, "sentence-view--gutter"
+        return self.session.marks_of(row)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -132,14 +109,14 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        app = self.annotator_app
-        app.annotate_screen = self
+        session = self.session
         self.query_one(DefinitionPanel).show_label(None)
         if self._start_idx is not None:
             self.idx = self._clamp(self._start_idx)
             self.say(f"{self.document.n_sentences:,} sentences", "info")
         else:
-            first_open = next_matching(app.engine, self.document.id, app.annotator_id or 0, -1, "unannotated")
+            engine = session.context.engine
+            first_open = next_matching(engine, self.document.id, session.annotator_id or 0, -1, "unannotated")
             if first_open is None:
                 self.idx = 0
                 self.say("Every sentence of this document is decided: review with j/k, or escape for documents", "info")
@@ -150,11 +127,6 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
         self.refresh_all()
         self._prefetch()
 
-    def on_unmount(self) -> None:
-        app = self.annotator_app
-        if app.annotate_screen is self:
-            app.annotate_screen = None
-
     def _clamp(self, idx: int) -> int:
         return max(0, min(idx, max(0, self.document.n_sentences - 1)))
 
@@ -163,39 +135,30 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
 
     def refresh_all(self) -> None:
         """Redraw everything that depends on the position or the saved states."""
-        app = self.annotator_app
+        session = self.session
         self.query_one(SentenceView).invalidate()
         row = self.row_at(self.idx)
         state = self.effective_state(row) if row is not None else AnnotationState()
-        saved = saved_labels(state)
+        saved = decide.saved_labels(state)
         selection = tuple(self.draft) if self.draft is not None else saved
-        saving = None
-        if row is not None:
-            if row.id in app.failed:
-                saving = f"NOT SAVED: {app.failed[row.id]}"
-            elif app.failing_sentence() == row.id:
-                saving = "NOT SAVED yet: retrying (ctrl+r: now)"
-            elif any(job.sentence_id == row.id for job in app.jobs):
-                saving = "saving…"
+        saving = session.saving_text(row) if row is not None else None
         dirty = row is not None and selection != saved  # what _dirty() says, without reading the row again
         self.query_one(LabelPanel).show(self.schema, selection, state, dirty, saving)
-        kind, label = self.filter
-        filter_text = "" if kind == "all" else (f"label {label}" if label else kind)
         rtl = row is not None and sentence_is_rtl(row.text, row.lang)
         self.query_one(DocHeader).show(
-            app.annotator_name or "?",
+            session.annotator_name or "?",
             self.document.name,
             self.document.lang,
             self.idx,
             self.document.n_sentences,
-            filter_text,
+            self.navigator.filter_text(),
             self.reorder,
             rtl,
         )
         self.refresh_progress()
 
     def refresh_progress(self) -> None:
-        progress = self.annotator_app.progress
+        progress = self.session.progress
         self.query_one(ProgressLine).show(
             progress.decided(self.document.id),
             self.document.n_sentences,
@@ -211,7 +174,7 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
         row = self.row_at(self.idx)
         if row is None:
             return False
-        return tuple(self.draft) != saved_labels(self.effective_state(row))
+        return tuple(self.draft) != decide.saved_labels(self.effective_state(row))
 
     def go(self, idx: int) -> None:
         idx = self._clamp(idx)
@@ -219,32 +182,73 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
             self.say(f"Selection on #{self.idx + 1:,} was not saved (Enter saves)", "warning")
         self.idx = idx
         self.draft = None
-        self._end_definition()
+        self.label_keys.end_definition()
         self.refresh_all()
         self._prefetch()
 
     def switch_document(self, document: DocumentInfo, idx: int) -> None:
         self.document = document
         self.draft = None
-        self.filter = ("all", None)
+        self.navigator.filter = ("all", None)
         self.go(idx)
 
+    def _move(self, target: int | SeekQuery) -> None:
+        if isinstance(target, SeekQuery):
+            self._seek(target)
+        else:
+            self.go(target)
+
+    def _advance(self) -> None:
+        target = self.navigator.advance(self.idx, self.document.n_sentences)
+        if target is None:
+            self.draft = None
+            self.refresh_all()
+            self.say("That was the last sentence: . finds any left open, escape lists the documents", "info")
+            return
+        self._move(target)
+
+    def _seek(self, query: SeekQuery) -> None:
+        session = self.session
+        run = partial(find, session.context.engine, self.document.id, self.document.n_sentences)
+        self.run_worker(
+            partial(self._seek_worker, run, session.annotator_id or 0, query),
+            group="seek",
+            exclusive=True,
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _seek_worker(self, run: partial[SeekDone], annotator: int, query: SeekQuery) -> None:
+        self.post_message(run(annotator, query))
+
+    @on(SeekDone)
+    def _seek_done(self, message: SeekDone) -> None:
+        idx, text, severity = self.navigator.answer(message)
+        if idx is None and text is not None and message.purpose == "advance":
+            self.draft = None
+            self.refresh_all()
+        if idx is not None:
+            self.go(idx)
+        if text is not None:
+            self.say(text, severity)
+
     def _prefetch(self) -> None:
-        app = self.annotator_app
-        for page in app.pages.missing_around(self.document.id, self.idx, self.document.n_sentences):
+        pages = self.session.pages
+        for page in pages.missing_around(self.document.id, self.idx, self.document.n_sentences):
             if page not in self._loading:
                 self._loading.add(page)
-                self._load_page(self.document.id, page)
+                self.run_worker(
+                    partial(self._load_page, self.document.id, page), group="pages", thread=True, exit_on_error=False
+                )
 
-    @work(thread=True, exit_on_error=False, group="pages")
     def _load_page(self, document_id: int, page: int) -> None:
-        rows = self.annotator_app.pages.load_page(document_id, page)
+        rows = self.session.pages.load_page(document_id, page)
         self.post_message(PageLoaded(document_id, page, rows))
 
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
         self._loading.discard(message.page)
-        pages = self.annotator_app.pages
+        pages = self.session.pages
         if not pages.has_page(message.document_id, message.page):
             pages.put_page(message.document_id, message.page, message.rows)
 
@@ -256,30 +260,210 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
     def _picked(self, message: SentenceView.Picked) -> None:
         self.go(message.idx)
 
+    # -- moving keys -----------------------------------------------------------------------------
+
+    def action_next(self) -> None:
+        self._move(self.navigator.step(self.idx, 1))
+
+    def action_previous(self) -> None:
+        self._move(self.navigator.step(self.idx, -1))
+
+    def action_page(self, delta: int) -> None:
+        self.go(self.idx + delta)
+
+    def action_first(self) -> None:
+        self.go(0)
+
+    def action_last(self) -> None:
+        self.go(self.document.n_sentences - 1)
+
+    def action_next_open(self) -> None:
+        self._seek(self.navigator.next_open(self.idx))
+
+    def action_jump(self) -> None:
+        n = self.document.n_sentences
+
+        def jump(value: str | None) -> None:
+            if value is None or not value.strip():
+                return
+            try:
+                number = int(value.strip().replace(",", "").replace("#", ""))
+            except ValueError:
+                self.say(f"Not a sentence number: {value}", "warning")
+                return
+            if not 1 <= number <= n:
+                self.say(f"No sentence #{number:,}: this document has 1 to {n:,}", "warning")
+                return
+            self.go(number - 1)
+
+        self.app.push_screen(
+            TextPrompt(f"Go to sentence (1 to {n:,})", "", "number", "Enter goes, Escape cancels"), jump
+        )
+
+    def action_search(self) -> None:
+        def search(value: str | None) -> None:
+            if value is not None and value.strip():
+                self._seek(self.navigator.search(self.idx, value.strip()))
+
+        self.app.push_screen(
+            TextPrompt(
+                "Search the text of this document",
+                self.navigator.search_text,
+                "words to find",
+                "Enter finds the next match (/ then Enter again: the one after)",
+            ),
+            search,
+        )
+
+    def action_filter(self) -> None:
+        def chosen(choice: FilterChoice | None) -> None:
+            if choice is None:
+                return
+            query = self.navigator.choose_filter(choice, self.idx)
+            self.refresh_all()
+            if query is None:
+                self.say("Showing all sentences", "info")
+            else:
+                self._seek(query)
+
+        self.app.push_screen(FilterDialog(self.schema, self.navigator.filter), chosen)
+
+    # -- deciding keys ---------------------------------------------------------------------------
+
+    def _apply(self, row: SentenceRow, outcome: decide.Outcome) -> None:
+        if outcome.draft is not decide.KEEP:
+            self.draft = outcome.draft
+        if outcome.change is not None:
+            self.session.submit_decision(row, outcome.change, outcome.describe, self)
+        if outcome.say:
+            self.say(outcome.say, outcome.severity)
+        if outcome.advance:
+            self._advance()
+        else:
+            self.refresh_all()
+
+    def action_label(self, label_id: str) -> None:
+        if self.label_keys.definition_wanted(label_id):
+            return
+        row = self.row_at(self.idx)
+        if row is None:
+            return
+        outcome = decide.label_key(self.schema, self.effective_state(row), self.draft, label_id)
+        if not outcome.advance:
+            self.label_keys.end_definition()
+        self._apply(row, outcome)
+
+    def action_save(self) -> None:
+        row = self.row_at(self.idx)
+        if row is not None:
+            outcome = decide.enter_key(self.schema, self.effective_state(row), self.draft)
+            if outcome.advance or outcome.change is not None:
+                self._apply(row, outcome)
+            elif outcome.say:
+                self.say(outcome.say, outcome.severity)
+
+    def action_skip(self) -> None:
+        row = self.row_at(self.idx)
+        if row is not None:
+            self._apply(row, decide.skip_key())
+
+    def _switch(self, field: str, on: str, off: str) -> None:
+        row = self.row_at(self.idx)
+        if row is not None:
+            self._apply(row, decide.switch_key(self.effective_state(row), field, on, off))
+
+    def action_flag(self) -> None:
+        self._switch("flagged", "flagged", "unflagged")
+
+    def action_negated(self) -> None:
+        self._switch("negated", "negated", "not negated")
+
+    def action_note(self) -> None:
+        row = self.row_at(self.idx)
+        if row is None:
+            return
+        note = self.effective_state(row).note or ""
+
+        def write(value: str | None) -> None:
+            outcome = decide.note_written(note, value)
+            if outcome.change is not None:
+                self._apply(row, outcome)
+            elif outcome.say:
+                self.say(outcome.say, outcome.severity)
+
+        self.app.push_screen(
+            TextPrompt(
+                f"Note on sentence #{row.idx + 1:,}",
+                visible(note),
+                "a note for the reviewers (empty removes it)",
+                "Enter saves, Escape cancels",
+            ),
+            write,
+        )
+
+    def action_undo(self) -> None:
+        self.draft = None
+        self.session.submit_undo(self.document.id, self.idx, self)
+        self.say("Undoing…", "info")
+
+    def action_retry(self) -> None:
+        self.session.saves.retry_now()
+
+    # -- what the save queue says ------------------------------------------------------------------
+
+    @on(SaveQueue.Committed)
+    def _committed(self, message: SaveQueue.Committed) -> None:
+        job = message.job
+        when = self.session.context.clock().strftime("%H:%M:%S")
+        if job.kind == "undo":
+            result = message.result
+            if not isinstance(result, UndoResult):
+                self.say("Nothing left to undo", "warning")
+                self.refresh_all()
+                return
+            if result.document_id != self.document.id:
+                self.switch_document(self.session.document(result.document_id), result.idx)
+            else:
+                self.go(result.idx)
+            self.draft = None
+            state = result.state
+            shown = (
+                ", ".join(state.labels)
+                if state.status == "labelled"
+                else {"skipped": "skipped"}.get(state.status, "not decided")
+            )
+            self.say(f"↶ Undone on #{result.idx + 1:,}: now {shown} (saved at {when})", "saved")
+        else:
+            text = f"✓ Saved {job.where}: {job.describe} at {when} ({message.saved} this session)"
+            if message.waiting:
+                text += f"; {message.waiting} more being saved"
+            self.say(text, "saved")
+        self.refresh_all()
+
+    @on(SaveQueue.Failed)
+    def _failed(self, message: SaveQueue.Failed) -> None:
+        self.say(message.text, "error")
+        self.refresh_all()
+
+    @on(Notice)
+    def _notice(self, message: Notice) -> None:
+        self.say(message.text, message.severity)
+        self.refresh_all()
+
     # -- view keys -------------------------------------------------------------------------------
 
     def action_bidi(self) -> None:
-        app = self.annotator_app
-        app.set_reorder(not app.reorder)
+        context = self.session.context
+        context.set_reorder(not context.reorder)
         self.refresh_all()
-        state = "on" if app.reorder else "off (for terminals that reorder by themselves)"
+        state = "on" if context.reorder else "off (for terminals that reorder by themselves)"
         self.say(f"Right-to-left reordering {state}; remembered", "info")
 
     def action_define(self) -> None:
-        self.awaiting_definition = True
-        self.query_one(DefinitionPanel).prompt("Definition of which label? Press its key (escape cancels).")
-
-    def _end_definition(self) -> None:
-        if self.awaiting_definition:
-            self.awaiting_definition = False
-            self.query_one(DefinitionPanel).show_label(None)
+        self.label_keys.ask_definition()
 
     def action_documents(self) -> None:
-        if self.awaiting_definition:
-            self._end_definition()
-            return
-        if self.query_one(DefinitionPanel).display:
-            self.query_one(DefinitionPanel).show_label(None)
+        if self.label_keys.close_panel():
             return
         if self._dirty():
             self.say(f"Selection on #{self.idx + 1:,} was not saved", "warning")
@@ -289,30 +473,7 @@ class AnnotateScreen(NavigationMixin, DecisionsMixin, Screen[None]):
         # Worker messages do not bubble: hand them to the app's single error handler.
         if event.worker.group == "pages" and event.state == WorkerState.ERROR:
             self._loading.clear()  # let a later move prefetch again
-        self.annotator_app.worker_state_changed(event)
+        self.session.context.worker_state_changed(event)
 
     def on_key(self, event: events.Key) -> None:
-        char = event.character
-        if char and char in LAYOUT_DIGITS:
-            # An Arabic or Persian layout sends its own digits: treat them as 0-9.
-            event.stop()
-            event.prevent_default()
-            self.app.simulate_key(LAYOUT_DIGITS[char])
-            return
-        if self.awaiting_definition:
-            active = self.active_bindings.get(event.key)
-            if active is None or not (active.binding.id or "").startswith("label."):
-                # h, then something other than a label key: forget the h
-                self._end_definition()
-                if event.key == "escape":
-                    event.stop()
-                    event.prevent_default()
-                    return
-        if not char:
-            return
-        if not char.isascii() and char.isprintable() and event.key not in self.active_bindings:
-            self.say(
-                f"“{visible(char)}” is not a key here: with a non-Latin keyboard layout use the digit keys for labels "
-                "(? lists them)",
-                "warning",
-            )
+        self.label_keys.on_key(event)

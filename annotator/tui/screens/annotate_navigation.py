@@ -1,209 +1,127 @@
-"""Moving around the annotate screen's document: keys, jump, search, filter, next open.
+"""Where the annotate screen's moving keys go: the filter, the search, "next open".
 
-Moves with a filter on, search and "next unannotated" may scan, so they run in a worker
-(``next_matching``) that posts ``SeekDone``; a later key supersedes an earlier seek.
-``NavigationMixin`` is a mixin of ``AnnotateScreen``: Textual only collects ``@on``
-handlers of its own classes, so the handler here goes by its name (``on_seek_done``).
+``Navigator`` holds the filter and the search text and decides, for a moving key, either
+an index to go to or a ``SeekQuery`` that may scan (filters, search, next unannotated).
+Queries run in a worker (``find``, posting ``SeekDone``); a later key supersedes an
+earlier seek (``request`` numbers). Plain Python apart from the message: the screen acts.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from textual import work
+from sqlalchemy import Engine
 
-from annotator.core.entities import DocumentInfo
 from annotator.core.labels import LabelSchema
 from annotator.core.repository import next_matching
 from annotator.tui.messages import SeekDone
-from annotator.tui.screens.dialogs import FilterChoice, FilterDialog, TextPrompt
+from annotator.tui.screens.dialogs import FilterChoice
 
-if TYPE_CHECKING:
-    from textual.screen import Screen
+NOT_FOUND = {
+    "advance": "No more matching sentences after this one (\\ changes the filter)",
+    "filter": "No sentence matches this filter",
+    "next_open": "No unannotated sentence left in this document",
+    "next": "No further match (\\ changes the filter)",
+    "previous": "No earlier match (\\ changes the filter)",
+}
 
-    from annotator.tui.app import AnnotatorApp
 
-    _ScreenBase = Screen[None]
-else:
-    _ScreenBase = object
+@dataclass(frozen=True)
+class SeekQuery:
+    request: int
+    kind: str
+    bit: int | None
+    after: int
+    backwards: bool
+    text: str | None
+    wrap: bool
+    purpose: str
 
 
-class NavigationMixin(_ScreenBase):
-    """Moving keys and seeks of ``AnnotateScreen``."""
+def find(engine: Engine, document_id: int, n_sentences: int, annotator: int, query: SeekQuery) -> SeekDone:
+    """Run a query (in a worker thread): the first matching index after ``query.after``."""
+    args = (engine, document_id, annotator)
+    kind, bit, backwards, text = query.kind, query.bit, query.backwards, query.text
+    found = next_matching(*args, query.after, kind, label_bit=bit, backwards=backwards, text=text)  # type: ignore[arg-type]
+    wrapped = False
+    if found is None and query.wrap:
+        restart = n_sentences if backwards else -1
+        found = next_matching(*args, restart, kind, label_bit=bit, backwards=backwards, text=text)  # type: ignore[arg-type]
+        wrapped = found is not None
+    return SeekDone(query.request, found, query.purpose, wrapped)
 
-    if TYPE_CHECKING:  # provided by AnnotateScreen
-        document: DocumentInfo
-        schema: LabelSchema
-        idx: int
-        draft: list[str] | None
-        filter: FilterChoice
-        search_text: str
-        _seek_request: int
 
-        @property
-        def annotator_app(self) -> AnnotatorApp: ...
+class Navigator:
+    def __init__(self, schema: LabelSchema) -> None:
+        self.schema = schema
+        self.filter: FilterChoice = ("all", None)
+        self.search_text = ""
+        self.request = 0
 
-        def go(self, idx: int) -> None: ...
+    @property
+    def filtered(self) -> bool:
+        return self.filter[0] != "all"
 
-        def say(self, message: str, severity: str = "info") -> None: ...
-
-        def refresh_all(self) -> None: ...
-
-    # -- moving on after a decision ----------------------------------------------------------------
-
-    def _advance(self) -> None:
+    def filter_text(self) -> str:
         kind, label = self.filter
-        if kind != "all":
-            self._seek(kind, label, purpose="advance")
-        elif self.idx + 1 < self.document.n_sentences:
-            self.go(self.idx + 1)
-        else:
-            self.draft = None
-            self.refresh_all()
-            self.say("That was the last sentence: . finds any left open, escape lists the documents", "info")
+        return "" if kind == "all" else (f"label {label}" if label else kind)
 
-    # -- seeking (worker) ------------------------------------------------------------------------
-
-    def _seek(
+    def seek(
         self,
         kind: str,
         label: str | None = None,
         *,
         purpose: str,
+        after: int,
         backwards: bool = False,
         text: str | None = None,
         wrap: bool = False,
-        after: int | None = None,
-    ) -> None:
-        self._seek_request += 1
+    ) -> SeekQuery:
+        self.request += 1
         bit = self.schema.bit_of[label] if label else None
-        start = self.idx if after is None else after
-        self._run_seek(self._seek_request, kind, bit, start, backwards, text, wrap, purpose)
+        return SeekQuery(self.request, kind, bit, after, backwards, text, wrap, purpose)
 
-    @work(thread=True, exit_on_error=False, group="seek", exclusive=True)
-    def _run_seek(
-        self,
-        request: int,
-        kind: str,
-        bit: int | None,
-        after: int,
-        backwards: bool,
-        text: str | None,
-        wrap: bool,
-        purpose: str,
-    ) -> None:
-        app = self.annotator_app
-        args = (app.engine, self.document.id, app.annotator_id or 0)
-        found = next_matching(*args, after, kind, label_bit=bit, backwards=backwards, text=text)  # type: ignore[arg-type]
-        wrapped = False
-        if found is None and wrap:
-            restart = self.document.n_sentences if backwards else -1
-            found = next_matching(*args, restart, kind, label_bit=bit, backwards=backwards, text=text)  # type: ignore[arg-type]
-            wrapped = found is not None
-        self.post_message(SeekDone(request, found, purpose, wrapped))
+    def step(self, idx: int, delta: int) -> int | SeekQuery:
+        """j/k: the next index, or with a filter on the next match."""
+        if not self.filtered:
+            return idx + delta
+        kind, label = self.filter
+        purpose = "next" if delta > 0 else "previous"
+        return self.seek(kind, label, purpose=purpose, after=idx, backwards=delta < 0)
 
-    def on_seek_done(self, message: SeekDone) -> None:
-        if message.request != self._seek_request:
-            return  # superseded by a later key
+    def advance(self, idx: int, n_sentences: int) -> int | SeekQuery | None:
+        """After a decision: the next sentence (next match when filtered); None after the last."""
+        if self.filtered:
+            kind, label = self.filter
+            return self.seek(kind, label, purpose="advance", after=idx)
+        return idx + 1 if idx + 1 < n_sentences else None
+
+    def next_open(self, idx: int) -> SeekQuery:
+        return self.seek("unannotated", purpose="next_open", after=idx, wrap=True)
+
+    def search(self, idx: int, text: str) -> SeekQuery:
+        self.search_text = text
+        kind, label = self.filter
+        return self.seek(kind, label, purpose="search", after=idx, text=text, wrap=True)
+
+    def choose_filter(self, choice: FilterChoice, idx: int) -> SeekQuery | None:
+        self.filter = choice
+        if choice[0] == "all":
+            return None
+        return self.seek(choice[0], choice[1], purpose="filter", after=idx - 1, wrap=True)
+
+    def answer(self, message: SeekDone) -> tuple[int | None, str | None, str]:
+        """Where a seek's answer goes, and what to say: (index or None, text, severity).
+        A superseded answer gives (None, None, "")."""
+        if message.request != self.request:
+            return None, None, ""  # superseded by a later key
         purpose = message.purpose
         if message.idx is None:
-            texts = {
-                "advance": "No more matching sentences after this one (\\ changes the filter)",
-                "filter": "No sentence matches this filter",
-                "next_open": "No unannotated sentence left in this document",
-                "search": f"Not found: {self.search_text}",
-                "next": "No further match (\\ changes the filter)",
-                "previous": "No earlier match (\\ changes the filter)",
-            }
-            if purpose == "advance":
-                self.draft = None
-                self.refresh_all()
-            self.say(texts.get(purpose, "Nothing found"), "warning")
-            return
-        self.go(message.idx)
+            text = f"Not found: {self.search_text}" if purpose == "search" else NOT_FOUND.get(purpose, "Nothing found")
+            return None, text, "warning"
         if purpose == "search":
-            self.say(
-                f"Found “{self.search_text}” in #{message.idx + 1:,}"
-                + (" (wrapped to the top)" if message.wrapped else ""),
-                "info",
-            )
-        elif purpose == "next_open" and message.wrapped:
-            self.say(f"Wrapped to the top: #{message.idx + 1:,} is still open", "info")
-
-    # -- moving keys -----------------------------------------------------------------------------
-
-    def _step(self, delta: int) -> None:
-        kind, label = self.filter
-        if kind != "all":
-            self._seek(kind, label, purpose="next" if delta > 0 else "previous", backwards=delta < 0)
-        else:
-            self.go(self.idx + delta)
-
-    def action_next(self) -> None:
-        self._step(1)
-
-    def action_previous(self) -> None:
-        self._step(-1)
-
-    def action_page(self, delta: int) -> None:
-        self.go(self.idx + delta)
-
-    def action_first(self) -> None:
-        self.go(0)
-
-    def action_last(self) -> None:
-        self.go(self.document.n_sentences - 1)
-
-    def action_next_open(self) -> None:
-        self._seek("unannotated", purpose="next_open", wrap=True)
-
-    def action_jump(self) -> None:
-        def jump(value: str | None) -> None:
-            if value is None or not value.strip():
-                return
-            try:
-                number = int(value.strip().replace(",", "").replace("#", ""))
-            except ValueError:
-                self.say(f"Not a sentence number: {value}", "warning")
-                return
-            if not 1 <= number <= self.document.n_sentences:
-                self.say(f"No sentence #{number:,}: this document has 1 to {self.document.n_sentences:,}", "warning")
-                return
-            self.go(number - 1)
-
-        self.app.push_screen(
-            TextPrompt(
-                f"Go to sentence (1 to {self.document.n_sentences:,})", "", "number", "Enter goes, Escape cancels"
-            ),
-            jump,
-        )
-
-    def action_search(self) -> None:
-        def search(value: str | None) -> None:
-            if value is None or not value.strip():
-                return
-            self.search_text = value.strip()
-            self._seek(self.filter[0], self.filter[1], purpose="search", text=self.search_text, wrap=True)
-
-        self.app.push_screen(
-            TextPrompt(
-                "Search the text of this document",
-                self.search_text,
-                "words to find",
-                "Enter finds the next match (/ then Enter again: the one after)",
-            ),
-            search,
-        )
-
-    def action_filter(self) -> None:
-        def chosen(choice: FilterChoice | None) -> None:
-            if choice is None:
-                return
-            self.filter = choice
-            self.refresh_all()
-            if choice[0] == "all":
-                self.say("Showing all sentences", "info")
-                return
-            self._seek(choice[0], choice[1], purpose="filter", after=self.idx - 1, wrap=True)
-
-        self.app.push_screen(FilterDialog(self.schema, self.filter), chosen)
+            wrapped = " (wrapped to the top)" if message.wrapped else ""
+            return message.idx, f"Found “{self.search_text}” in #{message.idx + 1:,}{wrapped}", "info"
+        if purpose == "next_open" and message.wrapped:
+            return message.idx, f"Wrapped to the top: #{message.idx + 1:,} is still open", "info"
+        return message.idx, None, ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -20,6 +21,10 @@ class NameScreen(Screen[str]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.quit", "Quit", id="name.quit")]
 
+    def __init__(self, use_name: Callable[[str], None]) -> None:
+        super().__init__()
+        self.use_name = use_name  # registers the name; raises UserError for an unusable one
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text("Who is annotating?", style="bold"), classes="dialog-title")
@@ -35,7 +40,7 @@ class NameScreen(Screen[str]):
         event.stop()
         name = event.value.strip()
         try:
-            self.app.use_annotator(name)  # type: ignore[attr-defined]
+            self.use_name(name)
         except UserError as exc:
             self.query_one("#name-hint", Static).update(Text(str(exc), style="bold red"))
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -14,12 +14,11 @@ from textual.widgets.option_list import Option
 
 from annotator.core.entities import DocumentProgress
 from annotator.safe_text import safe
+from annotator.tui.annotation_session import AnnotationSession
 from annotator.tui.keys import PICKER_BINDINGS
+from annotator.tui.messages import OpenDocument
 from annotator.tui.screens.agreement import AgreementScreen
 from annotator.tui.widgets.panels import bar
-
-if TYPE_CHECKING:
-    from annotator.tui.app import AnnotatorApp
 
 
 def document_row(item: DocumentProgress, name_width: int) -> Text:
@@ -40,9 +39,9 @@ def document_row(item: DocumentProgress, name_width: int) -> Text:
 class PickerScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = PICKER_BINDINGS
 
-    @property
-    def annotator_app(self) -> AnnotatorApp:
-        return self.app  # type: ignore[return-value]
+    def __init__(self, session: AnnotationSession) -> None:
+        super().__init__()
+        self.session = session
 
     def compose(self) -> ComposeResult:
         yield Static(id="picker-title")
@@ -57,19 +56,18 @@ class PickerScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self._show_title()
-        self.annotator_app.load_progress()
+        self.session.load_progress()
 
     def _show_title(self) -> None:
         title = Text(" Documents for ", style="bold")
-        title.append_text(safe(self.annotator_app.annotator_name or "?", "bold cyan"))
+        title.append_text(safe(self.session.annotator_name or "?", "bold cyan"))
         title.append("    Enter: annotate   a: agreement   ?: help   q: quit", style="dim")
         self.query_one("#picker-title", Static).update(title)
 
     def refresh_documents(self) -> None:
         """Fill the list from the app's latest progress (loaded by a worker)."""
-        app = self.annotator_app
         options = self.query_one("#documents", OptionList)
-        items = app.progress.documents
+        items = self.session.progress.documents
         summary = self.query_one("#picker-summary", Static)
         if items is None:
             summary.update(Text(" loading progress…", style="dim"))
@@ -104,17 +102,17 @@ class PickerScreen(Screen[None]):
     @on(OptionList.OptionSelected)
     def _open(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.annotator_app.open_document(int(event.option.id or 0))
+        self.post_message(OpenDocument(int(event.option.id or 0)))
 
     def action_open(self) -> None:
         options = self.query_one("#documents", OptionList)
         if options.highlighted_option is not None:
-            self.annotator_app.open_document(int(options.highlighted_option.id or 0))
+            self.post_message(OpenDocument(int(options.highlighted_option.id or 0)))
 
     def action_reload(self) -> None:
-        self.annotator_app.load_progress()
+        self.session.load_progress()
 
     def action_agreement(self) -> None:
         """Agreement of every annotator's saved decisions (computed in a worker; escape comes back)."""
-        app = self.annotator_app
-        app.push_screen(AgreementScreen(app.engine, schema=app.schema))
+        context = self.session.context
+        self.app.push_screen(AgreementScreen(context.engine, schema=context.schema))

@@ -1,0 +1,65 @@
+"""The gold rules: one definition for the CLI (``gold --auto``), the TUI and the export.
+
+- Only *labelled* decisions vote; skipped ones (and open ones: only a flag or a note) are
+  missing data, never votes. Callers pass the labelled decisions' label sets only.
+- ``unanimous`` and ``majority`` need at least ``min_annotators`` (default
+  :data:`MIN_ANNOTATORS`, 2) labelled decisions: one annotator agreeing with themself is
+  not agreement.
+- ``unanimous``: every labelled decision has the identical label *set*.
+- ``majority``: one label set chosen by strictly more than half of the labelled decisions
+  (2 of 2, 2 of 3, 3 of 4, ...); a tie, or no set above half, gives no gold.
+- A winning set that is empty (labelled with no label) gives no gold.
+- ``adjudicated``: only a person's decision; no rule computes it.
+
+A label set is passed in any canonical, comparable form: a sorted list or tuple of label
+ids, or an integer bitmask over the schema's labels (the ratings matrix). The winning
+value is returned in the form it was given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Literal, TypeVar
+
+GoldPolicy = Literal["unanimous", "majority", "adjudicated"]
+GOLD_POLICIES: tuple[GoldPolicy, ...] = ("unanimous", "majority", "adjudicated")
+AUTO_POLICIES: tuple[GoldPolicy, ...] = ("unanimous", "majority")
+MIN_ANNOTATORS = 2
+
+V = TypeVar("V")
+
+
+def check_policy(policy: str) -> None:
+    if policy not in GOLD_POLICIES:
+        raise ValueError(f"unknown gold policy {policy!r}; expected one of {', '.join(GOLD_POLICIES)}")
+
+
+def rule_gold(sets: Sequence[V], policy: str, min_annotators: int = MIN_ANNOTATORS) -> tuple[V, str] | None:
+    """The gold of one sentence by rule: (winning set, method) or None.
+
+    ``sets``: the label sets of its labelled decisions (see the module docstring). Written
+    as plain loops: the export calls it once per sentence (a million times).
+    """
+    if policy not in AUTO_POLICIES:
+        check_policy(policy)
+        return None  # adjudicated: no rule computes it
+    n = len(sets)
+    if n < min_annotators or n < MIN_ANNOTATORS:
+        return None
+    first = sets[0]
+    for value in sets:
+        if value != first:
+            break
+    else:  # everybody agrees: unanimous and majority alike
+        return (first, policy) if first else None
+    if policy == "unanimous":
+        return None
+    counts: dict[Hashable, int] = {}
+    for value in sets:
+        key = tuple(value) if type(value) is list else value
+        counts[key] = counts.get(key, 0) + 1  # type: ignore[index]
+    top = max(counts, key=counts.__getitem__)
+    if 2 * counts[top] <= n or not top:
+        return None
+    winner = list(top) if type(first) is list else top  # type: ignore[arg-type]
+    return winner, "majority"  # type: ignore[return-value]

@@ -1,0 +1,158 @@
+"""One annotator's session: who annotates, their pages, progress, and their writes in the queue.
+
+Owned by the annotation app and handed to its screens. It records committed decisions in
+the page overlay and the progress counts (``record_state``, run by the save queue on the
+UI thread before the screen is told), and answers what a sentence shows right now: the
+saved state with the decisions still queued applied on top.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.message_pump import MessagePump
+
+from annotator.core.decisions import Change, ensure_annotator
+from annotator.core.entities import AnnotationState, DocumentInfo, SaveResult, SentenceRow, UndoResult
+from annotator.core.repository import document_progress, list_documents, sentence_page
+from annotator.tui.context import AppContext
+from annotator.tui.messages import ProgressLoaded
+from annotator.tui.pages import PageCache
+from annotator.tui.progress import ProgressState
+from annotator.tui.saving import Job, SaveQueue, decision_job, undo_job
+
+
+class AnnotationSession:
+    def __init__(self, context: AppContext, *, page_size: int = 128) -> None:
+        self.context = context
+        self.annotator_name: str | None = None
+        self.annotator_id: int | None = None
+        self.pages = PageCache(self._read_page, page_size=page_size)
+        self.documents: dict[int, DocumentInfo] = {}
+        self.progress = ProgressState()
+
+    @property
+    def saves(self) -> SaveQueue:
+        return self.context.saves
+
+    # -- who -------------------------------------------------------------------------------------
+
+    def use_annotator(self, name: str, remember: bool = True) -> None:
+        """Register (or find) the annotator; raises UserError for an unusable name."""
+        context = self.context
+        self.annotator_id = ensure_annotator(context.engine, name)
+        self.annotator_name = name.strip()
+        self.pages.clear()
+        if remember and context.settings.annotator != self.annotator_name:
+            context.settings.annotator = self.annotator_name
+            context.save_settings()
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def _read_page(self, document_id: int, first_idx: int, limit: int) -> list[SentenceRow]:
+        return sentence_page(self.context.engine, document_id, first_idx, limit, self.annotator_id)
+
+    def load_documents(self) -> None:
+        self.documents = {doc.id: doc for doc in list_documents(self.context.engine)}
+
+    def document(self, document_id: int) -> DocumentInfo:
+        if document_id not in self.documents:
+            self.load_documents()
+        return self.documents[document_id]
+
+    def load_progress(self) -> None:
+        """Read this annotator's progress in a worker; the app gets ``ProgressLoaded``."""
+        self.context.app.run_worker(
+            self._progress_worker, group="progress", exclusive=True, thread=True, exit_on_error=False
+        )
+
+    def _progress_worker(self) -> None:
+        documents = document_progress(self.context.engine, self.annotator_id)
+        self.context.app.post_message(ProgressLoaded(documents))
+
+    def progress_loaded(self, message: ProgressLoaded) -> None:
+        self.progress.load(message.documents)
+        for item in message.documents:
+            self.documents[item.document.id] = item.document
+
+    # -- what a sentence shows -------------------------------------------------------------------
+
+    def effective_state(self, row: SentenceRow) -> AnnotationState:
+        """The saved state with the decisions still in the save queue applied on top."""
+        state = row.state or AnnotationState()
+        for job in self.saves:
+            if job.kind == "save" and job.sentence_id == row.id and job.change is not None:
+                state = job.change.apply(state)
+                if state.status == "skipped":
+                    state = Change(labels=()).apply(state)
+        return state
+
+    def marks_of(self, row: SentenceRow) -> tuple[str, str, str]:
+        """Status glyph, flag glyph and component class of a row in the sentence view."""
+        saves = self.saves
+        state = self.effective_state(row)
+        flag = "⚑" if state.flagged else " "
+        if row.id in saves.failed or saves.failing_sentence() == row.id:
+            return "✗", flag, "sentence-view--failed"
+        if saves.pending(row.id):
+            return "…", flag, "sentence-view--pending"
+        if state.status == "labelled":
+            return "✓", flag, "sentence-view--saved"
+        if state.status == "skipped":
+            return "↷", flag, "sentence-view--saved"
+        return " ", flag, "sentence-view--gutter"
+
+    def saving_text(self, row: SentenceRow) -> str | None:
+        """What the label panel says about the row's save, if anything is not settled."""
+        saves = self.saves
+        if row.id in saves.failed:
+            return f"NOT SAVED: {saves.failed[row.id]}"
+        if saves.failing_sentence() == row.id:
+            return "NOT SAVED yet: retrying (ctrl+r: now)"
+        if saves.pending(row.id):
+            return "saving…"
+        return None
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def submit_decision(self, row: SentenceRow, change: Change, describe: str, origin: MessagePump) -> Job:
+        assert self.annotator_id is not None
+        context = self.context
+        job = decision_job(
+            context.engine,
+            context.schema,
+            self.annotator_id,
+            sentence_id=row.id,
+            document_id=row.document_id,
+            idx=row.idx,
+            change=change,
+            describe=describe,
+        )
+        job.origin = origin
+        job.apply = partial(self._saved, row.document_id, row.idx)
+        return self.saves.submit(job)
+
+    def submit_undo(self, document_id: int, idx: int, origin: MessagePump) -> Job:
+        assert self.annotator_id is not None
+        context = self.context
+        job = undo_job(context.engine, context.schema, self.annotator_id, document_id=document_id, idx=idx)
+        job.origin = origin
+        job.apply = self._undone
+        return self.saves.submit(job)
+
+    def _saved(self, document_id: int, idx: int, result: SaveResult) -> None:
+        self.record_state(result.sentence_id, document_id, idx, result.state)
+
+    def _undone(self, result: UndoResult | None) -> None:
+        if result is not None:
+            self.record_state(result.sentence_id, result.document_id, result.idx, result.state)
+
+    def record_state(self, sentence_id: int, document_id: int, idx: int, state: AnnotationState) -> None:
+        """A committed state: into the page overlay, off the failed list, into the progress counts."""
+        known, before = self.pages.known_state(sentence_id, document_id, idx)
+        self.pages.set_state(sentence_id, state)
+        self.saves.failed.pop(sentence_id, None)
+        if known:
+            self.progress.adjust(document_id, before, state)
+        else:
+            self.load_progress()
