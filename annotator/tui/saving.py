@@ -38,6 +38,7 @@ from annotator.tui.errors import retryable
 from annotator.tui.messages import Notice
 
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+SLOW_SAVE_SECONDS = 1.0  # a save older than this is said to be waiting
 
 
 @dataclass(eq=False)
@@ -101,6 +102,7 @@ class SaveQueue:
         self.jobs: deque[Job] = deque()
         self._in_flight: Job | None = None
         self._retry_timer: Timer | None = None
+        self._slow_timer: Timer | None = None
         self._seq = 0
         self.failed: dict[int, str] = {}  # sentence id -> why its write could not be saved
         self.saved_count = 0
@@ -138,6 +140,7 @@ class SaveQueue:
         job = self.jobs[0]
         self._in_flight = job
         job.attempts += 1
+        self._watch_slow(job)
         self.app.run_worker(
             partial(self._execute, job), name=f"save-{job.seq}", group="save", thread=True, exit_on_error=False
         )
@@ -147,6 +150,24 @@ class SaveQueue:
         result = job.run()
         self.app.post_message(JobDone(job, result))
         return result
+
+    def _watch_slow(self, job: Job) -> None:
+        """Say "waiting" on the status line if ``job`` is still in flight when it is a second old."""
+        if self._slow_timer is not None:
+            self._slow_timer.stop()
+        age = time.perf_counter() - job.submitted
+        self._slow_timer = self.app.set_timer(max(0.05, SLOW_SAVE_SECONDS - age), partial(self._say_waiting, job))
+
+    def _say_waiting(self, job: Job) -> None:
+        self._slow_timer = None
+        if self._in_flight is not job:
+            return
+        age = time.perf_counter() - job.submitted
+        behind = len(self.jobs) - 1
+        queued = f"; {behind} more waiting behind it" if behind else ""
+        notice = Notice(f"Waiting for the database: {job.where} not saved yet ({age:.0f} s){queued}", "warning")
+        self._tell(job, notice)
+        self._slow_timer = self.app.set_timer(1.0, partial(self._say_waiting, job))  # keep the age current
 
     def retry_now(self) -> None:
         if self._retry_timer is not None:
