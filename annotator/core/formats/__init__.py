@@ -29,7 +29,7 @@ from .atomic import atomic_dir, atomic_write
 from .base import ReadReport, RecordWriter, WriteSummary
 from .csv_format import HEADER as CSV_HEADER
 from .csv_format import CsvWriter, read_csv
-from .detect import detect_format
+from .detect import ANNOTATION_FIELDS, detect_format
 from .doccano import DoccanoWriter, read_doccano
 from .errors import FormatError
 from .gold import GOLD_POLICIES, MIN_ANNOTATORS, GoldPolicy, choose_gold
@@ -178,6 +178,7 @@ def default_export_path(
 
 
 __all__ = [
+    "ANNOTATION_FIELDS",
     "CSV_HEADER",
     "EXTENSIONS",
     "FORMATS",

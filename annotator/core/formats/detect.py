@@ -24,26 +24,33 @@ SAMPLE_LINES = 5
 _SAMPLE_BYTES = 1 << 20
 
 
+ANNOTATION_FIELDS: tuple[str, ...] = ("annotations", "label", "labels", "accept", "answer", "result")
+"""Fields that carry decisions (ours, doccano's, Prodigy's, Label Studio's). A record with
+one of them is never a plain document: it is read as annotated data or refused."""
+
+_PRODIGY_FIELDS = {"_input_hash", "_task_hash", "answer", "accept", "_annotator_id", "_session_id"}
+
+
 def _classify(obj: Mapping[str, Any]) -> str | None:
+    """The format one record is in; ``None`` when none (a record with annotation fields in no
+    known shape is ``None`` too: never ``plain-jsonl``)."""
     keys = set(obj)
-    if {"doc_id", "sent_idx", "annotations", "schema"} <= keys:
-        return "jsonl"
-    if {"doc_id", "sent_idx", "annotator", "schema"} <= keys:
+    if "annotations" in keys:
+        # Label Studio keeps the text in "data"; ours has it at the top (missing schema,
+        # offsets or times get documented defaults when read)
+        return "labelstudio" if isinstance(obj.get("data"), Mapping) else "jsonl"
+    if {"doc_id", "sent_idx", "annotator"} <= keys or ({"annotator", "labels"} <= keys and "label" not in keys):
         return "jsonl-annotations"
-    if keys & {
-        "_input_hash",
-        "_task_hash",
-        "answer",
-        "_annotator_id",
-        "_session_id",
-    } or ("options" in keys and "text" in keys):
+    if keys & _PRODIGY_FIELDS or ("options" in keys and "text" in keys):
         return "prodigy"
     if isinstance(obj.get("label"), list) and ("text" in keys or "data" in keys):
         return "doccano"
     if isinstance(obj.get("data"), Mapping) and (
-        "annotations" in keys or "completions" in keys or "predictions" in keys or "text" in obj["data"]
+        "completions" in keys or "predictions" in keys or "text" in obj["data"]
     ):
         return "labelstudio"
+    if keys & set(ANNOTATION_FIELDS):
+        return None
     if isinstance(obj.get("text"), str):
         return "plain-jsonl"
     return None
@@ -122,8 +129,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     """The format of an export file, folder (doccano) or zip (doccano)."""
     p = Path(path)
     if p.is_dir():
-        files = sorted(x for x in p.iterdir() if x.suffix == ".jsonl" and not x.name.startswith("."))
-        if files and all(_jsonl_member_is_doccano(x.read_bytes()[:_SAMPLE_BYTES], x) for x in files[:3]):
+        files = sorted(x for x in p.iterdir() if x.suffix == ".jsonl" and not x.name.startswith(".") and x.is_file())
+        if files and all(_jsonl_member_is_doccano(_sample(x), x) for x in files[:3]):
             return "doccano"
         raise FormatError(
             p,
@@ -152,6 +159,11 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             "Label Studio JSON, or a JSONL of documents with a text field)",
         )
     return kind
+
+
+def _sample(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(_SAMPLE_BYTES)
 
 
 def _jsonl_member_is_doccano(data: bytes, path: Path) -> bool:

@@ -230,6 +230,8 @@ def _members(path: Path) -> Iterator[tuple[str, str, IO[bytes]]]:
         if not files:
             raise FormatError(path, None, "no .jsonl file in this folder")
         for file in files:
+            if not file.is_file():  # a pipe would block forever, a device never end
+                raise FormatError(file, None, "not a regular file (a pipe, a device or a broken link)")
             with open(file, "rb") as f:
                 yield file.stem, str(file), f
     elif zipfile.is_zipfile(path):

@@ -17,6 +17,7 @@ from .base import (
     iter_json_lines,
     merge_parts,
 )
+from .defaults import RecordDefaults
 from .errors import FormatError, format_error
 from .records import AnnotationRow, SentenceInfo, SentenceRecord, record_to_rows
 
@@ -46,7 +47,12 @@ class JsonlAnnotationsWriter(JsonLinesWriter):
 
 
 def read_jsonl(path: str | os.PathLike[str], *, report: ReadReport | None = None, **_: Any) -> Iterator[SentenceRecord]:
-    """Our JSONL, one record per line, validated; streaming."""
+    """Our JSONL, one record per line, validated; streaming.
+
+    A record that lacks a field which can be inferred gets the documented default
+    (:mod:`.defaults`); validation of the completed record names any other problem.
+    """
+    defaults = RecordDefaults(path)
     with open(path, "rb") as f:
         for number, raw in enumerate(f, start=1):
             if not raw.strip():
@@ -56,20 +62,33 @@ def read_jsonl(path: str | os.PathLike[str], *, report: ReadReport | None = None
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
-                record = SentenceRecord.model_validate_json(raw)
+                record = SentenceRecord.model_validate_json(raw)  # the fast path: a complete record
             except ValidationError as err:
                 if any(e.get("type") == "json_invalid" for e in err.errors()):
                     raise FormatError(path, number, "not valid JSON") from None
-                raise format_error(path, number, err) from None
+                record = _completed(raw, path, number, defaults)
+            else:
+                defaults.seen(record.doc_id, record.sent_idx, record.start, record.end)
             if report is not None:
                 report.records += 1
             yield record
 
 
+def _completed(raw: bytes, path: str | os.PathLike[str], number: int, defaults: RecordDefaults) -> SentenceRecord:
+    obj = jsonio.loads(raw)
+    if not isinstance(obj, dict):
+        raise FormatError(path, number, f"expected a JSON object, got {type(obj).__name__}")
+    try:
+        return SentenceRecord.model_validate(defaults.record(obj))
+    except ValidationError as err:
+        raise format_error(path, number, err) from None
+
+
 def _row_parts(path: str | os.PathLike[str], report: ReadReport | None) -> Iterable[Part]:
+    defaults = RecordDefaults(path)
     for number, obj in iter_json_lines(path, report):
         try:
-            row = AnnotationRow.model_validate(obj)
+            row = AnnotationRow.model_validate(defaults.row(obj))
         except ValidationError as err:
             raise format_error(path, number, err) from None
         info = SentenceInfo.model_validate(row.model_dump(by_alias=True, include=set(SentenceInfo.model_fields)))
@@ -83,5 +102,5 @@ def read_jsonl_annotations(
     report: ReadReport | None = None,
     **_: Any,
 ) -> Iterator[SentenceRecord]:
-    """The per-annotation flavour, merged back into one record per sentence."""
+    """The per-annotation flavour, merged back into one record per sentence (defaults as for ``jsonl``)."""
     return merge_parts(_row_parts(path, report), path, streaming=streaming, report=report)

@@ -14,7 +14,9 @@ Each line is a Prodigy choice task, as ``prodigy db-out`` writes it::
   ``doc_meta``; Prodigy shows ``meta`` under the task.
 - ``answer``: ``accept`` for a labelled sentence, ``ignore`` for a skipped or open one (our
   ``status`` key tells them apart). On reading a file without ``status``, ``reject`` (the
-  annotator refused the task) is read as skipped, like ``ignore``.
+  annotator refused the task) is read as skipped, like ``ignore``. A task with labels in
+  ``accept`` but no ``answer`` is read as ``accept`` (``prodigy db-in``'s default); it then
+  needs an ``_annotator_id`` or ``_session_id`` like any answered task.
 - ``_annotator_id`` / ``_session_id``: Prodigy writes ``"<dataset>-<session>"``; we write
   the annotator name, or ``"<dataset>-<name>"`` when ``dataset`` is given (and strip that
   prefix on reading when given the same ``dataset``).
@@ -159,6 +161,8 @@ def from_prodigy_task(
     info = sentence_info(task["text"], meta, extra_meta=extra)
     annotation = None
     answer = task.get("answer")
+    if answer is None and task.get("accept"):
+        answer = "accept"  # as prodigy db-in does: labels chosen but no answer recorded
     if answer is not None:
         if answer not in ("accept", "ignore", "reject"):
             raise ValueError(f"answer: expected accept, ignore or reject, got {answer!r}")
