@@ -39,7 +39,9 @@ def schema_table(schema: LabelSchema) -> Table:
 
 @labels_app.command("show")
 def show(
-    file: Annotated[Path | None, typer.Argument(help="A schema file; default: the project's schema.")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="A schema file; default: the project's schema.", readable=False)
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -63,7 +65,7 @@ def show(
 
 @labels_app.command("validate")
 def validate(
-    file: Annotated[Path, typer.Argument(help="The schema file to check.")],
+    file: Annotated[Path, typer.Argument(help="The schema file to check.", readable=False)],
     as_json: JsonOption = False,
 ) -> None:
     """Check a schema file; errors name the file and the field."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -28,7 +29,8 @@ def _parse_mapping(pairs: list[str] | None, option: str) -> dict[str, str]:
 
 def init(
     labels: Annotated[
-        Path | None, typer.Option("--labels", help="Label schema TOML file (default: labels/privacy.toml).")
+        Path | None,
+        typer.Option("--labels", help="Label schema TOML file (default: labels/privacy.toml).", readable=False),
     ] = None,
     rename: Annotated[
         list[str] | None,
@@ -61,14 +63,18 @@ def import_(
         list[Path],
         typer.Argument(
             help="Files or folders: .txt/.md (one document each), .jsonl of documents, or annotated exports "
-            "(our JSONL or CSV, Prodigy JSONL, doccano folder/zip/JSONL, Label Studio JSON), recognised by content."
+            "(our JSONL or CSV, Prodigy JSONL, doccano folder/zip/JSONL, Label Studio JSON), recognised by content.",
+            # our own checks say what is wrong in one line (Typer's would print a usage block)
+            readable=False,
         ),
     ],
     lang: Annotated[
         str | None, typer.Option("--lang", help="Language code for all documents (default: detected).")
     ] = None,
     text_field: Annotated[str, typer.Option("--text-field", help="JSONL field holding the document text.")] = "text",
-    labels: Annotated[Path | None, typer.Option("--labels", help="Label schema for a new project.")] = None,
+    labels: Annotated[
+        Path | None, typer.Option("--labels", help="Label schema for a new project.", readable=False)
+    ] = None,
     label_map: Annotated[
         list[str] | None,
         typer.Option(
@@ -83,6 +89,21 @@ def import_(
             "prodigy, doccano, labelstudio or csv.",
         ),
     ] = None,
+    max_file_size: Annotated[
+        str,
+        typer.Option(
+            "--max-file-size",
+            help="Refuse files larger than this (1G, 500M, 64K or bytes): a document is read whole into memory.",
+        ),
+    ] = "1G",
+    skip_bad_lines: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad-lines",
+            help="JSONL of documents: import the good lines of a file with bad ones (each reported) "
+            "instead of refusing the whole file.",
+        ),
+    ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -90,12 +111,17 @@ def import_(
     from annotator.core.annotated_import import parse_label_map
     from annotator.core.db import open_database
     from annotator.core.importing import import_paths
+    from annotator.core.input_files import parse_size
     from annotator.core.labels import load_schema
     from annotator.core.schemas import active_schema, set_schema
 
     for path in paths:
-        if not path.exists():
+        if not os.path.lexists(path):
             raise UserError(f"{path}: no such file or directory")
+    try:
+        size_limit = parse_size(max_file_size)
+    except ValueError as exc:
+        raise UserError(f"--max-file-size {exc}") from None
     mapping = parse_label_map(label_map or [])
     # Bulk import: synchronous=NORMAL survives a killed process; a re-run completes the rest.
     engine = open_database(db, synchronous="NORMAL")
@@ -119,7 +145,15 @@ def import_(
             bar.update(task, completed=done, total=total, current=Path(current).name[-40:])
 
         summary = import_paths(
-            engine, paths, lang=lang, text_field=text_field, progress=report, fmt=fmt, label_map=mapping
+            engine,
+            paths,
+            lang=lang,
+            text_field=text_field,
+            progress=report,
+            fmt=fmt,
+            label_map=mapping,
+            max_file_size=size_limit,
+            skip_bad_lines=skip_bad_lines,
         )
     if as_json:
         print_json(summary.model_dump())
@@ -144,10 +178,26 @@ def import_(
                     f"{doc.source}: a different document is already named {doc.renamed_from!r}; stored as {doc.name!r}"
                 )
         _print_annotated(summary.annotated)
+        _print_notices(summary)
     for refused in summary.refused:
         error(refused.reason)
     if summary.refused:
         raise typer.Exit(2)
+
+
+def _print_notices(summary) -> None:  # type: ignore[no-untyped-def]
+    """What was not read, or not read as it was: one warning line each."""
+    for doc in summary.imported:
+        if doc.long_sentences_split:
+            warning(
+                f"{doc.source}: document {doc.name!r}: {doc.long_sentences_split} sentence(s) longer than "
+                f"{summary.max_sentence_chars:,} characters stored in pieces (split at a sentence or clause mark, "
+                "else between words)"
+            )
+    for item in summary.skipped:
+        warning(item.reason)
+    for item in summary.skipped_lines:
+        warning(f"skipped: {item.reason}")
 
 
 CONFLICTS_SHOWN = 20
