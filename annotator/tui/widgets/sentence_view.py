@@ -5,6 +5,9 @@ strips from a layout computed for the rows on screen only, fed by the page cache
 sentence is shown through ``visible`` (control characters as symbols) and drawn as plain
 segments, so markup in the text stays text. Right-to-left sentences are wrapped, then each
 row shaped, reordered (``annotator.tui.bidi``) and right-aligned when reordering is on.
+A sentence longer than the rows it gets is laid out only as far as they go
+(:func:`bounded_rows`), its last row saying so: the cost of a frame never depends on
+the length of a sentence.
 """
 
 from __future__ import annotations
@@ -24,6 +27,27 @@ from annotator.core.text import visible
 from annotator.tui.bidi import display_lines, sentence_is_rtl
 
 GUTTER = 12  # "▶" + 7-digit number + space + status + flag + space
+
+
+def bounded_rows(text: str, width: int, max_rows: int, rtl: bool, reorder: bool) -> tuple[tuple[str, ...], bool]:
+    """The display rows of a sentence, at most ``max_rows`` of them, and whether it was cut.
+
+    Only a prefix of a long sentence is laid out: enough characters to fill ``max_rows``
+    rows (twice the cells, more when zero-width marks make that too few), so a sentence of
+    millions of characters costs what a screenful does. Greedy wrapping makes the first
+    rows of the prefix the first rows of the whole.
+    """
+    budget = (max_rows + 1) * width * 2
+    while True:
+        head = text[:budget]
+        rows = display_lines(visible(head), width, rtl, reorder) or ("",)
+        cut = len(head) < len(text)
+        if not cut or len(rows) > max_rows:
+            break
+        budget *= 4
+    if len(rows) > max_rows or cut:
+        return rows[: max(0, max_rows - 1)] + (f"… {len(text):,} characters; the rest does not fit the screen",), True
+    return rows, False
 
 
 class SentenceSource(Protocol):
@@ -122,21 +146,22 @@ class SentenceView(Widget):
                 styles[f"{lead}+{name}"] = styles[lead] + part[name]
         return styles
 
-    def _block(self, idx: int, current: bool, text_width: int, styles: dict[str, Style]) -> list[Strip]:
+    def _block(self, idx: int, current: bool, text_width: int, styles: dict[str, Style], max_rows: int) -> list[Strip]:
+        """The rows of sentence ``idx``; one longer than ``max_rows`` (the screen) is laid out no further."""
         source = self.source
         row = source.row_at(idx)
         if row is None:
             return []
         marks = source.marks_of(row)
         width = self.size.width
-        key = (row.id, row.text, current, text_width, width, source.reorder, marks, id(styles))
+        max_rows = max(1, max_rows)
+        key = (row.id, row.text, current, text_width, width, max_rows, source.reorder, marks, id(styles))
         cached = self._sv_blocks.get(key)
         if cached is not None:
             return cached
         status, flag, status_class = marks
-        text = visible(row.text)
-        rtl = sentence_is_rtl(row.text, row.lang)
-        rows = display_lines(text, text_width, rtl, source.reorder) or ("",)
+        rtl = sentence_is_rtl(row.text[: (max_rows + 1) * text_width * 2], row.lang)
+        rows, _ = bounded_rows(row.text, text_width, max_rows, rtl, source.reorder)
         base = styles["sentence-view--current" if current else "sentence-view--context"]
         lead_name = "sentence-view--pointer" if current else "sentence-view--gutter"
         lead = styles[lead_name]
@@ -180,13 +205,13 @@ class SentenceView(Widget):
         styles = self._sv_styles
         blank = Strip.blank(width, styles["base"])
         idx = source.current_idx
-        current = self._block(idx, True, text_width, styles)[: max(1, height)]
+        current = self._block(idx, True, text_width, styles, height)
         room = max(0, height - len(current))
         above_budget = room // 3
         above: list[Strip] = []
         back = idx - 1
         while len(above) < above_budget and back >= 0:
-            block = self._block(back, False, text_width, styles)
+            block = self._block(back, False, text_width, styles, height)
             if not block:
                 break
             above = [*block, blank, *above]
@@ -207,7 +232,7 @@ class SentenceView(Widget):
         owners += [idx] * len(current)
         forward = idx + 1
         while len(lines) < height:
-            block = self._block(forward, False, text_width, styles)
+            block = self._block(forward, False, text_width, styles, height)
             if not block:
                 if forward >= source.n_sentences:
                     end = Strip(
