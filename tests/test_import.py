@@ -113,9 +113,16 @@ def test_jsonl_documents_with_metadata_and_bad_lines(tmp_path: Path, sqlite_engi
         json.dumps({"body": "Dane są przetwarzane m.in. w celach marketingowych. To wszystko.", "lang": "pl"}),
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    summary = import_paths(sqlite_engine, [path], text_field="body")
-    assert [doc.name for doc in summary.imported] == ["policy-1", "docs:6"]
-    reasons = [r.reason for r in summary.refused]
+    # by default a file with a bad line is refused whole, in one line naming the first
+    refused = import_paths(sqlite_engine, [path], text_field="body")
+    assert refused.imported == [] and _counts(sqlite_engine) == (0, 0)
+    (reason,) = [r.reason for r in refused.refused]
+    assert reason.startswith(f"{path}:2: invalid JSON") and "bad lines: 3 of 5" in reason
+    assert "--skip-bad-lines" in reason and "\n" not in reason
+    # --skip-bad-lines: the good lines import, each bad one is reported
+    summary = import_paths(sqlite_engine, [path], text_field="body", skip_bad_lines=True)
+    assert [doc.name for doc in summary.imported] == ["policy-1", "docs:6"] and not summary.refused
+    reasons = [r.reason for r in summary.skipped_lines]
     assert reasons[0].startswith(f"{path}:2: invalid JSON")
     assert reasons[1].startswith(f"{path}:3: no string field 'body'")
     assert reasons[2].startswith(f"{path}:4: expected a JSON object")

@@ -122,7 +122,7 @@ def _document(
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        return InputError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})")
+        return InputError(f"{where}: invalid JSON ({exc.msg}, column {exc.colno})")
     del line
     if not isinstance(record, dict):
         return InputError(f"{where}: expected a JSON object, got {type(record).__name__}")

@@ -198,7 +198,7 @@ def _documents(
             summary.refused.append(
                 RefusedInput(
                     source=str(path),
-                    reason=f"{bad[0]} (the file is refused whole: {len(bad)} of {lines} lines are bad; "
+                    reason=f"{bad[0]} (file refused whole; bad lines: {len(bad)} of {lines}; "
                     "--skip-bad-lines imports the others)",
                 )
             )

@@ -1,0 +1,142 @@
+"""The bad-input corpus (tests/data/bad/MANIFEST.toml) through the real CLI, case by case.
+
+Each case imports its inputs into a fresh database with ``annotator import`` and checks the
+exit status, every line on stderr, and what the database holds afterwards, read back with
+``annotator stats --json`` and ``annotator sentences --json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, CliResult
+
+CORPUS = Path(__file__).parent / "data" / "bad"
+CASES: list[dict[str, Any]] = tomllib.loads((CORPUS / "MANIFEST.toml").read_text(encoding="utf-8"))["case"]
+CHILD_TIMEOUT = 60  # seconds; a hang (a FIFO read) fails the case instead of stopping the suite
+
+
+def test_the_manifest_names_every_corpus_file_and_every_finding() -> None:
+    named = {Path(i).name for case in CASES for i in case.get("inputs", []) if (CORPUS / i).is_file()}
+    named |= {spec.split(":", 1)[1] for case in CASES for spec in case.get("make", {}).values() if ":" in spec}
+    files = {p.name for p in CORPUS.iterdir() if p.name != "MANIFEST.toml"}
+    assert files <= named, f"corpus files no case uses: {sorted(files - named)}"
+    assert {1, 2, 3, 8, 9, 12} <= {case["finding"] for case in CASES}
+    assert len({case["id"] for case in CASES}) == len(CASES)
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    """A folder an unprivileged user can use too (pytest's tmp_path is private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="annotator-bad-"))
+    folder.chmod(0o777)
+    try:
+        yield folder
+    finally:
+        for path in folder.rglob("*"):
+            if not path.is_symlink():
+                path.chmod(0o777 if path.is_dir() else 0o666)
+        shutil.rmtree(folder)
+
+
+def _make(folder: Path, case: dict[str, Any]) -> bool:
+    """Build the case's inputs in ``folder``; True when one is unreadable (run unprivileged)."""
+    unprivileged = False
+    for name in case["inputs"]:
+        if (CORPUS / name).is_file():
+            shutil.copy(CORPUS / name, folder / name)
+    for name, spec in case.get("make", {}).items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.chmod(0o777)
+        kind, _, arg = spec.partition(":")
+        if kind == "fifo":
+            os.mkfifo(target)
+        elif kind == "link":
+            target.symlink_to(arg)
+        elif kind == "copy":
+            shutil.copy(CORPUS / arg, target)
+        elif kind == "unreadable":
+            shutil.copy(CORPUS / arg, target)
+            target.chmod(0o000)
+            unprivileged = True
+        else:
+            raise AssertionError(f"unknown make spec {spec!r}")
+    return unprivileged
+
+
+def _unprivileged_prefix() -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: cannot make a file unreadable")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def _run_process(args: list[str], cwd: Path, prefix: list[str]) -> CliResult:
+    try:
+        done = subprocess.run(
+            [*prefix, sys.executable, "-m", "annotator", *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env={**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"},
+            timeout=CHILD_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"annotator {' '.join(args)} did not finish in {CHILD_TIMEOUT} s (blocked on an input?)")
+    return CliResult(done.returncode, done.stdout, done.stderr)
+
+
+def _decisions(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as con:
+        rows = con.execute(
+            "SELECT annotator.name, count(*) FROM annotation JOIN annotator ON annotator.id = annotation.annotator_id "
+            "WHERE annotation.status IN ('labelled', 'skipped') GROUP BY annotator.name"
+        ).fetchall()
+    return {name: int(n) for name, n in rows}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_bad_input(case: dict[str, Any], workdir: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    unprivileged = _make(workdir, case)
+    db = workdir / "annotations.db"
+    args = ["import", *case["inputs"], *case.get("args", []), "--db", str(db)]
+    if case.get("process") or unprivileged:
+        result = _run_process(args, workdir, _unprivileged_prefix() if unprivileged else [])
+    else:
+        cwd = Path.cwd()
+        os.chdir(workdir)  # inputs are named as a user in that folder would name them
+        try:
+            result = cli(*args)
+        finally:
+            os.chdir(cwd)
+
+    lines = result.err.splitlines()
+    assert result.code == case["exit"], result.err
+    assert "Traceback" not in result.err and "Usage:" not in result.err
+    for fragment in case.get("stderr", []):
+        assert any(fragment in line for line in lines), f"{fragment!r} not in:\n{result.err}"
+    assert len(lines) == case["stderr_lines"], result.err
+
+    stats = json.loads(cli("stats", "--json", "--db", str(db)).out) if db.exists() else None
+    assert (stats["documents"] if stats else 0) == case["documents"]
+    assert (stats["sentences"] if stats else 0) == case["sentences"]
+    assert (_decisions(db) if db.exists() else {}) == case["decisions"]
+    if "max_sentence_chars" in case:
+        sentences = [json.loads(line) for line in cli("sentences", "--json", "--db", str(db)).out.splitlines()]
+        assert max(len(s["text"]) for s in sentences) <= case["max_sentence_chars"]
+        assert all(s["end"] - s["start"] == len(s["text"]) for s in sentences)
