@@ -140,3 +140,15 @@ def test_bad_input(case: dict[str, Any], workdir: Path, cli) -> None:  # type: i
         sentences = [json.loads(line) for line in cli("sentences", "--json", "--db", str(db)).out.splitlines()]
         assert max(len(s["text"]) for s in sentences) <= case["max_sentence_chars"]
         assert all(s["end"] - s["start"] == len(s["text"]) for s in sentences)
+
+
+def test_a_database_of_an_unknown_revision_is_refused_in_one_line(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10, finding 12: the version check is Alembic's revision, not PRAGMA user_version."""
+    db = tmp_path / "annotations.db"
+    assert cli("import", str(CORPUS / "good.txt"), "--db", str(db)).code == 0
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE alembic_version SET version_num = '0123abcd4567'")
+    result = cli("import", str(CORPUS / "good.txt"), "--db", str(db))
+    assert result.code == 2
+    (line,) = result.err.splitlines()
+    assert "0123abcd4567" in line and "newer annotator" in line

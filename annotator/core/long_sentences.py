@@ -8,8 +8,8 @@ in order), so they survive a change of segmenter:
   given whole peaks at gigabytes. Windows end at a line break when one is near (line
   breaks are hard boundaries: the result is exactly the whole-text one), else the last
   sentences of a window, which may be cut, are dropped and the next window starts where
-  they start. Only a sentence longer than a window is cut at a window's end, and it is
-  over :data:`MAX_SENTENCE_CHARS` anyway.
+  they start. A sentence longer than a window is followed window after window to its end:
+  the result is the segmenter's own, as one span (that :func:`cap_sentence_length` splits).
 - :func:`cap_sentence_length` splits every sentence longer than ``max_chars`` into
   pieces of at most ``max_chars``: at the last sentence-like end (``.``, ``?``... that
   the segmenter would not cut at, say after an abbreviation), else the last clause mark
@@ -57,39 +57,49 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def segment_in_windows(text: str, lang: str | None, segmenter: Segmenter, window: int = SEGMENT_WINDOW) -> Spans:
-    """``segmenter(text, lang)``, fed at most ``window`` characters at a time (see the module doc)."""
+def segment_in_windows(text: str, lang: str | None, segmenter: Segmenter, window: int | None = None) -> Spans:
+    """``segmenter(text, lang)``, fed at most ``window`` (:data:`SEGMENT_WINDOW`) characters at a time."""
+    window = window or SEGMENT_WINDOW
     if len(text) <= window:
         return segmenter(text, lang)
     margin = min(_MARGIN, window // 4)
     spans: Spans = []
+    pending: int | None = None  # start of a sentence that runs on past the windows seen so far
+
+    def add(found: Spans, offset: int) -> None:
+        nonlocal pending
+        found = _shifted(found, offset)
+        if pending is not None:  # the first sentence found is the end of the pending one
+            if found:
+                found[0] = (pending, found[0][1])
+            else:
+                spans.append(_strip(text, pending, offset))
+            pending = None
+        spans.extend(found)
+
     pos = 0
     while pos < len(text):
         end = pos + window
         if end >= len(text):
-            spans += _shifted(segmenter(text[pos:], lang), pos)
+            add(segmenter(text[pos:], lang), pos)
             break
         breaks = [m.end() for m in _LINE_BREAK.finditer(text, pos + window // 2, end)]
         if breaks:  # exact: no sentence crosses a line break
-            spans += _shifted(segmenter(text[pos : breaks[-1]], lang), pos)
+            add(segmenter(text[pos : breaks[-1]], lang), pos)
             pos = breaks[-1]
             continue
         piece = segmenter(text[pos:end], lang)
         keep = [span for span in piece if span[1] <= window - margin]
-        if keep:
-            spans += _shifted(keep, pos)
+        if keep or not piece:
+            add(keep, pos)
             pos = pos + piece[len(keep)][0] if len(keep) < len(piece) else end
             continue
-        if not piece:  # only whitespace
-            pos = end
-            continue
-        # One sentence runs past the window: cut it at the last space (or anywhere) before
-        # the margin. It is longer than any cap, so cap_sentence_length splits it anyway.
-        first = pos + piece[0][0]
+        # One sentence runs past the window: go on from a space inside it (or anywhere)
+        # before the margin; the windows after it say where it ends.
+        if pending is None:
+            pending = pos + piece[0][0]
         limit = pos + window - margin
-        cut = _last_cut(text, first + 1, limit, (_SPACE,)) or limit
-        spans.append(_strip(text, first, cut))
-        pos = cut
+        pos = _last_cut(text, pos + piece[0][0] + 1, limit, (_SPACE,)) or limit
     return spans
 
 

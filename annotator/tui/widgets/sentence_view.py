@@ -46,7 +46,7 @@ def bounded_rows(text: str, width: int, max_rows: int, rtl: bool, reorder: bool)
             break
         budget *= 4
     if len(rows) > max_rows or cut:
-        return rows[: max(0, max_rows - 1)] + (f"… {len(text):,} characters; the rest does not fit the screen",), True
+        return rows[: max(0, max_rows - 1)] + (f"… {len(text):,} characters in all",), True
     return rows, False
 
 
