@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -15,6 +15,9 @@ from annotator.cli.options import DbOption, JsonOption
 from annotator.cli.output import console, error, print_json, print_jsonl, warning
 from annotator.core.errors import UserError
 from annotator.safe_text import safe
+
+if TYPE_CHECKING:
+    from annotator.core.importing import ImportSummary
 
 
 def _parse_mapping(pairs: list[str] | None, option: str) -> dict[str, str]:
@@ -185,7 +188,7 @@ def import_(
         raise typer.Exit(2)
 
 
-def _print_notices(summary) -> None:  # type: ignore[no-untyped-def]
+def _print_notices(summary: ImportSummary) -> None:
     """What was not read, or not read as it was: one warning line each."""
     for doc in summary.imported:
         if doc.long_sentences_split:

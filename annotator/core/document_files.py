@@ -103,7 +103,7 @@ def jsonl_documents(
             try:
                 line = str(view[pos:end], "utf-8")
             except UnicodeDecodeError as exc:
-                yield number, InputError(_not_utf8(where, data[pos + exc.start], pos + exc.start))
+                yield number, InputError(_not_utf8(where, view[pos + exc.start], pos + exc.start))
                 pos = end + 1
                 continue
         else:

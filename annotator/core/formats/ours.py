@@ -81,7 +81,7 @@ def _completed(raw: bytes, path: str | os.PathLike[str], number: int, defaults: 
     try:
         return SentenceRecord.model_validate(defaults.record(obj))
     except ValidationError as err:
-        raise format_error(path, number, err) from None
+        raise format_error(str(path), number, err) from None
 
 
 def _row_parts(path: str | os.PathLike[str], report: ReadReport | None) -> Iterable[Part]:
