@@ -4,8 +4,8 @@
     python benchmarks/bench_long_sentences.py --mb 50          # the issue's 50 MB text field
     python benchmarks/bench_long_sentences.py --skip-import    # the screen only
 
-1. **Import**: three files of ``--mb`` MB are imported by the real CLI, each in a fresh
-   child process (``python -m annotator import``), which reports its peak RSS
+1. **Import**: three files of ``--mb`` MB are imported by the CLI's ``main`` (``import
+   FILE --lang en``), each in a fresh child process, which reports its peak RSS
    (``VmHWM``): a JSONL line whose ``text`` field is prose on one line (many sentences,
    no line break), a ``.txt`` of one line of words with no sentence end at all (one giant
    sentence), and the same prose as a ``.txt``. Printed: wall time, peak RSS, sentences
@@ -17,6 +17,10 @@
    layout after each move (``j`` onto the long sentence, ``j`` past it, ``k`` back), the
    cost a key pays before the screen answers. Baseline in the same run: the same
    document with a 100-character sentence there.
+
+The script imports the ``annotator`` package that sits beside it: to measure older code,
+copy it into a checkout of that code (``git archive <commit> | tar -x -C /tmp/old``) and
+run it there. The README's "before" figures were measured so, in the same session.
 """
 
 from __future__ import annotations
