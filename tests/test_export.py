@@ -173,7 +173,7 @@ def test_the_record_has_every_annotator_the_gold_and_a_stable_shape(engine: Engi
     assert [a["annotator"] for a in first["annotations"]] == ["amal", "ola", "piotr"]
     assert first["annotations"][0]["labels"] == ["ads_use", "data_sharing"]  # a set: sorted
     assert first["annotations"][0]["updated_at"].endswith("Z")
-    assert first["gold"] == {"labels": ["ads_use", "data_sharing"], "method": "majority", "by": None}
+    assert first["gold"] == {"labels": ["ads_use", "data_sharing"], "method": "unanimous", "by": None}
     third = records[2]
     amal = third["annotations"][0]
     assert amal == {**amal, "negated": True, "flagged": True, "note": 'check "this" — لا نبيع', "status": "labelled"}
@@ -183,13 +183,14 @@ def test_the_record_has_every_annotator_the_gold_and_a_stable_shape(engine: Engi
     opened = records[5]["annotations"][0]
     assert opened["status"] == "open" and opened["flagged"] and opened["note"] == "zapytać kierownika"
     assert records[6]["gold"] == {"labels": ["consent_choice", "user_rights"], "method": "adjudicated", "by": "lead"}
-    assert records[7]["gold"] == {"labels": ["none"], "method": "majority", "by": None}
+    assert records[7]["gold"] == {"labels": ["none"], "method": "unanimous", "by": None}
 
 
 @pytest.mark.parametrize(
     ("policy", "expected"),
     [
-        ("majority", ["majority", "majority", None, None, None, None, "adjudicated", "majority"]),
+        # the method says how the gold was reached: all agreed (unanimous) or more than half (majority)
+        ("majority", ["unanimous", "majority", None, None, None, None, "adjudicated", "unanimous"]),
         ("unanimous", ["unanimous", None, None, None, None, None, "adjudicated", "unanimous"]),
         ("adjudicated", [None, None, None, None, None, None, "adjudicated", None]),
     ],
@@ -212,7 +213,7 @@ def test_filters_annotators_and_documents(engine: Engine, tmp_path: Path) -> Non
     assert {r["doc_name"] for r in records} == {"ar-news", "pl-policy"}
     assert {a["annotator"] for r in records for a in r["annotations"]} == {"amal", "ola"}
     # gold by policy from the exported annotators only: ar-news 1 is now 2 of 2
-    assert by_id(records)[f"{uid('ar-news')}:1"]["gold"]["method"] == "majority"
+    assert by_id(records)[f"{uid('ar-news')}:1"]["gold"]["method"] == "unanimous"
     assert by_id(records)[f"{uid('pl-policy')}:2"]["gold"] is None  # amal alone says none
     from annotator.core.errors import UserError
 
@@ -321,7 +322,7 @@ def test_the_hf_datasets_load_of_an_export(sqlite_engine: Engine, tmp_path: Path
     )
     assert loaded.num_rows == 8
     row = loaded[0]
-    assert row["doc_name"] == "ar-news" and row["gold"]["method"] == "majority"
+    assert row["doc_name"] == "ar-news" and row["gold"]["method"] == "unanimous"
     assert [a["annotator"] for a in row["annotations"]] == ["amal", "ola", "piotr"]
     assert loaded[2]["annotations"][0]["note"] == 'check "this" — لا نبيع'
     assert loaded[4]["gold"] is None and loaded[4]["annotations"] == []

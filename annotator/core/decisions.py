@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from annotator.core.db import write_connection
 from annotator.core.entities import AnnotationState, SaveResult, UndoResult
 from annotator.core.errors import UserError
+from annotator.core.gold.store import GOLD_ACTIONS
 from annotator.core.labels import LabelSchema
 from annotator.core.models import ANNOTATION as A
 from annotator.core.models import ANNOTATOR as AN
@@ -176,8 +177,9 @@ def undo_last(engine: Engine, schema: LabelSchema, annotator: int) -> UndoResult
             .where(
                 E.c.annotator_id == annotator,
                 E.c.sentence_id.is_not(None),
-                # Undo reverts what this annotator did here, not decisions merged in by an import.
-                E.c.action.not_in(("undo", "import")),
+                # Undo reverts what this annotator did here, not decisions merged in by an import,
+                # nor gold they adjudicated (the review screen has its own undo).
+                E.c.action.not_in(("undo", "import", *GOLD_ACTIONS)),
                 E.c.id.not_in(undone),
             )
             .order_by(E.c.id.desc())

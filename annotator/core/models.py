@@ -112,7 +112,13 @@ class Annotation(SQLModel, table=True):
 
 
 class Gold(SQLModel, table=True):
-    """An adjudicated label set for a sentence, with how it was reached."""
+    """The gold label set of a sentence, with how it was reached (its provenance).
+
+    ``method``: ``adjudicated`` (a person chose it), ``unanimous`` or ``majority`` (a rule
+    did, ``gold --auto``); ``by``: who adjudicated (None for a rule); ``updated_at``: when;
+    ``note``: why; ``agreed``: the annotators whose labelled set equalled the gold when it
+    was decided. Every change is also an event (actions ``gold``, ``gold_auto``, ``gold_undo``).
+    """
 
     __tablename__ = "gold"
 
@@ -123,6 +129,7 @@ class Gold(SQLModel, table=True):
     method: str = Field(max_length=32)  # adjudicated | unanimous | majority
     by: str | None = Field(default=None, max_length=128)
     note: str | None = Field(default=None, sa_column=Column(Text))
+    agreed: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     updated_at: datetime = _utc_column(nullable=False)
 
 
@@ -139,7 +146,8 @@ class Event(SQLModel, table=True):
     at: datetime = _utc_column(nullable=False)
     annotator_id: int | None = Field(default=None, foreign_key="annotator.id")
     sentence_id: int | None = Field(default=None, foreign_key="sentence.id")
-    action: str = Field(max_length=32)  # save | skip | flag | negate | note | undo | import | schema
+    # save | skip | flag | negate | note | undo | import | schema | gold | gold_auto | gold_undo
+    action: str = Field(max_length=32)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     undoes: int | None = Field(default=None)  # id of the event an undo reverted

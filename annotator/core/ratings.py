@@ -58,23 +58,33 @@ def load_ratings(
     """Every labelled decision (of ``annotators``, on the sentences of ``documents``) as a
     mask matrix. Raises ``UserError`` for an annotator name that does not exist."""
     with engine.connect() as connection:
+        return load_ratings_on(connection, annotators=annotators, documents=documents)
+
+
+def load_ratings_on(
+    connection: Connection,
+    *,
+    annotators: Sequence[str] | None = None,
+    documents: Sequence[int] | None = None,
+) -> Ratings:
+    """:func:`load_ratings` on an open connection (inside a caller's transaction)."""
+    ids_of = _annotator_ids(connection)
+    wanted: list[int] | None = None
+    if annotators is not None:
+        unknown = sorted({name for name in annotators if name not in ids_of})
+        if unknown:
+            raise UserError(f"unknown annotator(s): {', '.join(unknown)}")
+        wanted = sorted({ids_of[name] for name in annotators})
+    query = select(A.c.sentence_id, A.c.annotator_id, A.c.label_mask).where(A.c.status == "labelled")
+    if wanted is not None:
+        query = query.where(A.c.annotator_id.in_(wanted))
+    if documents is not None:
+        docs = sorted({int(d) for d in documents})
+        query = query.where(A.c.sentence_id.in_(select(S.c.id).where(S.c.document_id.in_(docs))))
+    data = _fetch_int_rows(connection, query, 3)
+    if wanted is None:
+        # Read after the decisions: an annotator id found there was created before it.
         ids_of = _annotator_ids(connection)
-        wanted: list[int] | None = None
-        if annotators is not None:
-            unknown = sorted({name for name in annotators if name not in ids_of})
-            if unknown:
-                raise UserError(f"unknown annotator(s): {', '.join(unknown)}")
-            wanted = sorted({ids_of[name] for name in annotators})
-        query = select(A.c.sentence_id, A.c.annotator_id, A.c.label_mask).where(A.c.status == "labelled")
-        if wanted is not None:
-            query = query.where(A.c.annotator_id.in_(wanted))
-        if documents is not None:
-            docs = sorted({int(d) for d in documents})
-            query = query.where(A.c.sentence_id.in_(select(S.c.id).where(S.c.document_id.in_(docs))))
-        data = _fetch_int_rows(connection, query, 3)
-        if wanted is None:
-            # Read after the decisions: an annotator id found there was created before it.
-            ids_of = _annotator_ids(connection)
     names = {aid: name for name, aid in ids_of.items()}
     if wanted is None:
         wanted = sorted({int(a) for a in np.unique(data[:, 1])}) if data.size else []

@@ -10,6 +10,11 @@
   (2 of 2, 2 of 3, 3 of 4, ...); a tie, or no set above half, gives no gold.
 - A winning set that is empty (labelled with no label) gives no gold.
 - ``adjudicated``: only a person's decision; no rule computes it.
+- The *method* of a computed gold says how it was reached, whatever the policy asked:
+  ``unanimous`` when every labelled decision agrees, ``majority`` when only more than half
+  do. The policy decides which are accepted: ``unanimous`` accepts the first only,
+  ``majority`` both. (So a dataset exported with ``--gold majority`` still tells the
+  sentences all annotators agreed on, the ones that train best, from the 2-of-3 ones.)
 
 A label set is passed in any canonical, comparable form: a sorted list or tuple of label
 ids, or an integer bitmask over the schema's labels (the ratings matrix). The winning
@@ -50,8 +55,8 @@ def rule_gold(sets: Sequence[V], policy: str, min_annotators: int = MIN_ANNOTATO
     for value in sets:
         if value != first:
             break
-    else:  # everybody agrees: unanimous and majority alike
-        return (first, policy) if first else None
+    else:  # everybody agrees: unanimous, under either policy
+        return (first, "unanimous") if first else None
     if policy == "unanimous":
         return None
     counts: dict[Hashable, int] = {}
@@ -63,3 +68,18 @@ def rule_gold(sets: Sequence[V], policy: str, min_annotators: int = MIN_ANNOTATO
         return None
     winner = list(top) if type(first) is list else top  # type: ignore[arg-type]
     return winner, "majority"  # type: ignore[return-value]
+
+
+def rule_gold_rows(
+    masks: Sequence[Sequence[int]], policy: str, min_annotators: int = MIN_ANNOTATORS
+) -> list[tuple[int, int, str] | None]:
+    """:func:`rule_gold` for every row of a ratings matrix (label bitmasks, -1 = missing):
+    per row (winning mask, number of labelled decisions, method) or None."""
+    check_policy(policy)
+    rows = masks.tolist() if hasattr(masks, "tolist") else masks  # plain ints: 10x faster than numpy scalars
+    out: list[tuple[int, int, str] | None] = []
+    for row in rows:
+        labelled = [value for value in row if value >= 0]
+        found = rule_gold(labelled, policy, min_annotators)
+        out.append(None if found is None else (found[0], len(labelled), found[1]))
+    return out
