@@ -103,7 +103,7 @@ def test_unknown_labels_list_them_all_and_store_nothing(engine: Engine, tmp_path
     records = export_lines(engine, tmp_path / "out.jsonl")
     assert records[0]["annotations"][0]["labels"] == ["data_sharing"]
     assert records[1]["annotations"][0]["labels"] == ["ads_use", "retention"]
-    assert records[1]["gold"] == {"labels": ["ads_use"], "method": "adjudicated", "by": "x"}
+    assert records[1]["gold"] == {"labels": ["ads_use"], "method": "adjudicated", "by": "x", "agreed": []}
 
 
 def test_map_target_must_be_in_the_schema_and_combinations_are_checked(sqlite_engine: Engine, tmp_path: Path) -> None:
@@ -324,9 +324,25 @@ def test_gold_conflicts_keep_the_stored_gold(sqlite_engine: Engine, tmp_path: Pa
         ],
     ).annotated[0]
     assert len(summary.gold_conflicts) == 1 and summary.gold_conflicts[0].existing["labels"] == ["retention"]
-    assert summary.gold_not_stored == 1
+    assert summary.gold_not_stored == 0 and summary.gold_stored == 1  # a rule's gold is stored too
     records = export_lines(sqlite_engine, tmp_path / "out.jsonl", gold="adjudicated")
-    assert [r["gold"] for r in records] == [gold, None]
+    assert [r["gold"] for r in records] == [{**gold, "agreed": []}, {**computed, "agreed": []}]
+    # a rule's gold never replaces a person's; a person's replaces a rule's
+    summary = import_paths(
+        sqlite_engine,
+        [
+            write_jsonl(
+                tmp_path / "c.jsonl",
+                [
+                    record("d", 0, 0, "Kept 5 years.", [], gold={**computed, "labels": ["retention", "ads_use"]}),
+                    record("e", 0, 0, "Other.", [], gold=other),
+                ],
+            )
+        ],
+    ).annotated[0]
+    assert summary.gold_not_stored == 1 and summary.gold_stored == 1 and not summary.gold_conflicts
+    records = export_lines(sqlite_engine, tmp_path / "out2.jsonl", gold="adjudicated")
+    assert [r["gold"]["labels"] for r in records] == [["retention"], ["security_breach"]]
 
 
 def test_a_bad_file_is_refused_whole_and_the_rest_imports(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

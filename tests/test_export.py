@@ -110,7 +110,8 @@ def build_project(engine: Engine) -> dict[tuple[str, int], int]:
                 by="lead",
             )
         )
-        # a stored gold by policy is not trusted: recomputed at export
+        # a rule's gold stored by gold --auto (stale: the decisions below now say none): a
+        # stored gold wins whatever its method, until gold --auto runs again
         connection.execute(
             insert(Gold).values(
                 sentence_id=ids[("pl-policy", 2)],
@@ -173,7 +174,12 @@ def test_the_record_has_every_annotator_the_gold_and_a_stable_shape(engine: Engi
     assert [a["annotator"] for a in first["annotations"]] == ["amal", "ola", "piotr"]
     assert first["annotations"][0]["labels"] == ["ads_use", "data_sharing"]  # a set: sorted
     assert first["annotations"][0]["updated_at"].endswith("Z")
-    assert first["gold"] == {"labels": ["ads_use", "data_sharing"], "method": "unanimous", "by": None}
+    assert first["gold"] == {
+        "labels": ["ads_use", "data_sharing"],
+        "method": "unanimous",
+        "by": None,
+        "agreed": ["amal", "ola", "piotr"],
+    }
     third = records[2]
     amal = third["annotations"][0]
     assert amal == {**amal, "negated": True, "flagged": True, "note": 'check "this" — لا نبيع', "status": "labelled"}
@@ -182,17 +188,24 @@ def test_the_record_has_every_annotator_the_gold_and_a_stable_shape(engine: Engi
     assert records[4]["annotations"] == [] and records[4]["gold"] is None
     opened = records[5]["annotations"][0]
     assert opened["status"] == "open" and opened["flagged"] and opened["note"] == "zapytać kierownika"
-    assert records[6]["gold"] == {"labels": ["consent_choice", "user_rights"], "method": "adjudicated", "by": "lead"}
-    assert records[7]["gold"] == {"labels": ["none"], "method": "unanimous", "by": None}
+    assert records[6]["gold"] == {
+        "labels": ["consent_choice", "user_rights"],
+        "method": "adjudicated",
+        "by": "lead",
+        "agreed": [],  # neither annotator chose both
+    }
+    assert records[7]["gold"] == {"labels": ["retention"], "method": "majority", "by": None, "agreed": []}
+    assert records[1]["gold"]["agreed"] == ["amal", "ola"]  # 2 of 3
 
 
 @pytest.mark.parametrize(
     ("policy", "expected"),
     [
         # the method says how the gold was reached: all agreed (unanimous) or more than half (majority)
-        ("majority", ["unanimous", "majority", None, None, None, None, "adjudicated", "unanimous"]),
-        ("unanimous", ["unanimous", None, None, None, None, None, "adjudicated", "unanimous"]),
-        ("adjudicated", [None, None, None, None, None, None, "adjudicated", None]),
+        # the last: a stored gold wins whatever the policy (it only fills sentences without one)
+        ("majority", ["unanimous", "majority", None, None, None, None, "adjudicated", "majority"]),
+        ("unanimous", ["unanimous", None, None, None, None, None, "adjudicated", "majority"]),
+        ("adjudicated", [None, None, None, None, None, None, "adjudicated", "majority"]),
     ],
 )
 def test_gold_policies_say_which_method_made_the_gold(
@@ -214,7 +227,9 @@ def test_filters_annotators_and_documents(engine: Engine, tmp_path: Path) -> Non
     assert {a["annotator"] for r in records for a in r["annotations"]} == {"amal", "ola"}
     # gold by policy from the exported annotators only: ar-news 1 is now 2 of 2
     assert by_id(records)[f"{uid('ar-news')}:1"]["gold"]["method"] == "unanimous"
-    assert by_id(records)[f"{uid('pl-policy')}:2"]["gold"] is None  # amal alone says none
+    assert by_id(records)[f"{uid('ar-news')}:1"]["gold"]["agreed"] == ["amal", "ola"]
+    # a stored gold is kept whatever the selection (amal alone says none here)
+    assert by_id(records)[f"{uid('pl-policy')}:2"]["gold"]["labels"] == ["retention"]
     from annotator.core.errors import UserError
 
     with pytest.raises(UserError, match="no annotator named 'nobody'"):
@@ -262,7 +277,8 @@ def test_every_format_reads_back_and_imports_back(engine: Engine, tmp_path: Path
     try:
         result = import_paths(other, [path])
         assert not result.refused
-        assert result.annotated[0].decisions_inserted == 14 and result.annotated[0].gold_stored == 1
+        # every gold of the file is stored (2 computed at export, 2 stored): round trips hold
+        assert result.annotated[0].decisions_inserted == 14 and result.annotated[0].gold_stored == 4
         assert export_lines(other, tmp_path / "again.jsonl") == reference
     finally:
         other.dispose()
@@ -398,7 +414,8 @@ def test_cli_export_default_path_summary_and_json(cli, tmp_path: Path, monkeypat
     assert result.code == 0, result.err
     summary = json.loads(result.out)
     assert summary["format"] == "doccano" and summary["files"] == ["dc.zip"] and summary["sentences"] == 8
-    assert summary["gold"]["unanimous"] == 2 and summary["gold"]["adjudicated"] == 1
+    assert summary["gold"]["unanimous"] == 1 and summary["gold"]["adjudicated"] == 1
+    assert summary["gold"]["majority"] == 1  # stored: it wins over --gold unanimous
     assert summary["schema"] == "privacy@1" and summary["splits"]["train"]["documents"] == 1
     assert (tmp_path / "dc.zip").exists()
 

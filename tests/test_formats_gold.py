@@ -21,7 +21,9 @@ ADJ = Gold(labels=["retention"], method="adjudicated", by="lead")
 
 def test_unanimous() -> None:
     same = [ann("a", "ads_use", "data_sharing"), ann("b", "data_sharing", "ads_use")]
-    assert choose_gold(same, "unanimous") == Gold(labels=["ads_use", "data_sharing"], method="unanimous")
+    assert choose_gold(same, "unanimous") == Gold(
+        labels=["ads_use", "data_sharing"], method="unanimous", agreed=["a", "b"]
+    )
     assert choose_gold([*same, ann("c", "ads_use")], "unanimous") is None
     # skipped annotations are missing data, not disagreement
     assert choose_gold([*same, ann("c", skipped=True)], "unanimous") is not None
@@ -36,7 +38,7 @@ def test_one_annotator_is_not_agreement() -> None:
 
 def test_majority_is_strictly_more_than_half() -> None:
     two_of_three = [ann("a", "none"), ann("b", "none"), ann("c", "ads_use")]
-    assert choose_gold(two_of_three, "majority") == Gold(labels=["none"], method="majority")
+    assert choose_gold(two_of_three, "majority") == Gold(labels=["none"], method="majority", agreed=["a", "b"])
     tie = [ann("a", "none"), ann("b", "none"), ann("c", "ads_use"), ann("d", "ads_use")]
     assert choose_gold(tie, "majority") is None
     half = [ann("a", "none"), ann("b", "ads_use")]
@@ -55,30 +57,30 @@ def test_majority_is_strictly_more_than_half() -> None:
         ann("c", "none"),
         ann("d", "ads_use"),
     ]
-    assert choose_gold(three_of_four, "majority") == Gold(labels=["none"], method="majority")
+    assert choose_gold(three_of_four, "majority") == Gold(labels=["none"], method="majority", agreed=["a", "b", "c"])
 
 
 def test_empty_label_set_gives_no_gold() -> None:
     assert choose_gold([ann("a"), ann("b")], "unanimous") is None
 
 
-def test_adjudicated_wins_under_every_policy() -> None:
-    agree = [ann("a", "none"), ann("b", "none")]
+def test_a_stored_gold_wins_under_every_policy_whatever_its_method() -> None:
+    agree = [ann("a", "none"), ann("b", "none"), ann("c", "retention")]
     for policy in ("unanimous", "majority", "adjudicated"):
-        assert choose_gold(agree, policy, ADJ) == ADJ  # type: ignore[arg-type]
+        assert choose_gold(agree, policy, ADJ) == ADJ.model_copy(update={"agreed": ["c"]})  # type: ignore[arg-type]
+    rule = Gold(labels=["retention"], method="majority")  # stored by gold --auto, stale or not
+    assert choose_gold(agree, "majority", rule) == rule.model_copy(update={"agreed": ["c"]})
     assert choose_gold(agree, "adjudicated") is None
 
 
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="unknown gold policy"):
         choose_gold([], "plurality")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="method"):
-        choose_gold([], "majority", Gold(labels=["none"], method="majority"))
 
 
 def test_open_annotations_do_not_count() -> None:
     """``open`` (a flag or a note, no decision yet) is not a decision."""
     opened = Annotation(annotator="c", labels=["ads_use"], status="open", flagged=True, updated_at=T)
     agree = [ann("a", "none"), ann("b", "none")]
-    assert choose_gold([*agree, opened], "unanimous") == Gold(labels=["none"], method="unanimous")
+    assert choose_gold([*agree, opened], "unanimous") == Gold(labels=["none"], method="unanimous", agreed=["a", "b"])
     assert choose_gold([ann("a", "none"), opened], "majority") is None

@@ -77,6 +77,7 @@ def test_shape_is_the_same_for_empty_and_full_records() -> None:
         "labels": ["ads_use"],
         "method": "adjudicated",
         "by": "lead",
+        "agreed": ["amal"],  # derived from the annotations, always
     }
 
 
@@ -217,7 +218,7 @@ def test_hugging_face_datasets_loads_our_jsonl(tmp_path: Path) -> None:
     assert ds.num_rows == len(records)
     assert list(ds.column_names) == KEYS
     assert ds[0]["gold"] is None and ds[0]["annotations"] == []
-    assert ds[1]["gold"] == {"labels": ["ads_use"], "method": "majority", "by": None}
+    assert ds[1]["gold"] == {"labels": ["ads_use"], "method": "majority", "by": None, "agreed": []}
     assert ds[1]["annotations"][1]["note"] == 'a "note",\nwith lines'
     assert ds[1]["text"] == "نص 1 zdanie"
 
@@ -264,7 +265,7 @@ def test_hugging_face_needs_our_features_when_first_chunk_has_only_nulls(
         features=hf_features(),
     )
     last = ds[400]
-    assert last["gold"] == {"labels": ["none"], "method": "adjudicated", "by": "lead"}
+    assert last["gold"] == {"labels": ["none"], "method": "adjudicated", "by": "lead", "agreed": ["amal"]}
     assert last["annotations"][0]["note"] == "late"
     assert last["meta"] == {"k": "v"} and last["split"] == "dev"
     assert ds[0]["gold"] is None and ds[0]["annotations"] == []

@@ -1,6 +1,6 @@
 """The round-trip property: export -> import into an empty database -> export gives
 identical records, over generated projects (Arabic, Polish and English text, any format,
-any gold policy, with and without splits)."""
+any gold policy, stored gold of every method, with and without splits)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,12 @@ sentence = st.fixed_dictionaries(
         "gap": st.sampled_from(["", " ", "\n", "  \n"]),
         "lang": st.sampled_from(["ar", "pl", "en", None]),
         "decisions": st.dictionaries(st.sampled_from(NAMES), decision, max_size=3),
-        "gold": st.one_of(st.none(), st.tuples(label_set, st.sampled_from([None, "lead", "Zofia"]))),
+        # a stored gold of any method: a person's (with who) or a rule's (gold --auto, maybe stale)
+        "gold": st.one_of(
+            st.none(),
+            st.tuples(label_set, st.sampled_from([None, "lead", "Zofia"]), st.just("adjudicated")),
+            st.tuples(label_set, st.just(None), st.sampled_from(["unanimous", "majority"])),
+        ),
     }
 )
 document = st.fixed_dictionaries(
@@ -143,8 +148,9 @@ def _store(engine: Engine, docs: list[dict[str, Any]]) -> None:
                             sentence_id=sentence_id,
                             labels=labels,
                             label_mask=schema.mask_of(labels),
-                            method="adjudicated",
+                            method=s["gold"][2],
                             by=s["gold"][1],
+                            agreed=[],  # what the provenance said when it was decided: not exported
                         )
                     )
 

@@ -10,9 +10,11 @@
   A decision ``labelled`` with no label (possible in doccano) is stored as ``open``;
   a ``skipped`` one drops its labels. Attributes are not in exports: an updated
   decision keeps the stored attributes.
-- *Gold*: only ``adjudicated`` gold is stored (unanimous/majority are recomputed at
-  export from the decisions, so round trips hold). A different adjudicated gold already
-  stored is kept and reported.
+- *Gold*: every gold in the file is stored, whatever its method, with its ``by`` and
+  ``agreed`` (a stored gold wins at export, so round trips hold). A person's
+  (``adjudicated``) gold replaces a rule's; a rule's gold never replaces a person's
+  (counted ``gold_not_stored``); a different gold of the same kind already stored is kept
+  and reported as a conflict.
 """
 
 from __future__ import annotations
@@ -200,30 +202,33 @@ class _DecisionMerging:
         for record, sentence_id in wanted:
             gold = record.gold
             assert gold is not None
-            if gold.method != "adjudicated":
-                self.summary.gold_not_stored += 1
-                continue
             labels = self.labels.normalise(gold.labels)
-            new = {"labels": labels, "method": "adjudicated", "by": gold.by}
+            new = {"labels": labels, "method": gold.method, "by": gold.by}
             old = stored.get(sentence_id)
-            if old is not None and old.method == "adjudicated":
+            if old is not None:
                 current = {"labels": list(old.labels or []), "method": old.method, "by": old.by or None}
+                person_old, person_new = old.method == "adjudicated", gold.method == "adjudicated"
                 if current == new:
                     self.summary.gold_unchanged += 1
-                else:
+                    continue
+                if person_old and not person_new:
+                    self.summary.gold_not_stored += 1  # a person's gold is never replaced by a rule's
+                    continue
+                if person_old == person_new:
                     self.summary.gold_conflicts.append(
                         GoldConflict(sentence=record.id, sentence_id=sentence_id, existing=current, imported=new)
                     )
-                continue
+                    continue
             values = {
                 "labels": labels,
                 "label_mask": self.schema.mask_of(labels),
-                "method": "adjudicated",
+                "method": gold.method,
                 "by": gold.by,
+                "agreed": list(gold.agreed),
             }
             if old is None:
                 connection.execute(insert(G).values(sentence_id=sentence_id, updated_at=utcnow(), **values))
-            else:  # a stored gold by policy: the adjudicated one replaces it
+            else:  # a rule's gold: the person's one from the file replaces it
                 connection.execute(
                     update(G).where(G.c.sentence_id == sentence_id).values(updated_at=utcnow(), **values)
                 )
@@ -233,8 +238,14 @@ class _DecisionMerging:
                     "annotator_id": None,
                     "sentence_id": sentence_id,
                     "action": "import",
-                    "before": None,
-                    "after": {"gold": labels, "method": "adjudicated", "by": gold.by, "source": self.source},
+                    "before": None if old is None else {"gold": list(old.labels or []), "method": old.method},
+                    "after": {
+                        "gold": labels,
+                        "method": gold.method,
+                        "by": gold.by,
+                        "agreed": list(gold.agreed),
+                        "source": self.source,
+                    },
                     "undoes": None,
                 }
             )

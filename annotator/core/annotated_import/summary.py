@@ -60,7 +60,8 @@ class AnnotatedImportSummary(BaseModel):
     gold_stored: int = 0
     gold_unchanged: int = 0
     gold_not_stored: int = 0
-    """Gold computed by a policy (unanimous/majority): recomputed at export, not stored."""
+    """A rule's gold (unanimous/majority) in the file where a person's gold is stored: the
+    person's gold is kept."""
     gold_conflicts: list[GoldConflict] = Field(default_factory=list)
     renamed_documents: dict[str, str] = Field(default_factory=dict)
     """doc_id -> the name it got because its own name was taken."""

@@ -1,10 +1,10 @@
-"""The gold of an exported sentence, by policy, from its record annotations.
+"""The gold of an exported sentence from its record annotations.
 
-A stored gold whose method is ``adjudicated`` wins under every policy; otherwise the
-policy (``unanimous``/``majority``) computes one from the *exported* annotators' labelled
-decisions with the one rule (:func:`annotator.core.gold.rule_gold`); policy
-``adjudicated`` gives ``null``. Stored gold rows with another method are ignored (gold by
-policy is recomputed at export, never trusted from storage).
+A stored gold (whatever its method: adjudicated by a person, or made by ``gold --auto``)
+wins under every policy; the policy (``unanimous``/``majority``) only fills sentences
+without one, from the *exported* annotators' labelled decisions, with the one rule
+(:func:`annotator.core.gold.rule_gold`); policy ``adjudicated`` computes none. ``agreed``
+is always derived from the record's annotations (:func:`agreed_with`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from annotator.core.formats.records import agreed_with
 from annotator.core.gold.rules import rule_gold
 
 
@@ -23,4 +24,11 @@ def computed_gold(annotations: Sequence[dict[str, Any]], policy: str) -> dict[st
     if found is None:
         return None
     labels, method = found
-    return {"labels": list(labels), "method": method, "by": None}
+    return {"labels": list(labels), "method": method, "by": None, "agreed": agreed_with(labels, annotations)}
+
+
+def stored_gold(
+    labels: list[str], method: str, by: str | None, annotations: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """The record gold of a stored gold (labels sorted)."""
+    return {"labels": labels, "method": method, "by": by or None, "agreed": agreed_with(labels, annotations)}

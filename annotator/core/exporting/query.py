@@ -3,7 +3,7 @@
 - Documents are read in keyset pages of :data:`DOC_BATCH` by name. Their sentences are
   fetched in chunks of about :data:`BATCH`: several small documents at once
   (``document_id IN (...)``), or one large document in keyset pages on ``idx``. Each chunk
-  is two queries: the sentences (with the adjudicated gold, left-joined) and their
+  is two queries: the sentences (with the stored gold, left-joined) and their
   annotations (annotator ids mapped to names from a dict: no join). Memory holds one
   chunk, whatever the size of the database; only ``--split`` keeps one small entry per
   document (the split map).
@@ -108,7 +108,7 @@ class ExportQueries:
                 yield group, S.c.document_id.in_([d.id for d in group])
 
     def _sentence_rows(self, connection: Connection, condition: Any, limit: int | None = None) -> list[Any]:
-        gold_join = S.outerjoin(G, and_(G.c.sentence_id == S.c.id, G.c.method == "adjudicated"))
+        gold_join = S.outerjoin(G, G.c.sentence_id == S.c.id)
         query = (
             select(
                 S.c.id,
@@ -119,6 +119,7 @@ class ExportQueries:
                 S.c.lang,
                 S.c.text,
                 _json_text(connection, G.c.labels),
+                G.c.method,
                 G.c.by,
             )
             .select_from(gold_join)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from annotator.core.formats import MIN_ANNOTATORS, SentenceRecord
 
-from .gold import computed_gold
+from .gold import computed_gold, stored_gold
 from .query import AN, ExportQueries
 from .summary import SplitCount
 from .values import _LabelCache
@@ -104,14 +104,14 @@ class ExportRecords(ExportQueries):
             meta = dict(doc.meta or {})
             split = split_of.get(uid) if split_of is not None else None
             written = 0
-            for sentence_id, _doc, idx, start, end, lang, text, gold_raw, gold_by in doc_rows:
+            for sentence_id, _doc, idx, start, end, lang, text, gold_raw, gold_method, gold_by in doc_rows:
                 anns = annotations.get(sentence_id)
                 if anns is None:
                     anns = []
                 elif len(anns) > 1:
                     anns.sort(key=by_annotator)
-                if gold_raw is not None:
-                    gold = {"labels": labels(gold_raw), "method": "adjudicated", "by": gold_by or None}
+                if gold_raw is not None:  # a stored gold wins, whatever its method
+                    gold = stored_gold(labels(gold_raw), gold_method, gold_by, anns)
                 elif len(anns) < MIN_ANNOTATORS or policy == "adjudicated":
                     gold = None
                 else:

@@ -5,9 +5,11 @@ annotated), UTF-8 with a BOM so that spreadsheets detect the encoding, RFC 4180 
 Header (:data:`HEADER`)::
 
     id,doc_id,doc_name,sent_idx,start,end,lang,text,annotator,labels,status,negated,
-    flagged,note,updated_at,gold_labels,gold_method,gold_by,schema,split,meta
+    flagged,note,updated_at,gold_labels,gold_method,gold_by,gold_agreed,schema,split,meta
 
 - ``labels`` and ``gold_labels``: label ids joined by ``|`` (ids never contain ``|``).
+- ``gold_agreed``: the annotators whose set equals the gold, as a JSON list (names may hold
+  any character). Files written before it existed (no such column) read as well.
 - ``negated``, ``flagged``: ``true`` / ``false`` (empty on a row without annotator).
 - Empty cell = null for ``lang``, ``note``, ``gold_by``, ``split``, and for the annotation
   columns of a row without annotator. The gold is null when ``gold_method`` is empty.
@@ -53,10 +55,13 @@ HEADER = (
     "gold_labels",
     "gold_method",
     "gold_by",
+    "gold_agreed",
     "schema",
     "split",
     "meta",
 )
+LEGACY_HEADER = tuple(column for column in HEADER if column != "gold_agreed")
+"""The header before ``gold_agreed`` (issue 8): still read."""
 LABEL_SEP = "|"
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 BOM = "\ufeff"
@@ -92,6 +97,7 @@ def to_csv_rows(record: SentenceRecord) -> list[list[str]]:
         LABEL_SEP.join(gold.labels) if gold else "",
         gold.method if gold else "",
         (gold.by or "") if gold else "",
+        jsonio.dumps(gold.agreed).decode("utf-8") if gold else "",
         record.schema_name,
         record.split or "",
         jsonio.dumps(record.meta).decode("utf-8"),
@@ -187,6 +193,7 @@ def from_csv_row(row: dict[str, str], number: int = 0) -> Part:
             labels=_labels(row["gold_labels"]),
             method=row["gold_method"],  # type: ignore[arg-type]
             by=row["gold_by"] or None,
+            agreed=jsonio.loads(row["gold_agreed"]) if row.get("gold_agreed") else [],
         )
     return Part(number, info, annotation, gold)
 
@@ -198,8 +205,9 @@ def _rows(path: Path, report: ReadReport | None) -> Iterator[tuple[int, dict[str
             header = next(reader)
         except StopIteration:
             raise FormatError(path, None, "empty file (no header)") from None
-        if tuple(header) != HEADER:
-            missing = [h for h in HEADER if h not in header]
+        columns = tuple(header)
+        if columns not in (HEADER, LEGACY_HEADER):
+            missing = [h for h in LEGACY_HEADER if h not in header]
             detail = f"missing {', '.join(missing)}" if missing else "columns in another order"
             raise FormatError(path, 1, f"not our CSV header ({detail})")
         start = reader.line_num + 1
@@ -210,11 +218,11 @@ def _rows(path: Path, report: ReadReport | None) -> Iterator[tuple[int, dict[str
                 continue
             if report is not None:
                 report.lines += 1
-            if len(cells) != len(HEADER):
-                raise FormatError(path, number, f"expected {len(HEADER)} cells, got {len(cells)}")
+            if len(cells) != len(columns):
+                raise FormatError(path, number, f"expected {len(columns)} cells, got {len(cells)}")
             yield (
                 number,
-                dict(zip(HEADER, (unescape_cell(c) for c in cells), strict=True)),
+                dict(zip(columns, (unescape_cell(c) for c in cells), strict=True)),
             )
 
 

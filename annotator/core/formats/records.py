@@ -139,14 +139,36 @@ class Annotation(BaseModel):
         return parse_utc(self.updated_at)
 
 
+def _name_set(names: list[str]) -> list[str]:
+    return sorted(set(names))
+
+
 class Gold(BaseModel):
-    """The gold labels of a sentence and how they were reached."""
+    """The gold labels of a sentence and how they were reached.
+
+    ``agreed``: the annotators whose labelled set equals the gold, sorted. In a
+    :class:`SentenceRecord` it is always derived from the record's annotations (so every
+    format and every reader agree on it, whatever a file says).
+    """
 
     model_config = _CONFIG
 
     labels: LabelSet
     method: GoldMethod
     by: OptionalText = None
+    agreed: Annotated[list[str], AfterValidator(_name_set)] = Field(default_factory=list)
+
+
+def agreed_with(gold_labels: Iterable[str], annotations: Iterable[Any]) -> list[str]:
+    """Sorted names of the labelled annotations (dicts or :class:`Annotation`) whose label
+    set equals ``gold_labels``."""
+    wanted = set(gold_labels)
+    names = []
+    for a in annotations:
+        data = a if isinstance(a, Mapping) else {"annotator": a.annotator, "labels": a.labels, "status": a.status}
+        if data.get("status", "labelled") == "labelled" and set(data.get("labels") or ()) == wanted:
+            names.append(data["annotator"])
+    return sorted(names)
 
 
 class _SentenceFields(BaseModel):
@@ -195,6 +217,16 @@ class SentenceRecord(_SentenceFields):
     schema_name: str = Field(default=SCHEMA_DEFAULT, alias="schema", min_length=1)
     split: Split | None = None
     meta: dict[str, JsonValue] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_agreed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("gold") is not None:
+            gold = data["gold"]
+            fields = gold.model_dump() if isinstance(gold, Gold) else dict(gold)
+            fields["agreed"] = agreed_with(fields.get("labels") or (), data.get("annotations") or ())
+            data = {**data, "gold": fields}
+        return data
 
     @field_validator("annotations")
     @classmethod
@@ -300,7 +332,8 @@ def record_dict(
     UTC timestamps from ``datetime`` or strings, ``""`` -> ``None``, derived ``id``), so
     the shape is the same; a test checks the two agree. Each annotation is a mapping with
     ``annotator, labels, status, negated, flagged, note, updated_at``; the gold one with
-    ``labels, method, by``. Write the result with ``JsonlWriter.write_dict``.
+    ``labels, method, by`` (``agreed`` is derived from the annotations). Write the result
+    with ``JsonlWriter.write_dict``.
     """
     anns = [
         {
@@ -331,6 +364,7 @@ def record_dict(
             "labels": sorted(set(gold["labels"])),
             "method": gold["method"],
             "by": gold["by"] or None,
+            "agreed": agreed_with(gold["labels"], anns),
         },
         "schema": schema,
         "split": split,
@@ -376,6 +410,7 @@ def hf_features() -> Any:
                 "labels": list_(v("string")),
                 "method": v("string"),
                 "by": v("string"),
+                "agreed": list_(v("string")),
             },
             "schema": v("string"),
             "split": v("string"),
