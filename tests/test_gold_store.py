@@ -129,15 +129,16 @@ def _event_id(engine: Engine, sentence_id: int) -> int:
 def test_review_queue_and_items(engine: Engine, tmp_path: Path) -> None:
     ids = build_votes(engine, tmp_path)
     schema = active_schema(engine)
-    queue = review_queue(engine, schema)
+    queue = review_queue(engine, schema).disputes
     assert [d.sentence_id for d in queue] == [ids[5], ids[2], ids[1]]  # all differ, tie, 2-1
     # on data_sharing both are 1 against 2: sentence order
-    assert [d.sentence_id for d in review_queue(engine, schema, label="data_sharing")] == [ids[1], ids[5]]
-    assert review_queue(engine, schema, min_annotators=3)[-1].sentence_id == ids[1]
+    assert [d.sentence_id for d in review_queue(engine, schema, label="data_sharing").disputes] == [ids[1], ids[5]]
+    assert review_queue(engine, schema, min_annotators=3).disputes[-1].sentence_id == ids[1]
     auto_gold(engine, schema, "majority")
-    assert [d.sentence_id for d in review_queue(engine, schema)] == [ids[5], ids[2]]  # 2-1 has gold now
-    assert len(review_queue(engine, schema, include_gold=True)) == 3
-    items = review_items(engine, schema, review_queue(engine, schema, include_gold=True))
+    assert [d.sentence_id for d in review_queue(engine, schema).disputes] == [ids[5], ids[2]]  # 2-1 has gold now
+    everything = review_queue(engine, schema, include_gold=True)
+    assert len(everything.disputes) == 3 and everything.with_gold == {ids[1]}
+    items = review_items(engine, schema, everything.disputes)
     first = items[0]
     assert first.document_name == "pl_news" and first.idx == 5
     assert [(v.annotator, v.labels) for v in first.votes] == [

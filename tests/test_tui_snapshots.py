@@ -59,3 +59,30 @@ def test_snapshot_help_screen_document_list_keys(snap_compare, tmp_path: Path) -
     assert snap_compare(
         _app(tmp_path, None), press=["question_mark", "pagedown"], terminal_size=SIZE, run_before=settle
     )
+
+
+def _review_app(tmp_path: Path, **options: object):  # type: ignore[no-untyped-def]
+    from annotator.core.db import open_database
+    from annotator.tui.config import Settings
+    from annotator.tui.review_app import ReviewApp
+    from tests.gold_helpers import build_votes
+
+    engine = open_database(str(tmp_path / "review.db"))
+    ids = build_votes(engine, tmp_path)
+    piotr = ensure_annotator(engine, "piotr")
+    note = Change(labels=["ads_use", "data_sharing"], status="labelled", negated=True, note="[b]not[/b] a sale")
+    save_decision(engine, active_schema(engine), piotr, ids[5], note)
+    settings = Settings(path=tmp_path / "config" / "annotator" / "config.toml")
+    return ReviewApp(engine, adjudicator="lead", settings=settings, **options)  # type: ignore[arg-type]
+
+
+def test_snapshot_review_screen(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """adjudicate: the most split sentence first, the three annotators side by side (a note
+    with markup shown literally), vote counts beside the labels, A's set taken."""
+    assert snap_compare(_review_app(tmp_path), press=["A"], terminal_size=SIZE, run_before=settle)
+
+
+def test_snapshot_review_screen_blind_with_a_suggestion(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """--blind: letters only; the 2-of-3 sentence with its majority pre-selected."""
+    app = _review_app(tmp_path, blind=True, label="first_party_collection")
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)

@@ -27,6 +27,8 @@ from annotator.safe_text import safe
 
 if TYPE_CHECKING:
     from annotator.core.agreement import AgreementReport, MetricSet
+    from annotator.core.gold.store import GoldSet
+    from annotator.core.ratings import Ratings
 
 MAX_PAIR_COLUMNS = 6  # more pairs than this: pairs become rows of the per-label pairwise table
 
@@ -242,12 +244,30 @@ def agreement(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seed of the bootstrap: same seed, same intervals.")
     ] = None,
+    vs_gold: Annotated[
+        bool,
+        typer.Option(
+            "--vs-gold",
+            help="Each annotator against the stored gold: per label precision, recall, F1 and support, "
+            "macro-F1 and exact matches.",
+        ),
+    ] = False,
+    confusion: Annotated[
+        bool,
+        typer.Option(
+            "--confusion",
+            help="Which labels annotators confuse (top pairs; the full matrix with --json) and each "
+            "annotator's prevalence per label beside the others' mean.",
+        ),
+    ] = False,
+    top: Annotated[int, typer.Option("--top", help="--confusion: how many label pairs the table shows.")] = 10,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Inter-annotator agreement: overall, per label and per annotator pair, undefined shown as n/a."""
     from annotator.core.agreement import compute_agreement, shortfall
     from annotator.core.db import open_database
+    from annotator.core.gold.store import load_gold
     from annotator.core.ratings import load_ratings
     from annotator.core.repository import find_document
     from annotator.core.schemas import active_schema
@@ -261,6 +281,13 @@ def agreement(
     label_list = split_list(labels, "--labels")
     annotator_list = split_list(annotators, "--annotators")
     doc_list = split_list(docs, "--docs")
+    if vs_gold and confusion:
+        raise UserError("--vs-gold and --confusion are two reports: ask for one at a time")
+    if (vs_gold or confusion) and (label_list is not None or bootstrap):
+        option = "--vs-gold" if vs_gold else "--confusion"
+        raise UserError(f"{option} covers every label and has no bootstrap: drop --labels/--bootstrap")
+    if top < 1:
+        raise UserError(f"--top {top}: show at least one pair")
     engine = open_database(db, create=False)
     try:
         schema = active_schema(engine, install_default=False)
@@ -274,8 +301,12 @@ def agreement(
         document_ids = None if doc_list is None else sorted({find_document(engine, ref).id for ref in doc_list})
         with console.status("loading the decisions…") if not as_json else nullcontext():
             ratings = load_ratings(engine, annotators=annotator_list, documents=document_ids)
+            gold = load_gold(engine, documents=document_ids) if vs_gold else None
     finally:
         engine.dispose()
+    if vs_gold or confusion:
+        _gold_report(ratings, gold, schema.label_ids, as_json=as_json, top=top)
+        return
     masks = ratings.masks
     rated_by = {name: int((masks[:, a] >= 0).sum()) for a, name in enumerate(ratings.annotators)}
     with bootstrap_progress(not as_json, bootstrap if masks.shape[0] else 0) as progress:
@@ -304,3 +335,29 @@ def agreement(
         warning(problem)
     elif bootstrap == 0:
         console.print(Text("95% CIs of α: run with --bootstrap 2000 (and --seed N to reproduce them).", style="dim"))
+
+
+def _gold_report(ratings: Ratings, gold: GoldSet | None, label_ids: list[str], *, as_json: bool, top: int) -> None:
+    """``--vs-gold`` (with the stored gold) or ``--confusion`` (without)."""
+    from annotator.cli.gold_reports import confusion_tables, vs_gold_tables
+
+    if gold is not None:
+        from annotator.core.gold.scores import vs_gold
+
+        scores = vs_gold(
+            ratings.masks, ratings.annotators, ratings.sentence_ids, gold.sentence_ids, gold.masks, label_ids
+        )
+        if as_json:
+            print_json(scores.model_dump())
+            return
+        console.print(vs_gold_tables(scores))
+        if scores.n_gold == 0:
+            warning("no sentence has a gold yet: run `annotator gold --auto majority` or `annotator adjudicate`")
+        return
+    from annotator.core.agreement.confusion import confusion
+
+    report = confusion(ratings.masks, ratings.annotators, label_ids)
+    if as_json:
+        print_json(report.model_dump())
+        return
+    console.print(confusion_tables(report, top))

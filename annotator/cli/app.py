@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from annotator import __version__
-from annotator.cli import agreement_cmd, annotate_cmd, export_cmd, labels_cmd, project_cmd
+from annotator.cli import agreement_cmd, annotate_cmd, export_cmd, gold_cmd, labels_cmd, project_cmd
 
 
 @dataclass
@@ -51,4 +51,6 @@ app.command("stats")(project_cmd.stats)
 app.add_typer(labels_cmd.labels_app, name="labels")
 app.command("annotate")(annotate_cmd.annotate)
 app.command("agreement")(agreement_cmd.agreement)
+app.command("gold")(gold_cmd.gold)
+app.command("adjudicate")(gold_cmd.adjudicate)
 app.command("export")(export_cmd.export)

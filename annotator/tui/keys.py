@@ -109,6 +109,79 @@ PICKER_BINDINGS: list[BindingType] = [
     ),
 ]
 
+REVIEW_BINDINGS: list[BindingType] = [
+    Binding(
+        "enter",
+        "save",
+        "Save gold+next",
+        id="review.save",
+        tooltip="Save the selected labels as the gold and go to the next open sentence",
+    ),
+    Binding(
+        "x", "later", "Later", id="review.later", tooltip="Leave this sentence for later (it comes back at the end)"
+    ),
+    Binding("w", "note", "Note", id="review.note", tooltip="Write why this gold (saved with the gold by Enter)"),
+    Binding("u,ctrl+z", "undo", "Undo", id="review.undo", tooltip="Undo your last gold, even on an earlier sentence"),
+    Binding("j,down", "next", "Next", id="review.next", show=False, tooltip="Next sentence of the queue"),
+    Binding("k,up", "previous", "Previous", id="review.previous", show=False, tooltip="Previous sentence of the queue"),
+    Binding("g,home", "first", "First", id="review.first", show=False, tooltip="First sentence of the queue"),
+    Binding("end", "last", "Last", id="review.last", show=False, tooltip="Last sentence of the queue"),
+    Binding(
+        "full_stop",
+        "next_open",
+        "Next open",
+        key_display=".",
+        id="review.next_open",
+        show=False,
+        tooltip="Next sentence without a gold (those left for later last)",
+    ),
+    Binding(
+        "v",
+        "bidi",
+        "RTL",
+        id="review.bidi",
+        show=False,
+        tooltip="Right-to-left reordering on/off (off for terminals that do bidi)",
+    ),
+    Binding(
+        "h", "define", "Define", id="review.define", show=False, tooltip="Then a label key: that label's definition"
+    ),
+    Binding("ctrl+r", "retry", "Retry", id="review.retry", show=False, tooltip="Retry a save that failed now"),
+    Binding(
+        "escape",
+        "close",
+        "Close",
+        id="review.close",
+        show=False,
+        tooltip="Close a definition, else quit (waits for saves)",
+    ),
+]
+
+TAKE_LETTERS = "ABCDEFGHI"  # the annotators' columns on the review screen, A first
+
+
+def take_bindings(schema: LabelSchema) -> list[Binding]:
+    """A key per annotator column: Shift+letter (A, B, C…: the column's letter) and F1…F9.
+
+    A letter that the schema uses as a label key is left out (F-keys always work).
+    """
+    used = {key for label in schema.labels for key in label.keys}
+    bindings: list[Binding] = []
+    for n, letter in enumerate(TAKE_LETTERS, start=1):
+        keys = ",".join(k for k in (letter if letter not in used else "", f"f{n}") if k)
+        bindings.append(
+            Binding(
+                keys,
+                f"take({n})",
+                f"Take {letter}",
+                show=False,
+                id=f"review.take.{n}",
+                tooltip=f"Take annotator {letter}'s label set as the selection (Enter saves it)",
+            )
+        )
+    return bindings
+
+
 # Characters some keyboard layouts send on the digit row: Arabic-Indic and Persian digits.
 LAYOUT_DIGITS = {chr(0x0660 + n): str(n) for n in range(10)} | {chr(0x06F0 + n): str(n) for n in range(10)}
 

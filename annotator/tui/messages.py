@@ -8,6 +8,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from annotator.core.entities import DocumentProgress, SentenceRow
+from annotator.core.gold.review import ReviewItem, ReviewQueue
 
 
 class Notice(Message):
@@ -55,3 +56,20 @@ class SeekDone(Message):
         self.idx = idx
         self.purpose = purpose
         self.wrapped = wrapped
+
+
+class QueueLoaded(Message):
+    """The adjudication queue, read by a worker (``ReviewQueue``)."""
+
+    def __init__(self, queue: ReviewQueue) -> None:
+        super().__init__()
+        self.queue = queue
+
+
+class ItemsLoaded(Message):
+    """Queue items read by a worker, from queue position ``first`` on."""
+
+    def __init__(self, first: int, items: list[ReviewItem]) -> None:
+        super().__init__()
+        self.first = first
+        self.items = items

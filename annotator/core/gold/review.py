@@ -83,6 +83,12 @@ def disputed_labels(votes: Sequence[Vote], schema: LabelSchema) -> list[str]:
     return [label for label in schema.label_ids if label in union - inter]
 
 
+@dataclass(frozen=True)
+class ReviewQueue:
+    disputes: list[Dispute]  # hardest first
+    with_gold: set[int]  # sentence ids among them that have a gold already (with include_gold)
+
+
 def review_queue(
     engine: Engine,
     schema: LabelSchema,
@@ -91,16 +97,17 @@ def review_queue(
     documents: Sequence[int] | None = None,
     min_annotators: int = MIN_ANNOTATORS,
     include_gold: bool = False,
-) -> list[Dispute]:
-    """The disputed sentences to adjudicate, hardest first (see :mod:`.queue`)."""
+) -> ReviewQueue:
+    """The disputed sentences to adjudicate, hardest first (see :mod:`.queue`): those
+    without a gold, or with ``include_gold`` all of them."""
     bit = schema.bit_of[label] if label is not None else None
     with engine.connect() as connection:
         ratings = load_ratings_on(connection, documents=documents)
         found = disputes(ratings.masks, ratings.sentence_ids, label_bit=bit, min_annotators=min_annotators)
-        if include_gold or not found:
-            return found
-        golden = read_gold_on(connection, [d.sentence_id for d in found])
-    return [d for d in found if d.sentence_id not in golden]
+        golden = set(read_gold_on(connection, [d.sentence_id for d in found])) if found else set()
+    if include_gold:
+        return ReviewQueue(found, golden)
+    return ReviewQueue([d for d in found if d.sentence_id not in golden], set())
 
 
 def review_items(engine: Engine, schema: LabelSchema, queue: Sequence[Dispute]) -> list[ReviewItem]:

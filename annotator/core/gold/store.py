@@ -243,3 +243,14 @@ def undo_gold(engine: Engine, schema: LabelSchema, adjudicator: int) -> GoldUndo
         )
         position = connection.execute(select(S.c.document_id, S.c.idx).where(S.c.id == sentence_id)).one()
     return GoldUndone(sentence_id, position.document_id, position.idx, restored, int(event_id))
+
+
+def gold_counts(engine: Engine) -> dict[str, int]:
+    """How many sentences have a gold, per method (``adjudicated``, ``unanimous``, ``majority``)."""
+    from sqlalchemy import func
+
+    with engine.connect() as connection:
+        rows = connection.execute(select(G.c.method, func.count()).group_by(G.c.method)).all()
+    counts = {"adjudicated": 0, "unanimous": 0, "majority": 0}
+    counts.update({str(method): int(n) for method, n in rows})
+    return counts

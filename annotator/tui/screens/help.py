@@ -48,31 +48,51 @@ def labels_table(schema: LabelSchema, keymap: dict[str, str]) -> Table:
     return table
 
 
+ANNOTATE_INTRO = (
+    "A label key toggles the label; Enter saves the selection and moves on (k labels: k+1 keys). "
+    "The 'none' key saves at once. Every decision is saved to the database when the status line "
+    "says so. Digits always work, whatever the keyboard layout."
+)
+
+
 class HelpScreen(ModalScreen[None]):
+    """Every key (after the user's keymap) and every label's definition and example.
+
+    ``sections``: (heading, bindings, widget id) of the keys to list; by default the annotate
+    screen's keys and the document list's.
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "close", "Close", id="help.close"),
     ]
 
-    def __init__(self, schema: LabelSchema, keymap: dict[str, str], config: Path | None) -> None:
+    def __init__(
+        self,
+        schema: LabelSchema,
+        keymap: dict[str, str],
+        config: Path | None,
+        *,
+        intro: str = ANNOTATE_INTRO,
+        sections: list[tuple[str, list[BindingType], str]] | None = None,
+    ) -> None:
         super().__init__()
         self.schema = schema
         self.keymap = keymap
         self.config = config
+        self.intro = intro
+        self.sections = sections or [
+            ("Keys", [*ANNOTATE_BINDINGS, *APP_BINDINGS], "help-keys"),
+            ("Document list keys", PICKER_BINDINGS, "help-picker-keys"),
+        ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static(Text("annotator: keys and labels   (Escape closes)", style="bold"), id="help-title")
             with VerticalScroll(id="help-body"):
-                intro = Text(
-                    "A label key toggles the label; Enter saves the selection and moves on (k labels: k+1 keys). "
-                    "The 'none' key saves at once. Every decision is saved to the database when the status line "
-                    "says so. Digits always work, whatever the keyboard layout.",
-                )
-                yield Static(intro, classes="help-text")
-                yield Static(Text("Keys", style="bold underline"), classes="help-heading")
-                yield Static(keys_table(self.keymap), id="help-keys")
-                yield Static(Text("Document list keys", style="bold underline"), classes="help-heading")
-                yield Static(keys_table(self.keymap, PICKER_BINDINGS), id="help-picker-keys")
+                yield Static(Text(self.intro), classes="help-text")
+                for heading, bindings, ident in self.sections:
+                    yield Static(Text(heading, style="bold underline"), classes="help-heading")
+                    yield Static(keys_table(self.keymap, bindings), id=ident)
                 yield Static(
                     Text(f"Labels ({self.schema.ref}, {self.schema.mode}-label)", style="bold underline"),
                     classes="help-heading",

@@ -70,7 +70,12 @@ class DocHeader(QuietStatic):
 
 
 class LabelPanel(QuietStatic):
-    """Key, name and selected-or-not for every label, then negated/flag/note of the sentence."""
+    """Key, name and selected-or-not for every label, then what the screen says about them.
+
+    The annotate screen shows the decision's status, negated, flag and note below the labels
+    (``show``); the review screen shows the gold's provenance and, beside each label, how
+    many annotators chose it (``show_labels`` with ``marks`` and a ``footer``).
+    """
 
     class Clicked(Message):
         def __init__(self, label_id: str) -> None:
@@ -83,13 +88,12 @@ class LabelPanel(QuietStatic):
         if 0 <= event.y < len(self._label_ids):
             self.post_message(self.Clicked(self._label_ids[event.y]))
 
-    def show(
+    def show_labels(
         self,
         schema: LabelSchema,
         selected: tuple[str, ...] | list[str],
-        state: AnnotationState,
-        draft: bool,
-        saving: str | None,
+        footer: Text,
+        marks: dict[str, Text] | None = None,
     ) -> None:
         self._label_ids = tuple(label.id for label in schema.labels)
         text = Text()
@@ -100,9 +104,24 @@ class LabelPanel(QuietStatic):
             text.append("■ " if on else "□ ", style="bold green" if on else "dim")
             text.append(f"{keys:<4}", style="bold" if on else "")
             text.append(" ")
+            if marks is not None:
+                text.append_text(marks.get(label.id, Text("   ")))
+                text.append(" ")
             text.append(label.name, style="bold green" if on else "")
             text.append("\n")
         text.append("\n")
+        text.append_text(footer)
+        self.show_text(text)
+
+    def show(
+        self,
+        schema: LabelSchema,
+        selected: tuple[str, ...] | list[str],
+        state: AnnotationState,
+        draft: bool,
+        saving: str | None,
+    ) -> None:
+        text = Text()
         status = {"labelled": ("labelled", "green"), "skipped": ("skipped", "yellow"), "open": ("not decided", "dim")}
         word, style = status.get(state.status, (state.status, ""))
         text.append("status  ", style="dim")
@@ -120,7 +139,7 @@ class LabelPanel(QuietStatic):
         if saving:
             text.append("\n")
             text.append(saving, style="bold red" if saving.startswith("NOT") else "yellow")
-        self.show_text(text)
+        self.show_labels(schema, selected, text)
 
 
 class DefinitionPanel(Static):

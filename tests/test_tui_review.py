@@ -1,0 +1,187 @@
+"""Pilot tests of the review screen (``annotator adjudicate``): press real keys, then read
+the gold and its provenance from the DATABASE and from the EXPORT."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from sqlalchemy import Engine, select
+from textual.pilot import Pilot
+
+from annotator.core.db import open_database
+from annotator.core.exporting import export_dataset
+from annotator.core.gold.store import read_gold
+from annotator.core.models import EVENT
+from annotator.tui.config import Settings
+from annotator.tui.review_app import ReviewApp
+from annotator.tui.screens.help import HelpScreen
+from annotator.tui.screens.review import ReviewScreen
+from annotator.tui.widgets.panels import DefinitionPanel, LabelPanel
+from annotator.tui.widgets.review_panels import VotesPanel
+from tests.gold_helpers import build_votes
+from tests.tui_helpers import settle, status_text, view_text
+
+SIZE = (120, 34)
+NOW = datetime(2026, 11, 24, 10, 0, 0)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> tuple[Engine, dict[int, int]]:
+    engine = open_database(str(tmp_path / "project.db"))
+    return engine, build_votes(engine, tmp_path)
+
+
+def review_app(engine: Engine, tmp_path: Path, **options: object) -> ReviewApp:
+    settings = Settings(path=tmp_path / "config" / "annotator" / "config.toml")
+    return ReviewApp(engine, adjudicator="lead", settings=settings, clock=lambda: NOW, **options)  # type: ignore[arg-type]
+
+
+async def press(pilot: Pilot[object], *keys: str) -> None:
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+def panel_text(app: ReviewApp, widget: type) -> str:
+    return str(app.screen.query_one(widget).content)
+
+
+def selection(app: ReviewApp) -> tuple[str, ...]:
+    screen = app.screen
+    assert isinstance(screen, ReviewScreen) and screen.item is not None
+    return screen.selection(screen.item)
+
+
+def position(app: ReviewApp) -> int | None:
+    screen = app.screen
+    assert isinstance(screen, ReviewScreen)
+    return screen.pos
+
+
+async def test_the_queue_driven_to_its_end_with_every_key(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    engine, ids = project
+    app = review_app(engine, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # hardest first: #6 (all three differ), #3 (a 1-1 tie), #2 (2 of 3)
+        assert [d.sentence_id for d in app.review.queue.disputes] == [ids[5], ids[2], ids[1]]  # type: ignore[union-attr]
+        assert position(app) == 0 and selection(app) == ()  # no majority: nothing suggested
+        votes = panel_text(app, VotesPanel)
+        assert "A amal" in votes and "C piotr" in votes and "Third-party sharing/collection, Advertising use" in votes
+        assert "no set has more than half" in votes
+        assert "Dziękujemy za skorzystanie" in view_text(app)
+        # x: leave it for later
+        await press(pilot, "x")
+        assert position(app) == 1 and "for later" in status_text(app)
+        # #3: B's set (user_rights), then c toggles consent_choice on; w writes why; Enter saves
+        await press(pilot, "B")
+        assert selection(app) == ("user_rights",) and "Took B ola's set" in status_text(app)
+        await press(pilot, "c")
+        assert selection(app) == ("consent_choice", "user_rights")
+        await press(pilot, "w")
+        await pilot.press(*"both apply", "enter")
+        await settle(pilot)
+        assert "both apply" in panel_text(app, LabelPanel) and "not saved" in panel_text(app, LabelPanel)
+        await press(pilot, "enter")
+        assert "Gold saved for pl_news #3" in status_text(app) and "agreed: nobody" in status_text(app)
+        # #2: the majority is pre-selected: Enter accepts it
+        assert position(app) == 2 and selection(app) == ("first_party_collection",)
+        assert "majority, 2 of 3: A B" in panel_text(app, VotesPanel)
+        await press(pilot, "enter")
+        assert "agreed: A amal, B ola" in status_text(app)
+        # back to the one left for later, then u undoes the last gold (#2) and goes there
+        assert position(app) == 0
+        await press(pilot, "u")
+        assert position(app) == 2 and "Undone" in status_text(app) and "no gold" in status_text(app)
+        assert ids[1] not in read_gold(engine, [ids[1]])
+        await press(pilot, "enter")  # accept the suggestion again
+        assert position(app) == 0
+        # F3 takes C's set (two labels); then the exclusive none key replaces it and saves at once
+        await press(pilot, "f3")
+        assert selection(app) == ("data_sharing", "ads_use")
+        await press(pilot, "n")
+        assert "Queue done" in status_text(app)
+        assert "3/3" in str(app.screen.query_one("#progress").content)
+    gold = read_gold(engine, ids.values())
+    assert set(gold) == {ids[1], ids[2], ids[5]}
+    tie = gold[ids[2]]
+    assert tie.labels == ("consent_choice", "user_rights") and tie.method == "adjudicated" and tie.by == "lead"
+    assert tie.note == "both apply" and tie.agreed == () and tie.updated_at is not None
+    assert gold[ids[1]].labels == ("first_party_collection",) and gold[ids[1]].agreed == ("amal", "ola")
+    assert gold[ids[5]].labels == ("none",) and gold[ids[5]].agreed == ()
+    with engine.connect() as connection:
+        actions = [row[0] for row in connection.execute(select(EVENT.c.action).where(EVENT.c.action.like("gold%")))]
+    assert actions == ["gold", "gold", "gold_undo", "gold", "gold"]
+    # the export carries the gold with its provenance
+    export_dataset(engine, tmp_path / "out.jsonl", "jsonl", gold="adjudicated")
+    records = {
+        r["sent_idx"]: r
+        for r in map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())
+        if r["doc_name"] == "pl_news"
+    }
+    assert records[2]["gold"] == {
+        "labels": ["consent_choice", "user_rights"],
+        "method": "adjudicated",
+        "by": "lead",
+        "agreed": [],
+    }
+    assert records[1]["gold"] == {
+        "labels": ["first_party_collection"],
+        "method": "adjudicated",
+        "by": "lead",
+        "agreed": ["amal", "ola"],
+    }
+    assert records[0]["gold"] is None  # unanimous, but --gold adjudicated computes none
+
+
+async def test_blind_hides_names_and_help_says_which_key_takes_a_set(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    engine, ids = project
+    app = review_app(engine, tmp_path, blind=True, label="first_party_collection")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.review.size == 1  # only #2 disputes first_party_collection
+        votes = panel_text(app, VotesPanel)
+        assert " A " in votes and "amal" not in votes and "piotr" not in votes
+        assert "only first_party_collection" in str(app.screen.query_one("#doc-header").content)
+        await press(pilot, "enter")
+        assert "agreed: A B;" in status_text(app)
+        await press(pilot, "h", "s")
+        assert "Third-party sharing/collection" in str(app.screen.query_one(DefinitionPanel).content)
+        await press(pilot, "escape")
+        assert app.is_running  # escape closed the definition only
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=200, record=True)
+        for widget in app.screen.query("Static"):
+            console.print(widget.content)
+        text = console.export_text()
+        assert "Shift+A for A" in text and "review.take.1" in text and "A f1" in text
+        await press(pilot, "escape")
+        await press(pilot, "escape")  # nothing left unsaved: escape quits
+    assert app.return_value == 0
+    assert read_gold(engine, [ids[1]])[ids[1]].agreed == ("amal", "ola")  # names stored, letters shown
+
+
+async def test_nothing_to_adjudicate_and_all_shows_gold_already_there(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    engine, ids = project
+    from annotator.core.gold.auto import auto_gold
+    from annotator.core.schemas import active_schema
+
+    auto_gold(engine, active_schema(engine), "majority")
+    app = review_app(engine, tmp_path, label="retention")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "Nothing to adjudicate" in status_text(app)
+        await press(pilot, "enter", "j", "u")  # nothing breaks without a queue
+    app = review_app(engine, tmp_path, include_gold=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.review.size == 3 and position(app) == 0  # the first without a gold
+        await press(pilot, "end")
+        assert position(app) == 2 and "majority (by rule)" in panel_text(app, LabelPanel)
+        assert selection(app) == ("first_party_collection",)  # the stored gold is the selection
+        await press(pilot, "enter")  # a person confirms the rule's gold: now adjudicated
+    assert read_gold(engine, [ids[1]])[ids[1]].method == "adjudicated"
