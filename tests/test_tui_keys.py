@@ -74,3 +74,25 @@ def test_broken_settings_file_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="keymap"):
         load_settings(path)
     assert load_settings(tmp_path / "missing.toml") == Settings(path=tmp_path / "missing.toml")
+
+
+def test_review_keys_have_ids_and_never_take_a_label_key() -> None:
+    from annotator.core.labels import parse_schema
+    from annotator.tui.keys import REVIEW_BINDINGS, TAKE_LETTERS, take_bindings
+
+    schema = load_schema()
+    review = list(Binding.make_bindings([*REVIEW_BINDINGS, *take_bindings(schema)]))
+    for binding in review:
+        assert binding.id and binding.description, binding
+    reserved = {_character_to_key(c) for c in RESERVED_KEYS}
+    for binding in review:
+        if len(binding.key) == 1 and binding.key not in TAKE_LETTERS:
+            assert binding.key in reserved, f"{binding.key!r} could clash with a label key"
+    assert {b.key for b in review if b.id == "review.take.1"} == {"A", "f1"}
+    # a schema that uses B for a label keeps it; F2 still takes annotator B's set
+    toml = (
+        'name = "x"\nversion = 1\n[[labels]]\nid = "b_label"\nname = "B"\nkey = "B"\ndescription = "d"\n'
+        '[[labels]]\nid = "none"\nname = "None"\nkey = "n"\ndescription = "d"\nexclusive = true\n'
+    )
+    takes = {b.key: b.id for b in Binding.make_bindings(take_bindings(parse_schema(toml)))}
+    assert "B" not in takes and takes["f2"] == "review.take.2" and takes["A"] == "review.take.1"

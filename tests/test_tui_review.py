@@ -185,3 +185,35 @@ async def test_nothing_to_adjudicate_and_all_shows_gold_already_there(project, t
         assert selection(app) == ("first_party_collection",)  # the stored gold is the selection
         await press(pilot, "enter")  # a person confirms the rule's gold: now adjudicated
     assert read_gold(engine, [ids[1]])[ids[1]].method == "adjudicated"
+
+
+async def test_the_agreement_screen_shows_each_annotator_against_the_gold(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    from annotator.core.gold.auto import auto_gold
+    from annotator.core.schemas import active_schema
+    from annotator.tui.screens.agreement import AgreementScreen
+
+    engine, _ = project
+    auto_gold(engine, active_schema(engine), "majority")
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(AgreementScreen(engine))
+
+    app = Host()
+    async with app.run_test(size=(160, 60)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#vs-gold", DataTable)
+        assert table.get_cell("amal", "exact_match").plain == "100.0%"
+        assert table.get_cell("piotr", "exact_match").plain == "66.7%"  # the same figures as --vs-gold
+        assert table.get_cell("ola", "n_items").plain == "2"
+        labels = screen.query_one("#vs-gold-labels", DataTable)
+        assert labels.get_cell("piotr|first_party_collection", "precision").plain == "n/a"
+        assert labels.get_cell("piotr|first_party_collection", "support").plain == "1"
+        assert "3 sentences have a gold" in str(screen.query_one("#gold-caption").content)
+        await pilot.press("g")
+        await pilot.pause()
+        assert table.has_focus

@@ -6,7 +6,9 @@ screen shows the overall figures, one row per label and Cohen's kappa per annota
 pair (a matrix overall, and per pair and label), with "n/a" for every undefined value.
 ``b`` computes the bootstrap confidence intervals of alpha (B = 2000, seed 0 by
 default: the same intervals as ``annotator agreement --bootstrap 2000 --seed 0``) with a
-progress bar; ``r`` recomputes (after more decisions were saved); escape or ``q`` closes.
+progress bar; ``r`` recomputes (after more decisions were saved); ``g`` goes to each
+annotator against the stored gold (the figures of ``annotator agreement --vs-gold``: exact
+matches, macro-F1, per label precision, recall, F1 and support); escape or ``q`` closes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from annotator.core.agreement import AgreementReport, MetricSet, compute_agreement, pair_key, shortfall
 from annotator.core.agreement.formatting import NA, NOT_ASKED, format_coefficient, format_interval, format_share
+from annotator.core.gold.scores import VsGoldReport, vs_gold
+from annotator.core.gold.store import load_gold
 from annotator.core.labels import LabelSchema
 from annotator.core.ratings import load_ratings
 from annotator.core.schemas import active_schema
@@ -85,6 +89,7 @@ class Computed:
     schema: LabelSchema
     rated_by: dict[str, int]  # labelled sentences per annotator in the selection
     bootstrap: int
+    versus_gold: VsGoldReport
 
 
 class AgreementScreen(Screen[None]):
@@ -94,6 +99,7 @@ class AgreementScreen(Screen[None]):
         Binding("escape,q", "close", "Close", id="agreement.close"),
         Binding("r", "recompute", "Recompute", id="agreement.recompute"),
         Binding("b", "bootstrap", "Bootstrap CIs", id="agreement.bootstrap"),
+        Binding("g", "gold", "Vs gold", id="agreement.gold"),
     ]
 
     DEFAULT_CSS = """
@@ -155,6 +161,10 @@ class AgreementScreen(Screen[None]):
             yield DataTable(id="matrix", cursor_type="cell")
             yield Static("Cohen's κ per annotator pair and label", classes="agreement-caption")
             yield DataTable(id="pairs", cursor_type="cell", zebra_stripes=True)
+            yield Static("Each annotator against the gold", classes="agreement-caption", id="gold-caption")
+            yield DataTable(id="vs-gold", cursor_type="row", zebra_stripes=True)
+            yield Static("Against the gold, per label", classes="agreement-caption")
+            yield DataTable(id="vs-gold-labels", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -193,7 +203,11 @@ class AgreementScreen(Screen[None]):
             seed=self.seed,
             progress=progress,
         )
-        return Computed(report, schema, rated_by, bootstrap)
+        gold = load_gold(self.engine, documents=self.documents)
+        versus = vs_gold(
+            ratings.masks, ratings.annotators, ratings.sentence_ids, gold.sentence_ids, gold.masks, schema.label_ids
+        )
+        return Computed(report, schema, rated_by, bootstrap, versus)
 
     @on(BootstrapProgress)
     def _on_progress(self, message: BootstrapProgress) -> None:
@@ -227,7 +241,7 @@ class AgreementScreen(Screen[None]):
         title = Text(" Inter-annotator agreement", style="bold")
         title.append(f" — {schema.ref}, {len(report.annotators)} annotators, ")
         title.append(f"{report.n_items:,} sentences ({report.n_pairable_items:,} pairable)")
-        title.append("   b: bootstrap CIs   r: recompute   esc: close", style="dim")
+        title.append("   b: bootstrap CIs   g: vs gold   r: recompute   esc: close", style="dim")
         self.query_one("#agreement-title", Static).update(title)
         status = Text()
         problem = shortfall(report, computed.rated_by)
@@ -247,6 +261,7 @@ class AgreementScreen(Screen[None]):
         self._fill_labels(report, asked)
         self._fill_matrix(report)
         self._fill_pairs(report)
+        self._fill_gold(computed.versus_gold)
 
     def _fill_overall(self, report: AgreementReport, schema: LabelSchema, asked: bool) -> None:
         o = report.overall
@@ -322,7 +337,53 @@ class AgreementScreen(Screen[None]):
                 key=key,
             )
 
+    def _fill_gold(self, versus: VsGoldReport) -> None:
+        caption = Text("Each annotator against the gold", style="bold")
+        caption.append(
+            f" ({versus.n_gold:,} sentences have a gold"
+            + ("; none yet: annotator gold --auto, annotator adjudicate" if not versus.n_gold else "")
+            + ")",
+            style="dim",
+        )
+        self.query_one("#gold-caption", Static).update(caption)
+        table = self.query_one("#vs-gold", DataTable)
+        table.clear(columns=True)
+        table.add_column("annotator", key="annotator")
+        for key, name in (("n_items", "N items"), ("exact_match", "exact match"), ("macro_f1", "macro-F1")):
+            table.add_column(Text(name, justify="right"), key=key)
+        for name, score in versus.annotators.items():
+            table.add_row(
+                name_text(name, "bold"),
+                fmt_count(score.n_items),
+                fmt_share(score.exact_match),
+                fmt_coef(score.macro_f1),
+                key=name,
+            )
+        labels = self.query_one("#vs-gold-labels", DataTable)
+        labels.clear(columns=True)
+        labels.add_column("annotator", key="annotator")
+        labels.add_column("label", key="label")
+        for key, name in (("precision", "precision"), ("recall", "recall"), ("f1", "F1"), ("support", "support")):
+            labels.add_column(Text(name, justify="right"), key=key)
+        for name, score in versus.annotators.items():
+            for label, figures in score.per_label.items():
+                labels.add_row(
+                    name_text(name),
+                    Text(label),
+                    fmt_coef(figures.precision),
+                    fmt_coef(figures.recall),
+                    fmt_coef(figures.f1),
+                    fmt_count(figures.support),
+                    key=f"{name}|{label}",
+                )
+
     # -- actions ---------------------------------------------------------------------------------
+
+    def action_gold(self) -> None:
+        """Scroll to the figures against the gold."""
+        table = self.query_one("#vs-gold", DataTable)
+        self.query_one("#gold-caption", Static).scroll_visible(top=True, animate=False)
+        table.focus()
 
     def action_close(self) -> None:
         self.workers.cancel_group(self, "agreement")
