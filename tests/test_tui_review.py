@@ -89,7 +89,7 @@ async def test_the_queue_driven_to_its_end_with_every_key(project, tmp_path: Pat
         assert "Gold saved for pl_news #3" in status_text(app) and "agreed: nobody" in status_text(app)
         # #2: the majority is pre-selected: Enter accepts it
         assert position(app) == 2 and selection(app) == ("first_party_collection",)
-        assert "majority, 2 of 3: A B" in panel_text(app, VotesPanel)
+        assert "majority, 2 of 3: A B (Enter accepts it)" in panel_text(app, VotesPanel)
         await press(pilot, "enter")
         assert "agreed: A amal, B ola" in status_text(app)
         # back to the one left for later, then u undoes the last gold (#2) and goes there

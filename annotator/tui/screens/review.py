@@ -176,8 +176,10 @@ class ReviewScreen(Screen[None]):
         start = self._next_open(-1)
         self.go(start if start is not None else 0)
         opened = sum(1 for pos in range(session.size) if session.is_open(pos))
+        plural = "s" if session.size != 1 else ""
         self.say(
-            f"{session.size:,} disputed sentences, {opened:,} without a gold: the most split first. ? shows every key."
+            f"{session.size:,} disputed sentence{plural}, {opened:,} without a gold: the most split first. "
+            "? shows every key."
         )
 
     def say(self, message: str, severity: str = "info") -> None:
@@ -199,7 +201,9 @@ class ReviewScreen(Screen[None]):
         columns = [(letter, session.shown_name(letter, vote), vote) for letter, vote in session.columns(item)]
         hint = suggestion(item.votes)
         by = " ".join(letter for letter, _, vote in columns if hint is not None and vote.labels == hint.labels)
-        self.query_one(VotesPanel).show(self.schema, columns, hint, by, disputed_labels(item.votes, self.schema))
+        self.query_one(VotesPanel).show(
+            self.schema, columns, hint, by, disputed_labels(item.votes, self.schema), self.reorder
+        )
         panel.show_labels(self.schema, self.selection(item), self._footer(item), self._vote_marks(item))
 
     def _vote_marks(self, item: ReviewItem) -> dict[str, Text]:

@@ -1,7 +1,8 @@
 """The review screen's own widgets: its header, the annotators side by side, the queue line.
 
 Like the other panels they render ``rich.text.Text`` built piece by piece; annotator
-names, notes and document names are untrusted and go through ``safe``.
+names, notes and document names are untrusted: they go through ``safe`` or ``visible``
+(and right-to-left notes are reordered for display like the sentences).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from rich.text import Text
 
 from annotator.core.gold.review import ReviewItem, Suggestion, Vote
 from annotator.core.labels import LabelSchema
+from annotator.core.text import visible
 from annotator.safe_text import safe
+from annotator.tui.bidi import display_lines, has_rtl, sentence_is_rtl
 from annotator.tui.widgets.panels import QuietStatic, bar
 
 
@@ -51,6 +54,16 @@ class ReviewHeader(QuietStatic):
         self.show_text(text)
 
 
+def display_text(text: str, width: int, reorder: bool, style: str = "") -> list[Text]:
+    """Untrusted text as display rows: control characters visible, right-to-left runs
+    reordered and shaped like the sentence view does (when ``reorder`` is on)."""
+    shown = visible(text)
+    if not has_rtl(shown):
+        return [Text(shown, style=style)]
+    rows = display_lines(shown, max(8, width), sentence_is_rtl(shown, None), reorder)
+    return [Text(row, style=style) for row in rows]
+
+
 class VotesPanel(QuietStatic):
     """Each annotator's label set, negated flag and note, side by side; the suggestion."""
 
@@ -61,11 +74,13 @@ class VotesPanel(QuietStatic):
         suggestion: Suggestion | None,
         suggestion_by: str,
         disputed: list[str],
+        reorder: bool = True,
     ) -> None:
         text = Text()
         width = max((len(shown) for _, shown, _ in columns), default=1)
+        room = (self.size.width or 80) - width - 10
         for _letter, shown, vote in columns:
-            name = safe(shown, "bold cyan", limit=24)
+            name = Text(" ").join(display_text(shown[:24], 24, reorder, "bold cyan"))
             name.pad_right(width + 2 - name.cell_len)
             text.append(" ")
             text.append_text(name)
@@ -80,9 +95,11 @@ class VotesPanel(QuietStatic):
             if vote.flagged:
                 text.append("  ⚑", style="bold yellow")
             if vote.note:
-                text.append("\n   " + " " * width)
-                text.append("note: ", style="dim")
-                text.append_text(safe(vote.note, "italic", limit=160))
+                note = vote.note if len(vote.note) <= 240 else vote.note[:239] + "…"
+                for n, row in enumerate(display_text(note, room, reorder, "italic")):
+                    text.append("\n   " + " " * width)
+                    text.append("note: " if n == 0 else "      ", style="dim")
+                    text.append_text(row)
             text.append("\n")
         text.append("\n")
         text.append(" suggestion  ", style="dim")
@@ -91,11 +108,15 @@ class VotesPanel(QuietStatic):
         else:
             text.append(label_names(schema, suggestion.labels), style="bold green")
             text.append(
-                f"  ({suggestion.method}, {suggestion.support} of {suggestion.of}: {suggestion_by})", style="dim"
+                f"\n             {suggestion.method}, {suggestion.support} of {suggestion.of}: {suggestion_by}"
+                " (Enter accepts it)",
+                style="dim",
             )
         text.append("\n")
         text.append(" disputed    ", style="dim")
-        text.append(label_names(schema, disputed) or "—", style="yellow")
+        for n, row in enumerate(_wrapped(label_names(schema, disputed) or "—", room + width - 4)):
+            text.append("\n             " if n else "")
+            text.append(row, style="yellow")
         self.show_text(text)
 
     def loading(self, message: str) -> None:
@@ -123,3 +144,14 @@ class QueueLine(QuietStatic):
         if rest:
             text.append(rest, style="yellow")
         self.show_text(text)
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """Plain words onto rows of ``width`` (the panel indents the rows after the first)."""
+    rows: list[str] = []
+    for word in text.split(" "):
+        if rows and len(rows[-1]) + 1 + len(word) <= max(20, width):
+            rows[-1] += " " + word
+        else:
+            rows.append(word)
+    return rows
