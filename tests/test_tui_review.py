@@ -217,3 +217,17 @@ async def test_the_agreement_screen_shows_each_annotator_against_the_gold(projec
         await pilot.press("g")
         await pilot.pause()
         assert table.has_focus
+
+
+async def test_docs_restrict_the_queue(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from annotator.core.repository import find_document
+
+    engine, _ = project
+    app = review_app(engine, tmp_path, documents=[find_document(engine, "ar_news").id])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.review.size == 0 and "Nothing to adjudicate" in status_text(app)
+    app = review_app(engine, tmp_path, documents=[find_document(engine, "pl_news").id], min_annotators=3)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.review.size == 2  # the tie has two annotators only

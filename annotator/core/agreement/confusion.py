@@ -69,8 +69,10 @@ class ConfusionReport(BaseModel):
 
 
 def label_bits(column: np.ndarray, n_labels: int) -> np.ndarray:
+    """(n,) bitmasks -> (n, n_labels) 0/1 as float64: the matrix products go through BLAS
+    (integer matmul does not; counts stay exact below 2**53)."""
     shifts = np.arange(n_labels, dtype=np.int64)
-    return ((column[:, None] >> shifts) & 1).astype(np.int64)
+    return ((column[:, None] >> shifts) & 1).astype(np.float64)
 
 
 def confusion(masks: object, annotators: Sequence[str], label_ids: Sequence[str]) -> ConfusionReport:
@@ -91,8 +93,8 @@ def confusion(masks: object, annotators: Sequence[str], label_ids: Sequence[str]
             left, right = label_bits(matrix[both, i], n_labels), label_bits(matrix[both, j], n_labels)
             only_left, only_right = left * (1 - right), right * (1 - left)
             cross = only_left.T @ only_right  # i chose a without b, j chose b without a
-            counts += cross + cross.T  # and the ordered pair (j, i)
-            disputes += only_left.sum(axis=0) + only_right.sum(axis=0)
+            counts += np.rint(cross + cross.T).astype(np.int64)  # and the ordered pair (j, i)
+            disputes += np.rint(only_left.sum(axis=0) + only_right.sum(axis=0)).astype(np.int64)
             n_comparisons += 2 * int(both.sum())
     shares = [
         [None if a == b or disputes[a] == 0 else float(counts[a, b]) / float(disputes[a]) for b in range(n_labels)]

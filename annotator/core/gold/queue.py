@@ -103,15 +103,14 @@ def disputes(
     n_disputed = np.array([int(x).bit_count() for x in disputed[rows].tolist()], dtype=np.int64)
     ids = np.asarray(sentence_ids, dtype=np.int64)[rows]
     order = np.lexsort((ids, -n_disputed, -n_sets, np.round(top_share, 12), -np.round(split, 12)))
-    return [
-        Dispute(
-            int(rows[i]),
-            int(ids[i]),
-            int(m_rows[i]),
-            float(split[i]),
-            float(top_share[i]),
-            int(n_sets[i]),
-            int(disputed[rows[i]]),
-        )
-        for i in order.tolist()
-    ]
+    chosen = rows[order]
+    columns = (
+        chosen.tolist(),
+        ids[order].tolist(),
+        m_rows[order].tolist(),
+        split[order].tolist(),
+        top_share[order].tolist(),
+        n_sets[order].tolist(),
+        disputed[chosen].tolist(),
+    )  # plain Python values: building objects from numpy scalars was 3x slower
+    return [Dispute(*values) for values in zip(*columns, strict=True)]
