@@ -102,7 +102,7 @@ def test_gold_sizes():
     n_ar = sum(len(_gold_sentences(s)) for s in ARABIC)
     n_pl = sum(len(_gold_sentences(s)) for s in POLISH)
     n_en = sum(len(_gold_sentences(s)) for s in ENGLISH)
-    assert (n_ar, n_pl) == (76, 32)  # 108 seed sentences, as in PRODUCT.md
+    assert (n_ar, n_pl) == (76, 32)  # 108 seed sentences, as in docs/segmentation.md
     assert 20 <= n_en <= 30
 
 

@@ -14,7 +14,7 @@ SQLite settings and why:
   (a killed import is completed by re-running it). ANNOTATOR_SQLITE_SYNC overrides.
 - Write transactions begin with ``BEGIN IMMEDIATE``: a deferred read-then-write
   transaction cannot be rescued by the busy timeout when two processes write at once
-  (2,761 "database is locked" in 10,000, as measured in shared/STYLE.md), an immediate one can.
+  (2,761 "database is locked" in 10,000, docs/storage.md), an immediate one can.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Public API::
 where ``text[start:end]`` is one sentence with surrounding whitespace stripped (never empty).
 Every non-whitespace character of ``text`` lies inside exactly one span; nothing is dropped.
 
-How it works (see PRODUCT.md "Sentence segmentation: what we measured on the seeds"):
+How it works (why: docs/segmentation.md, the libraries measured on the seeds):
 
 1. Line breaks are hard boundaries: the text is cut into lines first (``\\n``, ``\\r``,
    ``\\r\\n`` and the other separators of ``str.splitlines``), so headlines and bylines are

@@ -1,7 +1,7 @@
-"""Export: stream the database out as dataset records (PRODUCT.md, "Export record").
+"""Export: stream the database out as dataset records (docs/formats.md, "`jsonl` (default)").
 
 Reading is SQLAlchemy Core, batched and keyset-paginated, never OFFSET and never the ORM
-(STYLE.md: the ORM exported at half the speed). Order: document name, then sentence index.
+(measured before it was written: the ORM exported at half the speed). Order: document name, then sentence index.
 
 Speed (benchmarks/bench_export.py, docs/formats.md): the rows come straight from the
 DBAPI cursor (no ``Row`` objects), timestamps are sliced from SQLite's storage text, label

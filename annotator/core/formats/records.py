@@ -1,6 +1,6 @@
 """Pydantic models of the records that leave and re-enter the program.
 
-``SentenceRecord`` is one line of our JSONL export (PRODUCT.md, "Export record");
+``SentenceRecord`` is one line of our JSONL export (docs/formats.md, "`jsonl` (default)");
 ``AnnotationRow`` is one line of the per-annotation flavour (``jsonl-annotations``).
 
 Normalisations, applied on construction so that every writer and reader agrees:
