@@ -462,9 +462,12 @@ def test_jsonl_is_the_same_whichever_writer_writes_it(
     )
     fast = tmp_path / "fast.jsonl"
     export_dataset(sqlite_engine, fast, "jsonl", ratios=(0.34, 0.33, 0.33))
-    from annotator.core.formats import jsonio
+    from annotator.core.exporting import write
 
-    monkeypatch.setattr(jsonio, "_orjson", None)  # no orjson: records through JsonlWriter (pydantic)
+    def through_the_models(targets, plan, progress):  # type: ignore[no-untyped-def]
+        return write._write_records(targets, "jsonl", write._writer_options("jsonl", plan), plan, progress)
+
+    monkeypatch.setattr(write, "_write_jsonl_fast", through_the_models)  # records through JsonlWriter (pydantic)
     slow = tmp_path / "slow.jsonl"
     export_dataset(sqlite_engine, slow, "jsonl", ratios=(0.34, 0.33, 0.33))
     assert slow.read_bytes() == fast.read_bytes()

@@ -24,7 +24,6 @@ from annotator.core.formats import (
     WriteSummary,
     atomic_write,
     default_export_path,
-    jsonio,
     open_writer,
 )
 from annotator.core.formats.atomic import TMP_SUFFIX
@@ -153,7 +152,7 @@ def export_dataset(
         {s: target / f"{s}{EXTENSIONS[fmt]}" for s in SPLITS} if split_files else {None: target}
     )
     try:
-        if fmt == "jsonl" and jsonio._orjson is not None:
+        if fmt == "jsonl":
             summaries = _write_jsonl_fast(targets, plan, progress)
         else:
             summaries = _write_records(targets, fmt, _writer_options(fmt, plan), plan, progress)
