@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from annotator.core.db import open_database
 from annotator.core.labels import load_schema
 from annotator.core.schemas import set_schema
@@ -76,6 +78,7 @@ def _temporaries(folder: Path, name: str) -> list[Path]:
     return sorted(folder.glob(f".{name}.*.tmp"))
 
 
+@pytest.mark.timeout(600)  # builds 300k sentences: 20-30 s alone, 86 s seen beside other suites
 def test_sigkill_mid_export_leaves_no_final_file(tmp_path: Path) -> None:
     db = tmp_path / "big.db"
     _big_database(db)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +166,10 @@ async def test_closing_while_bootstrapping_stops_the_worker(engine: Engine, monk
         await pilot.pause()
         worker = screen._current
         assert worker is not None
+        deadline = time.monotonic() + 30  # bounded: a worker that never reports fails here, not hangs
         while screen.query_one("#agreement-progress", ProgressBar).progress == 0:
+            assert worker.state in (WorkerState.PENDING, WorkerState.RUNNING), f"stopped first: {worker.state}"
+            assert time.monotonic() < deadline, "the bootstrap reported no progress within 30 s"
             await pilot.pause(0.01)  # the bootstrap is under way
         await pilot.press("escape")
         await settle(pilot)
