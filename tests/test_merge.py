@@ -82,3 +82,36 @@ def test_merging_two_databases_keeps_the_most_recent_decision_and_reports_confli
         laptop, tmp_path / "laptop-after.jsonl"
     )
     laptop.dispose()
+
+
+def test_on_a_tie_the_database_keeps_its_own_decision(engine: Engine, tmp_path: Path) -> None:
+    """docs/formats.md: the most recent ``updated_at`` wins, "the database's own on a tie"."""
+    import json
+
+    laptop = open_database(str(tmp_path / "laptop.db"))
+    server = engine
+    for db in (laptop, server):
+        import_paths(db, [SEED])
+    _save(laptop, "amal", 1, labels=["data_sharing"], status="labelled")
+    _save(server, "amal", 1, labels=["retention"], status="labelled", note="server")
+    laptop_lines = export_lines(laptop, tmp_path / "laptop.jsonl")
+    (laptop_amal,) = [a for r in laptop_lines if r["sent_idx"] == 1 for a in r["annotations"]]
+
+    # the server's decision, stamped with exactly the laptop's time
+    export_dataset(server, tmp_path / "server.jsonl", "jsonl")
+    tied = []
+    for line in (tmp_path / "server.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        for annotation in record["annotations"]:
+            annotation["updated_at"] = laptop_amal["updated_at"]
+        tied.append(json.dumps(record, ensure_ascii=False))
+    (tmp_path / "tied.jsonl").write_text("\n".join(tied) + "\n", encoding="utf-8")
+
+    result = import_paths(laptop, [tmp_path / "tied.jsonl"]).annotated[0]
+    (conflict,) = result.conflicts
+    assert conflict.kept == "existing"
+    assert conflict.existing["updated_at"] == conflict.imported["updated_at"] == laptop_amal["updated_at"]
+    assert result.decisions_updated == 0 and result.decisions_unchanged == 1
+    after = [a for r in export_lines(laptop, tmp_path / "after.jsonl") if r["sent_idx"] == 1 for a in r["annotations"]]
+    assert after == [laptop_amal]  # labels, note and time as they were
+    laptop.dispose()
