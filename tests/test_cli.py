@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
 
 from tests.conftest import SEEDS, run_cli_process
 
@@ -13,13 +18,46 @@ HOSTILE = (
 )
 
 
+def _commands() -> dict[tuple[str, ...], Any]:
+    """Every command the Typer app registers, sub-commands included ("labels", "show")."""
+    from annotator.cli.app import app
+
+    found: dict[tuple[str, ...], Any] = {}
+
+    def walk(command: Any, path: tuple[str, ...]) -> None:
+        found[path] = command
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, (*path, name))
+
+    walk(typer.main.get_command(app), ())
+    return found
+
+
+COMMANDS = _commands()
+
+
 def test_version_and_help() -> None:
     result = run_cli_process("--version")
     assert result.returncode == 0 and result.stdout.startswith("annotator ")
     result = run_cli_process("--help")
     assert result.returncode == 0
-    for command in ("import", "sentences", "stats", "labels", "init"):
-        assert command in result.stdout
+    top_level = [path[0] for path in COMMANDS if len(path) == 1]
+    assert len(top_level) >= 8  # init import sentences stats labels annotate agreement export
+    for command in top_level:
+        assert re.search(rf"^\s*{command}\b", result.stdout, re.M), f"{command} missing from --help"
+
+
+@pytest.mark.parametrize("path", sorted(COMMANDS), ids=lambda path: " ".join(path) or "annotator")
+def test_every_command_has_help(cli, path: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    command = COMMANDS[path]
+    result = cli(*path, "--help")
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"Usage: {' '.join(('annotator', *path))} ")
+    summary = (command.help or "").strip().splitlines()
+    assert summary, f"annotator {' '.join(path)} has no help text"
+    assert " ".join(summary[0].split()[:6]) in " ".join(result.out.split())
+    for sub in getattr(command, "commands", {}):  # a group lists its sub-commands
+        assert re.search(rf"^\s*{sub}\b", result.out, re.M)
 
 
 def test_import_stats_sentences_end_to_end(cli, db_path: str) -> None:  # type: ignore[no-untyped-def]
