@@ -9,7 +9,8 @@
    timed from the int-coded matrix. Best of ``--repeat`` runs each.
 2. NLTK ``AnnotationTask.alpha()`` on ``--nltk-items`` items (NLTK needs minutes
    and gigabytes at 1M), and ours on the same data.
-3. Bootstrap CI of alpha, B = 2000, 10,000 items x 3 annotators.
+3. Bootstrap CI of alpha, B = 2000, 10,000 items x 3 annotators, against the
+   item-resampling bootstrap in the same run (goal: under 10 s). ``--only-ci``: this alone.
 4. The whole report (``compute_agreement``, 13 labels, no bootstrap) on
    ``--report-items`` x 3 annotators, masks already in memory.
 5. The whole report *with* the bootstrap CIs (``compute_agreement(...,
@@ -161,12 +162,16 @@ def main() -> None:
     ap.add_argument("--boot-items", type=int, default=1_000_000, help="0 to skip")
     ap.add_argument("--boot-b", type=int, default=2000, help="resamples B of section 5")
     ap.add_argument("--only-bootstrap", action="store_true", help="run section 5 only")
+    ap.add_argument("--only-ci", action="store_true", help="run section 3 only")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
     if args.only_bootstrap:
         section_bootstrap(args)
+        return
+    if args.only_ci:
+        section_bootstrap_ci(args.missing, args.seed)
         return
 
     from importlib.metadata import version
@@ -180,12 +185,7 @@ def main() -> None:
     section_alpha(args.items, args.annotators, args.categories, args.missing, args.seed, args.repeat, args.nltk_items)
 
     # 3. bootstrap -----------------------------------------------------------------------
-    boot = ratings(10_000, 3, 4, args.missing, args.seed + 1)
-    t_boot, ci = best_of(1, lambda: bootstrap_alpha_ci(boot, 2000, seed=1))
-    print(
-        f"\n[3] bootstrap CI of alpha, B = 2000, 10,000 items x 3 annotators: "
-        f"{t_boot:.3f} s  CI = [{ci[0]:.4f}, {ci[1]:.4f}]"
-    )
+    section_bootstrap_ci(args.missing, args.seed)
 
     # 4. whole report ------------------------------------------------------------------
     if args.report_items > 0:
@@ -205,6 +205,31 @@ def main() -> None:
         print(f"    same report on 10,000 items with bootstrap B = 2000 (15 CIs): {t_rb:.3f} s")
 
     section_bootstrap(args)
+
+
+def item_resampling_ci(codes: np.ndarray, b: int, seed: int) -> list[float]:
+    """Baseline: the textbook bootstrap, alpha recomputed on ``b`` resampled item sets."""
+    rng = np.random.default_rng(seed)
+    n = len(codes)
+    values = [krippendorff_alpha_nominal(codes[rng.integers(0, n, n)]) for _ in range(b)]
+    kept = np.array([v for v in values if v is not None and np.isfinite(v)])
+    return [float(np.quantile(kept, 0.025)), float(np.quantile(kept, 0.975))]
+
+
+def section_bootstrap_ci(missing: float, seed: int, items: int = 10_000, b: int = 2000) -> None:
+    """Section 3: the bootstrap CI of alpha (goal: under 10 s at 10,000 items, B = 2000; this
+    was a timed assertion in the test suite before it moved here), against the item-resampling
+    bootstrap on the same data in the same run."""
+    boot = ratings(items, 3, 4, missing, seed + 1)
+    t_boot, ci = best_of(1, lambda: bootstrap_alpha_ci(boot, b, seed=1))
+    t_base, base_ci = best_of(1, lambda: item_resampling_ci(boot, b, seed=1))
+    verdict = "met" if t_boot < 10.0 else "NOT met"
+    print(
+        f"\n[3] bootstrap CI of alpha, B = {b}, {items:,} items x 3 annotators: {t_boot:.3f} s "
+        f"CI = [{ci[0]:.4f}, {ci[1]:.4f}]  (goal < 10 s: {verdict})\n"
+        f"    item-resampling bootstrap, same data: {t_base:.3f} s "
+        f"CI = [{base_ci[0]:.4f}, {base_ci[1]:.4f}]  ratio ours/baseline {t_boot / t_base:.3f}"
+    )
 
 
 def section_bootstrap(args: argparse.Namespace) -> None:
