@@ -8,21 +8,28 @@ bidi = true                 # reorder right-to-left lines (false for GNOME Termi
 "annotate.skip" = "x,s"
 "label.data_sharing.alt" = "2"
 ```
-The file is rewritten atomically when a setting changes from the TUI (the name after
-the prompt, the bidi toggle); other keys in it are kept.
+The file is rewritten atomically when a setting changes from the TUI (the name after the
+prompt, the bidi toggle). The rewrite is a round trip through tomlkit, which keeps what the
+app does not own as the user wrote it: comments, layout, other keys, nested tables, dates.
+Only the settings the app changed since it read the file are written, into the file as it
+is on disk at that moment, so an edit made meanwhile in an editor survives too.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+from tomlkit.toml_document import TOMLDocument
+
 from annotator.core.errors import UserError
+
+HEADER = "annotator settings (see `annotator annotate --help`)"
 
 
 def config_path() -> Path:
@@ -37,73 +44,107 @@ class Settings:
     annotator: str | None = None
     bidi: bool = True
     keymap: dict[str, str] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)  # keys we do not know: kept as they are
     path: Path | None = None
+    # What the file said when it was read (None: these settings did not come from a file, so
+    # all three are written). Writing compares against it to write only what changed.
+    loaded: tuple[str | None, bool, dict[str, str]] | None = field(default=None, repr=False, compare=False)
+
+
+def _parse(text: str, path: Path) -> tuple[dict[str, Any], TOMLDocument]:
+    """Plain values (checked with the standard library's parser) and tomlkit's document."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        document = tomlkit.parse(text)
+    except TOMLKitError as exc:  # valid TOML that tomlkit cannot round-trip: never rewrite it
+        raise UserError(f"{path}: cannot keep this file's layout when writing it: {exc}") from exc
+    return data, document
 
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read the settings file; a missing file gives defaults, a broken one a UserError."""
     path = path or config_path()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Settings(path=path)
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot read settings: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: not valid TOML: {exc}") from exc
-    annotator = data.pop("annotator", None)
-    bidi = data.pop("bidi", True)
-    keymap = data.pop("keymap", {})
+    data, _document = _parse(text, path)
+    annotator = data.get("annotator")
+    bidi = data.get("bidi", True)
+    keymap = data.get("keymap", {})
     if annotator is not None and not isinstance(annotator, str):
         raise UserError(f"{path}: annotator must be a string")
     if not isinstance(bidi, bool):
         raise UserError(f"{path}: bidi must be true or false")
     if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
         raise UserError(f'{path}: [keymap] entries must look like "binding.id" = "key[,key]"')
-    return Settings(annotator=annotator, bidi=bidi, keymap=dict(keymap), extra=data, path=path)
+    return Settings(
+        annotator=annotator, bidi=bidi, keymap=dict(keymap), path=path, loaded=(annotator, bidi, dict(keymap))
+    )
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+def _new_document() -> TOMLDocument:
+    document = tomlkit.document()
+    document.add(tomlkit.comment(HEADER))
+    return document
 
 
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+def _write_keymap(document: TOMLDocument, keymap: dict[str, str]) -> None:
+    """Make the document's keymap equal ``keymap``, touching only the entries that differ."""
+    table = document.get("keymap")
+    if table is None:
+        if not keymap:
+            return
+        table = document["keymap"] = tomlkit.table()
+    for binding in [b for b in table if b not in keymap]:
+        del table[binding]
+    for binding, keys in keymap.items():
+        if table.get(binding) != keys:
+            table[binding] = keys
 
 
-def dump_settings(settings: Settings) -> str:
-    lines = ["# annotator settings (see `annotator annotate --help`)"]
-    scalars: dict[str, Any] = {"bidi": settings.bidi}
-    if settings.annotator:
-        scalars = {"annotator": settings.annotator, **scalars}
-    tables: dict[str, dict[str, Any]] = {"keymap": settings.keymap}
-    for key, value in settings.extra.items():
-        (tables if isinstance(value, dict) else scalars)[key] = value
-    for key, value in scalars.items():
-        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    for name, table in tables.items():
-        lines.append("")
-        lines.append(f"[{_toml_key(name)}]")
-        for key, value in table.items():
-            if not isinstance(value, dict):
-                lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    return "\n".join(lines) + "\n"
+def dump_settings(settings: Settings, current: str | None = None) -> str:
+    """The settings file's new text: ``current`` (the file as it is now; None for a new
+    file) with the settings this program changed written into it, everything else kept."""
+    path = settings.path or config_path()
+    document = _parse(current, path)[1] if current is not None else _new_document()
+    before = settings.loaded
+    if before is None or settings.annotator != before[0]:
+        if settings.annotator:
+            document["annotator"] = settings.annotator
+        elif "annotator" in document:
+            del document["annotator"]
+    if before is None or settings.bidi != before[1]:
+        document["bidi"] = settings.bidi
+    if before is None or settings.keymap != before[2]:
+        _write_keymap(document, settings.keymap)
+    return tomlkit.dumps(document)
 
 
 def save_settings(settings: Settings) -> Path:
-    """Write the settings atomically (temporary file + rename)."""
+    """Write the settings atomically (temporary file + rename), into the file as it is now.
+
+    Raises OSError when the file cannot be read or written, or no longer parses (a user's
+    half-finished edit is never overwritten).
+    """
     path = settings.path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        current: str | None = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        current = None
+    except UnicodeDecodeError as exc:
+        raise OSError(f"{path}: not UTF-8 text, not overwritten") from exc
+    try:
+        text = dump_settings(settings, current)
+    except UserError as exc:
+        raise OSError(f"{exc}; not overwritten") from exc
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(dump_settings(settings), encoding="utf-8")
+    temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
+    settings.loaded = (settings.annotator, settings.bidi, dict(settings.keymap))
     return path
