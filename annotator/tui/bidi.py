@@ -18,9 +18,12 @@ Widths are terminal cells (``cells``, i.e. ``rich.cells.cell_len`` with ZWJs asi
 marks take no cell, so a Polish ``ę`` written as ``e`` + U+0328 is one cell and is never
 split from its base.
 
-python-bidi does not apply rule L3 of UAX #9 (combining marks in right-to-left runs):
-after reversal an Arabic vowel sign would precede its letter and a terminal would draw
-it on the wrong one. ``_fix_marks`` moves such marks back behind their base.
+Reordering needs each character's embedding level, to keep combining marks behind their
+letter (rule L3: reversed, an Arabic vowel sign would precede its letter and a terminal
+would draw it on the wrong one) and to mirror brackets (L4), neither of which python-bidi's
+``get_display`` does. The levels come from ``annotator.tui.bidi_levels`` (python-bidi's
+public pure-Python algorithm plus rule N0); ``get_display`` checks them and is the fallback,
+its order shown with ``_fix_marks`` moving marks back behind their base.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from bidi import get_display
 from rich.cells import cell_len
 
 from annotator.core.text import is_rtl
+from annotator.tui.bidi_levels import embedding_levels
 
 # Languages written right to left (ISO 639-1 / -3 codes as the language detector reports).
 RTL_LANGS = frozenset({"ar", "arz", "fa", "he", "iw", "ur", "yi", "ps", "sd", "ug", "ckb", "dv", "syr"})
@@ -165,50 +169,54 @@ _MIRROR_PAIRS = (
 _MIRROR = {a: b for a, b in zip(_MIRROR_PAIRS[::2], _MIRROR_PAIRS[1::2], strict=True)}
 _MIRROR.update({b: a for a, b in list(_MIRROR.items())})
 
-_LEVELS_SECTION = re.compile(r"levels: \[(.*?)\]\s*,\s*paragraphs", re.S)
-_LEVEL = re.compile(r"Level\(\s*(\d+),?\s*\)")
-_TRAILING = frozenset({"WS", "S", "B", "BN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+
+def same_order(ours: str, library: str) -> bool:
+    """The same visual order, invisible BN characters (ZWJ, ZWNJ, soft hyphen) aside: rule L1
+    sends a trailing one to the paragraph level, python-bidi's get_display leaves it put."""
+    if ours == library:
+        return True
+    return _without_bn(ours) == _without_bn(library)
 
 
-def embedding_levels(line: str, rtl: bool) -> list[int] | None:
-    """Resolved bidi level of each character of one line (UAX #9 up to rule L1).
+def _without_bn(text: str) -> str:
+    return "".join(char for char in text if unicodedata.bidirectional(char) != "BN")
 
-    python-bidi 0.6 reorders but neither mirrors brackets (L4) nor keeps combining marks
-    after their base (L3); it exposes its levels only through its debug dump, one per
-    UTF-8 byte, which we read here. None if that format ever changes (then we fall back).
-    """
-    dump = str(get_display(line, base_dir="R" if rtl else "L", debug=True))
-    section = _LEVELS_SECTION.search(dump)
-    if section is None:
-        return None
-    byte_levels = [int(level) for level in _LEVEL.findall(section.group(1))]
-    if len(byte_levels) != len(line.encode("utf-8")):
-        return None
-    levels: list[int] = []
-    offset = 0
-    for char in line:
-        levels.append(byte_levels[offset])
-        offset += len(char.encode("utf-8"))
-    base = 1 if rtl else 0
-    # L1: trailing whitespace and isolates go back to the paragraph level.
-    index = len(line) - 1
-    while index >= 0 and unicodedata.bidirectional(line[index]) in _TRAILING:
-        levels[index] = base
-        index -= 1
-    return levels
+
+def _visual_order(line: str, levels: list[int]) -> str:
+    """Rule L2 alone, character by character: what ``get_display`` returns for the same levels."""
+    chars, ranks = list(line), list(levels)
+    highest = max(ranks, default=0)
+    lowest_odd = min((level for level in ranks if level % 2), default=highest + 1)
+    for level in range(highest, lowest_odd - 1, -1):
+        index = 0
+        while index < len(chars):
+            if ranks[index] < level:
+                index += 1
+                continue
+            end = index
+            while end < len(chars) and ranks[end] >= level:
+                end += 1
+            chars[index:end] = chars[index:end][::-1]
+            ranks[index:end] = ranks[index:end][::-1]
+            index = end
+    return "".join(chars)
 
 
 def reorder_line(line: str, rtl: bool) -> str:
     """One wrapped line in visual (left-to-right screen) order; ``rtl`` is the paragraph direction.
 
-    Rules L2 (reverse runs from the highest level down), L3 (a cluster of a letter and its
-    marks moves as one unit) and L4 (mirrored glyphs at odd levels) are applied here.
+    Levels come from ``bidi_levels.embedding_levels``; rules L2 (reverse runs from the
+    highest level down), L3 (a cluster of a letter and its marks moves as one unit) and L4
+    (mirrored glyphs at odd levels) are applied here. python-bidi's ``get_display`` is the
+    check and the fallback: when the levels are missing or order the line differently, its
+    order is shown (marks put back after their base, brackets not mirrored).
     """
     if not rtl and not has_rtl(line):
         return line
+    library = str(get_display(line, base_dir="R" if rtl else "L"))
     levels = embedding_levels(line, rtl)
-    if levels is None:
-        return _fix_marks(str(get_display(line, base_dir="R" if rtl else "L")))
+    if levels is None or not same_order(_visual_order(line, levels), library):
+        return _fix_marks(library)  # python-bidi's own order, marks put back after their base
     units: list[list[object]] = []  # [cluster text, level]
     for char, level in zip(line, levels, strict=True):
         if units and is_mark(char):
