@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from annotator.cell_safe import cell_safe, without_joiners
 from annotator.core.text import one_line, visible
 
 
 def safe(text: str | None, style: str = "", *, limit: int | None = None) -> Text:
-    """Untrusted text as a Rich ``Text``: markup stays literal, control characters visible."""
+    """Untrusted text as a Rich ``Text``: markup stays literal, control characters visible,
+    emoji sequences in the parts every terminal gives the same width (``cell_safe``)."""
     if text is None:
         return Text("—", style="dim")
-    return Text(one_line(text, limit) if limit else visible(text), style=style)
+    shown = one_line(text, limit) if limit else visible(text)
+    return Text(without_joiners(cell_safe(shown)), style=style)

@@ -36,6 +36,7 @@ from arabic_reshaper import ArabicReshaper
 from bidi import get_display
 from rich.cells import cell_len
 
+from annotator.cell_safe import cell_safe, without_joiners
 from annotator.core.text import is_rtl
 from annotator.tui.bidi_levels import embedding_levels
 
@@ -344,8 +345,13 @@ def display_lines(text: str, width: int, rtl: bool, reorder: bool) -> tuple[str,
     still fits ``width``. Alignment is the caller's job (right-align when ``rtl and
     reorder``, by the cells of the row as returned). With ``reorder`` off the terminal is
     trusted to shape and reorder, and the rows stay as stored.
+
+    Emoji sequences whose width terminals disagree on are taken apart first, and zero-width
+    joiners left out last (``annotator.cell_safe``): every row then has the same width in
+    Rich's measure, which lays the screen out, as in the terminal, which draws it.
     """
+    text = cell_safe(text)
     rows = [row.rstrip() for row in wrap(text, width)]
     if reorder and (rtl or has_rtl(text)):
         rows = [reorder_line(shape_line(row), rtl) for row in rows]
-    return tuple(rows)
+    return tuple(without_joiners(row) for row in rows)
