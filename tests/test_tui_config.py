@@ -162,3 +162,22 @@ async def test_the_apps_own_writes_keep_the_users_file(engine: Engine, tmp_path:
         "-bidi = true         # GNOME Terminal: set to false",
         "+bidi = false         # GNOME Terminal: set to false",
     ]
+
+
+async def test_a_settings_file_broken_while_the_app_runs_is_a_warning_not_a_crash(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from annotator.tui.screens.name import NameScreen
+
+    path = _write(tmp_path / "config" / "config.toml", RICH)
+    app = make_app(engine, tmp_path, annotator=None, settings=load_settings(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, NameScreen)
+        path.write_text(RICH + "\n[keymap\n", encoding="utf-8")  # the user's editor, mid-edit
+        await pilot.press(*"zoe", "enter")
+        await settle(pilot)
+        assert app.is_running and app.annotator_name == "zoe"
+        messages = [str(n.message) for n in app._notifications]
+        assert any("Could not write settings" in m and "not overwritten" in m for m in messages), messages
+    assert path.read_text(encoding="utf-8") == RICH + "\n[keymap\n"
