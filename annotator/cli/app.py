@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from annotator import __version__
-from annotator.cli import agreement_cmd, annotate_cmd, export_cmd, gold_cmd, labels_cmd, project_cmd
+from annotator.cli import agreement_cmd, annotate_cmd, export_cmd, gold_cmd, labels_cmd, project_cmd, team_cmd
 
 
 @dataclass
@@ -54,3 +54,5 @@ app.command("agreement")(agreement_cmd.agreement)
 app.command("gold")(gold_cmd.gold)
 app.command("adjudicate")(gold_cmd.adjudicate)
 app.command("export")(export_cmd.export)
+app.command("assign")(team_cmd.assign)
+app.command("assignments")(team_cmd.assignments)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Float, Index, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -109,6 +109,10 @@ class Annotation(SQLModel, table=True):
     )
     created_at: datetime = _utc_column(nullable=False)
     updated_at: datetime = _utc_column(nullable=False)
+    # Active seconds the sentence was on screen before this annotator's decisions on it, summed
+    # over their saves (pauses over 2 minutes capped: core/timing.py). None: not measured
+    # (a script, an import without it, a decision older than the measurement).
+    seconds: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
 
 
 class Gold(SQLModel, table=True):
@@ -151,6 +155,51 @@ class Event(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     undoes: int | None = Field(default=None)  # id of the event an undo reverted
+    seconds: float | None = Field(default=None, sa_column=Column(Float, nullable=True))  # active time before this save
+
+
+class WorkUnit(SQLModel, table=True):
+    """A unit of work that is assigned: a whole document, or one sentence of it.
+
+    The unit covers the document's sentences ``first_idx <= idx < end_idx``. ``overlap``
+    units go to several annotators (``--per-item``): they are the agreement sample.
+    """
+
+    __tablename__ = "work_unit"
+    __table_args__ = (
+        UniqueConstraint("document_id", "first_idx", name="uq_work_unit_document_first"),
+        Index("ix_work_unit_holders", "holders", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", ondelete="CASCADE")
+    first_idx: int
+    end_idx: int  # exclusive
+    n_sentences: int
+    overlap: bool = False
+    # Active assignments of the unit, kept with them under the queue lock: the dynamic queue
+    # finds the next unit through an index instead of counting a million units' claims.
+    holders: int = 0
+    created_at: datetime = _utc_column(nullable=False)
+
+
+class Assignment(SQLModel, table=True):
+    """One annotator is to annotate one unit: planned (``static``) or taken from the queue (``dynamic``)."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "annotator_id", name="uq_assignment_unit_annotator"),
+        Index("ix_assignment_annotator_unit", "annotator_id", "unit_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="work_unit.id", ondelete="CASCADE")
+    annotator_id: int = Field(foreign_key="annotator.id", ondelete="CASCADE")
+    source: str = Field(max_length=16)  # static | dynamic
+    created_at: datetime = _utc_column(nullable=False)
+    # A dynamic claim left unfinished by someone who stopped working is released (the unit
+    # goes back to the queue; their decisions stay). The row stays: nobody gets a unit twice.
+    released_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
 # Core (non-ORM) handles on the tables, for bulk inserts, keyset reads and upserts:
@@ -162,3 +211,5 @@ ANNOTATION: Table = Annotation.__table__  # type: ignore[attr-defined]
 GOLD: Table = Gold.__table__  # type: ignore[attr-defined]
 EVENT: Table = Event.__table__  # type: ignore[attr-defined]
 SETTING: Table = Setting.__table__  # type: ignore[attr-defined]
+WORK_UNIT: Table = WorkUnit.__table__  # type: ignore[attr-defined]
+ASSIGNMENT: Table = Assignment.__table__  # type: ignore[attr-defined]
