@@ -217,3 +217,43 @@ def test_assignments_before_any_assign_and_unknown_annotator(seeded: str, cli) -
     assert report["annotators"] == {} and report["unassigned_sentences"] > 0
     missing = cli("assignments", "--annotator", "nobody", "--db", seeded)
     assert missing.code == 2 and "no such annotator" in missing.err
+
+
+def test_agreement_reports_over_the_overlap_sample_and_says_so(seeded: str, cli) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        cli(
+            "assign", "--annotators", "amal,piotr", "--per-item", "2", "--overlap", "0.3", "--seed", "2", "--db", seeded
+        ).code
+        == 0
+    )
+    engine = open_database(seeded)
+    with engine.connect() as connection:
+        units = connection.execute(select(WORK_UNIT.c.document_id, WORK_UNIT.c.overlap, WORK_UNIT.c.n_sentences)).all()
+    engine.dispose()
+    shared = [u for u in units if u.overlap]
+    alone = [u for u in units if not u.overlap]
+    assert shared and alone
+    for name in ("amal", "piotr"):  # both label everything: the sample is only part of it
+        for unit in units:
+            _decide(seeded, name, unit.document_id, 3)
+    report = json.loads(cli("agreement", "--json", "--db", seeded).out)
+    assert report["sample"] == {
+        "kind": "overlap",
+        "units": len(shared),
+        "sentences": sum(u.n_sentences for u in shared),
+    }
+    assert report["n_items"] == 3 * len(shared)
+    everything = json.loads(cli("agreement", "--all-sentences", "--json", "--db", seeded).out)
+    assert everything["sample"]["kind"] == "all" and everything["n_items"] == 3 * len(units)
+    table = cli("agreement", "--db", seeded)
+    assert "Over the overlap sample of the assignment" in table.out and "--all-sentences" in table.out
+
+
+def test_agreement_without_assignments_is_over_every_sentence(seeded: str, cli) -> None:  # type: ignore[no-untyped-def]
+    engine = open_database(seeded)
+    with engine.connect() as connection:
+        doc = connection.execute(select(WORK_UNIT.c.id)).first()
+    engine.dispose()
+    assert doc is None
+    report = json.loads(cli("agreement", "--json", "--db", seeded).out)
+    assert report["sample"] == {"kind": "all", "units": None, "sentences": None}

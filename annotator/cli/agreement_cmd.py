@@ -261,10 +261,18 @@ def agreement(
         ),
     ] = False,
     top: Annotated[int, typer.Option("--top", help="--confusion: how many label pairs the table shows.")] = 10,
+    all_sentences: Annotated[
+        bool,
+        typer.Option(
+            "--all-sentences",
+            help="Every sentence, not only the overlap sample of the assignment (the default when work is assigned).",
+        ),
+    ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Inter-annotator agreement: overall, per label and per annotator pair, undefined shown as n/a."""
+    from annotator.cli.team_cmd import agreement_sample
     from annotator.core.agreement import compute_agreement, shortfall
     from annotator.core.db import open_database
     from annotator.core.gold.store import load_gold
@@ -299,8 +307,11 @@ def agreement(
                     f"(labels: {', '.join(schema.label_ids)})"
                 )
         document_ids = None if doc_list is None else sorted({find_document(engine, ref).id for ref in doc_list})
+        # The overlap sample is for inter-annotator agreement; --vs-gold and --confusion read
+        # every sentence (the gold and the disagreements are where they are).
+        sample = agreement_sample(engine, all_sentences or vs_gold or confusion)
         with console.status("loading the decisions…") if not as_json else nullcontext():
-            ratings = load_ratings(engine, annotators=annotator_list, documents=document_ids)
+            ratings = load_ratings(engine, annotators=annotator_list, documents=document_ids, sentences=sample.query)
             gold = load_gold(engine, documents=document_ids) if vs_gold else None
     finally:
         engine.dispose()
@@ -327,9 +338,11 @@ def agreement(
     if as_json:
         if problem:
             warning(problem)
-        print_json(report.model_dump())
+        print_json({**report.model_dump(), "sample": sample.as_json()})
         return
     console.print(render_report(report, schema.mode, schema.ref, asked_ci=bootstrap > 0))
+    if sample.note:
+        console.print(Text(sample.note, style="dim"))
     if problem:
         console.print()
         warning(problem)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
-from typing import Annotated
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,6 +15,9 @@ from annotator.cli.options import DbOption, JsonOption
 from annotator.cli.output import console, print_json, warning
 from annotator.core.errors import UserError
 from annotator.safe_text import safe
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 ListOption = list[str] | None
 
@@ -226,3 +230,40 @@ def assignments(
     console.print(Text(f"{status.unassigned_sentences:,} of {status.sentences:,} sentences are not assigned to anyone"))
     if status.released:
         console.print(Text(f"{status.released:,} unfinished units went back to the queue (holder idle)", style="dim"))
+
+
+@dataclass(frozen=True)
+class AgreementSample:
+    """Which sentences `annotator agreement` reports over, and the line that says so."""
+
+    query: Any  # a SELECT of sentence ids, or None: every sentence
+    kind: str  # "overlap" or "all"
+    units: int | None = None
+    sentences: int | None = None
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "units": self.units, "sentences": self.sentences}
+
+
+def agreement_sample(engine: Engine, all_sentences: bool) -> AgreementSample:
+    """The overlap sample when work is assigned with overlap (unless --all-sentences), else every sentence."""
+    from annotator.core.assignment.report import has_assignments, overlap_sample
+
+    if all_sentences:
+        return AgreementSample(None, "all", note="Over every sentence (--all-sentences).")
+    sample = overlap_sample(engine)
+    if sample is not None:
+        return AgreementSample(
+            sample.sentence_ids,
+            "overlap",
+            sample.units,
+            sample.sentences,
+            note=f"Over the overlap sample of the assignment: {sample.sentences:,} sentences in {sample.units:,} "
+            "units shared by several annotators (--all-sentences: every sentence).",
+        )
+    if has_assignments(engine):
+        return AgreementSample(
+            None, "all", note="The assignment has no overlap units (assign --overlap S --per-item N): every sentence."
+        )
+    return AgreementSample(None, "all")

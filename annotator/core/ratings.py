@@ -54,11 +54,15 @@ def load_ratings(
     *,
     annotators: Sequence[str] | None = None,
     documents: Sequence[int] | None = None,
+    sentences: Any = None,
 ) -> Ratings:
     """Every labelled decision (of ``annotators``, on the sentences of ``documents``) as a
-    mask matrix. Raises ``UserError`` for an annotator name that does not exist."""
+    mask matrix. Raises ``UserError`` for an annotator name that does not exist.
+
+    ``sentences``: a SELECT of sentence ids to keep (e.g. the overlap sample of an
+    assignment, ``core.assignment.report.overlap_sample``)."""
     with engine.connect() as connection:
-        return load_ratings_on(connection, annotators=annotators, documents=documents)
+        return load_ratings_on(connection, annotators=annotators, documents=documents, sentences=sentences)
 
 
 def load_ratings_on(
@@ -66,6 +70,7 @@ def load_ratings_on(
     *,
     annotators: Sequence[str] | None = None,
     documents: Sequence[int] | None = None,
+    sentences: Any = None,
 ) -> Ratings:
     """:func:`load_ratings` on an open connection (inside a caller's transaction)."""
     ids_of = _annotator_ids(connection)
@@ -81,6 +86,8 @@ def load_ratings_on(
     if documents is not None:
         docs = sorted({int(d) for d in documents})
         query = query.where(A.c.sentence_id.in_(select(S.c.id).where(S.c.document_id.in_(docs))))
+    if sentences is not None:
+        query = query.where(A.c.sentence_id.in_(sentences))
     data = _fetch_int_rows(connection, query, 3)
     if wanted is None:
         # Read after the decisions: an annotator id found there was created before it.
