@@ -310,12 +310,26 @@ def sentences(
     console.print(table)
 
 
-def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Documents, sentences, languages and each annotator's progress."""
+def stats(
+    time: Annotated[
+        bool,
+        typer.Option(
+            "--time", help="Per annotator: decisions, median and p90 seconds a sentence, sentences an hour, labels."
+        ),
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Documents, sentences, languages and each annotator's progress (--time: their speed and labels)."""
     from annotator.core.db import open_database
     from annotator.core.repository import project_stats
 
     engine = open_database(db, create=False)
+    if time:
+        from annotator.cli.time_cmd import print_time_stats
+
+        print_time_stats(engine, as_json)
+        return
     result = project_stats(engine)
     if as_json:
         print_json(

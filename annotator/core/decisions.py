@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from annotator.core.db import write_connection
@@ -32,7 +32,12 @@ _UNSET: Any = object()
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What to change on a decision; fields left unset keep their current value."""
+    """What to change on a decision; fields left unset keep their current value.
+
+    ``seconds`` is not part of the decision: the active time the sentence was on screen
+    before this change (``core.timing``), stored on the event and added to the decision's
+    total. None: not measured (scripts, imports).
+    """
 
     labels: Any = _UNSET
     status: Any = _UNSET
@@ -40,6 +45,7 @@ class Change:
     flagged: Any = _UNSET
     note: Any = _UNSET
     attributes: Any = _UNSET
+    seconds: float | None = None
 
     def apply(self, state: AnnotationState) -> AnnotationState:
         values = {
@@ -103,18 +109,27 @@ def _current(connection: Connection, sentence_id: int, annotator: int) -> Annota
 
 
 def _write_state(
-    connection: Connection, sentence_id: int, annotator: int, state: AnnotationState | None, mask: int
+    connection: Connection,
+    sentence_id: int,
+    annotator: int,
+    state: AnnotationState | None,
+    mask: int,
+    seconds: float | None = None,
 ) -> None:
     if state is None:
         connection.execute(delete(A).where(A.c.sentence_id == sentence_id, A.c.annotator_id == annotator))
         return
     now = utcnow()
     values = {**_state_fields(state), "labels": list(state.labels), "label_mask": mask, "updated_at": now}
+    # Time spent on the sentence adds up over visits; undo does not take it back (it was spent).
+    timed = {} if seconds is None else {"seconds": func.coalesce(A.c.seconds, 0.0) + seconds}
     updated = connection.execute(
-        update(A).where(A.c.sentence_id == sentence_id, A.c.annotator_id == annotator).values(**values)
+        update(A).where(A.c.sentence_id == sentence_id, A.c.annotator_id == annotator).values(**values, **timed)
     )
     if updated.rowcount == 0:
-        connection.execute(insert(A).values(sentence_id=sentence_id, annotator_id=annotator, created_at=now, **values))
+        connection.execute(
+            insert(A).values(sentence_id=sentence_id, annotator_id=annotator, created_at=now, seconds=seconds, **values)
+        )
 
 
 def _validated(schema: LabelSchema, state: AnnotationState) -> tuple[AnnotationState, int]:
@@ -130,6 +145,14 @@ def _validated(schema: LabelSchema, state: AnnotationState) -> tuple[AnnotationS
         state = AnnotationState(**{**_state_fields(state), "note": None})
     state = AnnotationState(**{**_state_fields(state), "labels": labels})
     return state, schema.mask_of(labels)
+
+
+def _checked_seconds(seconds: float | None) -> float | None:
+    if seconds is None:
+        return None
+    if not seconds >= 0 or seconds == float("inf"):
+        raise UserError(f"seconds {seconds!r}: the time on screen must be a finite number of seconds, 0 or more")
+    return round(float(seconds), 3)  # milliseconds: finer is noise (key repeat, frame timing)
 
 
 def _retrying(operation: Callable[[], Any]) -> Any:
@@ -150,7 +173,8 @@ def save_decision(engine: Engine, schema: LabelSchema, annotator: int, sentence_
                 raise UserError(f"sentence {sentence_id} does not exist")
             before = _current(connection, sentence_id, annotator)
             after, mask = _validated(schema, change.apply(before or AnnotationState()))
-            _write_state(connection, sentence_id, annotator, after, mask)
+            seconds = _checked_seconds(change.seconds)
+            _write_state(connection, sentence_id, annotator, after, mask, seconds)
             event_id = connection.execute(
                 insert(E).values(
                     annotator_id=annotator,
@@ -158,6 +182,7 @@ def save_decision(engine: Engine, schema: LabelSchema, annotator: int, sentence_
                     action=change.action,
                     before=before.as_event_dict() if before else None,
                     after=after.as_event_dict(),
+                    seconds=seconds,
                 )
             ).inserted_primary_key[0]
         return SaveResult(sentence_id, after, int(event_id))
