@@ -37,7 +37,7 @@ KEYS = [
     "split",
     "meta",
 ]
-ANN_KEYS = ["annotator", "labels", "status", "negated", "flagged", "note", "updated_at"]
+ANN_KEYS = ["annotator", "labels", "status", "negated", "flagged", "note", "updated_at", "seconds"]
 
 
 def _rec(**kw) -> SentenceRecord:

@@ -80,6 +80,9 @@ meta_st = st.dictionaries(
 )
 
 
+seconds_st = st.one_of(st.none(), st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False))
+
+
 @st.composite
 def annotation_st(draw: st.DrawFn, annotator: str) -> Annotation:
     return Annotation(
@@ -90,6 +93,7 @@ def annotation_st(draw: st.DrawFn, annotator: str) -> Annotation:
         flagged=draw(st.booleans()),
         note=draw(note_st),
         updated_at=draw(when_st),
+        seconds=draw(seconds_st),
     )
 
 

@@ -54,6 +54,7 @@ decision = st.fixed_dictionaries(
         "flagged": st.booleans(),
         "note": st.one_of(st.none(), text),
         "updated_at": moment,
+        "seconds": st.one_of(st.none(), st.floats(0, 86400, allow_nan=False).map(lambda x: round(x, 3))),
     }
 )
 sentence = st.fixed_dictionaries(
@@ -139,6 +140,7 @@ def _store(engine: Engine, docs: list[dict[str, Any]]) -> None:
                             attributes={},
                             created_at=d["updated_at"],
                             updated_at=d["updated_at"],
+                            seconds=d["seconds"],
                         )
                     )
                 if s["gold"] is not None:

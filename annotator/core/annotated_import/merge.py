@@ -7,6 +7,8 @@
   a different one is a *conflict*: the most recent ``updated_at`` wins (the
   database's on a tie), and every conflict is reported. So merging A into B and B into
   A gives the same data on both sides.
+  A decision's ``seconds`` (time on screen) come with it: an inserted or winning decision
+  stores the file's (None when the file has none); an identical one keeps the stored time.
   A decision ``labelled`` with no label (possible in doccano) is stored as ``open``;
   a ``skipped`` one drops its labels. Attributes are not in exports: an updated
   decision keeps the stored attributes.
@@ -101,7 +103,7 @@ class _DecisionMerging:
                             "updated_at": when,
                         }
                     )
-                    events.append(self._event(annotator_id, sentence_id, None, after, ann.updated_at))
+                    events.append(self._event(annotator_id, sentence_id, None, after, ann))
                     self.summary.decisions_inserted += 1
                     continue
                 before = _state(list(old.labels or []), old.status, old.negated, old.flagged, old.note, old.attributes)
@@ -127,7 +129,7 @@ class _DecisionMerging:
                     self.summary.decisions_unchanged += 1
                     continue
                 updates.append({"row_id": old.id, **self._stored(labels, status, ann), "updated_at": when})
-                events.append(self._event(annotator_id, sentence_id, before, after, ann.updated_at))
+                events.append(self._event(annotator_id, sentence_id, before, after, ann))
                 self.summary.decisions_updated += 1
         execute_batched(connection, insert(A), inserts)
         if updates:
@@ -142,6 +144,7 @@ class _DecisionMerging:
                     flagged=bindparam("flagged"),
                     note=bindparam("note"),
                     updated_at=bindparam("updated_at"),
+                    seconds=bindparam("seconds"),
                 )
             )
             execute_batched(connection, statement, updates)
@@ -159,6 +162,7 @@ class _DecisionMerging:
             "negated": ann.negated,
             "flagged": ann.flagged,
             "note": ann.note,
+            "seconds": ann.seconds,  # the time the file says the decision took (None: not measured)
         }
 
     def _normalised(self, ann: Annotation) -> tuple[list[str], str]:
@@ -174,7 +178,7 @@ class _DecisionMerging:
         return labels, status
 
     def _event(
-        self, annotator_id: int | None, sentence_id: int, before: Any, after: Any, updated_at: str
+        self, annotator_id: int | None, sentence_id: int, before: Any, after: Any, ann: Annotation
     ) -> dict[str, Any]:
         return {
             "at": utcnow(),
@@ -182,8 +186,9 @@ class _DecisionMerging:
             "sentence_id": sentence_id,
             "action": "import",
             "before": before,
-            "after": {**after, "updated_at": updated_at, "source": self.source},
+            "after": {**after, "updated_at": ann.updated_at, "source": self.source},
             "undoes": None,
+            "seconds": ann.seconds,
         }
 
     def _gold(self, connection: Connection, records: list[SentenceRecord], ids: dict[int, int]) -> None:

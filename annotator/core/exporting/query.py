@@ -149,6 +149,7 @@ class ExportQueries:
                 A.c.flagged,
                 A.c.note,
                 type_coerce(A.c.updated_at, String),
+                A.c.seconds,
             )
             .select_from(A.join(S, S.c.id == A.c.sentence_id))
             .where(condition)
@@ -160,7 +161,7 @@ class ExportQueries:
         seen = labels.seen
         rows = _fetch(connection, query)
         self._chunk_annotators = {row[1] for row in rows}
-        for sentence_id, annotator_id, raw, status, negated, flagged, note, stored in rows:
+        for sentence_id, annotator_id, raw, status, negated, flagged, note, stored, seconds in rows:
             # SQLite gives SQLAlchemy's storage text "YYYY-MM-DD HH:MM:SS.ffffff" (UTC):
             # slicing it is 10x cheaper than parsing it (and cheaper than doing it in SQL).
             # PostgreSQL gives datetimes (len() raises TypeError: the general path).
@@ -182,6 +183,7 @@ class ExportQueries:
                 "flagged": _BOOL[flagged],
                 "note": note or None,
                 "updated_at": stamp,
+                "seconds": seconds,
             }
             bucket = get(sentence_id)
             if bucket is None:

@@ -5,12 +5,16 @@ annotated), UTF-8 with a BOM so that spreadsheets detect the encoding, RFC 4180 
 Header (:data:`HEADER`)::
 
     id,doc_id,doc_name,sent_idx,start,end,lang,text,annotator,labels,status,negated,
-    flagged,note,updated_at,gold_labels,gold_method,gold_by,gold_agreed,schema,split,meta
+    flagged,note,updated_at,seconds,gold_labels,gold_method,gold_by,gold_agreed,schema,split,meta
+
+Files written before ``seconds`` or ``gold_agreed`` existed (without those columns) are read too.
 
 - ``labels`` and ``gold_labels``: label ids joined by ``|`` (ids never contain ``|``).
 - ``gold_agreed``: the annotators whose set equals the gold, as a JSON list (names may hold
   any character). Files written before it existed (no such column) read as well.
 - ``negated``, ``flagged``: ``true`` / ``false`` (empty on a row without annotator).
+- ``seconds``: the decision's active time as a decimal number (Python's shortest ``repr``
+  of the float, so it reads back to the same value); empty when not measured.
 - Empty cell = null for ``lang``, ``note``, ``gold_by``, ``split``, and for the annotation
   columns of a row without annotator. The gold is null when ``gold_method`` is empty.
   (Our records never hold an empty ``note``/``lang``/``by``: they are normalised to null.)
@@ -52,6 +56,7 @@ HEADER = (
     "flagged",
     "note",
     "updated_at",
+    "seconds",
     "gold_labels",
     "gold_method",
     "gold_by",
@@ -60,8 +65,14 @@ HEADER = (
     "split",
     "meta",
 )
-LEGACY_HEADER = tuple(column for column in HEADER if column != "gold_agreed")
-"""The header before ``gold_agreed`` (issue 8): still read."""
+LATER_COLUMNS = ("gold_agreed", "seconds")  # added by issues 8 and 9
+HEADERS = tuple(
+    tuple(column for column in HEADER if column not in dropped)
+    for dropped in ((), ("seconds",), ("gold_agreed",), LATER_COLUMNS)
+)
+"""Every header we read: the newest first, then those of files written before a column existed."""
+LEGACY_HEADER = HEADERS[-1]
+"""The header before ``gold_agreed`` and ``seconds``."""
 LABEL_SEP = "|"
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 BOM = "\ufeff"
@@ -113,11 +124,12 @@ def to_csv_rows(record: SentenceRecord) -> list[list[str]]:
                 _bool(a.flagged),
                 a.note or "",
                 a.updated_at,
+                "" if a.seconds is None else repr(a.seconds),
             ]
             for a in record.annotations
         ]
     else:
-        middles = [[""] * 7]
+        middles = [[""] * 8]
     return [[escape_cell(c) for c in base + middle + tail] for middle in middles]
 
 
@@ -152,6 +164,15 @@ def _parse_bool(value: str, column: str) -> bool:
     raise ValueError(f"{column}: expected true or false, got {value!r}")
 
 
+def _seconds(value: str) -> float | None:
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"seconds: expected a number, got {value!r}") from None
+
+
 def _labels(value: str) -> list[str]:
     return value.split(LABEL_SEP) if value else []
 
@@ -184,8 +205,9 @@ def from_csv_row(row: dict[str, str], number: int = 0) -> Part:
             flagged=_parse_bool(row["flagged"], "flagged"),
             note=row["note"] or None,
             updated_at=row["updated_at"],
+            seconds=_seconds(row.get("seconds", "")),
         )
-    elif any(row[c] for c in ("labels", "status", "negated", "flagged", "note", "updated_at")):
+    elif any(row.get(c) for c in ("labels", "status", "negated", "flagged", "note", "updated_at", "seconds")):
         raise ValueError("annotation columns are filled but annotator is empty")
     gold = None
     if row["gold_method"]:
@@ -206,7 +228,7 @@ def _rows(path: Path, report: ReadReport | None) -> Iterator[tuple[int, dict[str
         except StopIteration:
             raise FormatError(path, None, "empty file (no header)") from None
         columns = tuple(header)
-        if columns not in (HEADER, LEGACY_HEADER):
+        if columns not in HEADERS:
             missing = [h for h in LEGACY_HEADER if h not in header]
             detail = f"missing {', '.join(missing)}" if missing else "columns in another order"
             raise FormatError(path, 1, f"not our CSV header ({detail})")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import jsonio
-from .csv_format import HEADER, LEGACY_HEADER
+from .csv_format import HEADERS
 from .errors import FormatError
 
 SAMPLE_LINES = 5
@@ -97,7 +97,7 @@ def _detect_bytes(data: bytes, path: Path) -> str | None:
         first = next(csv.reader(io.StringIO(data.decode("utf-8", errors="replace"))), None)
     except csv.Error:
         return None
-    if first is not None and tuple(first) in (HEADER, LEGACY_HEADER):
+    if first is not None and tuple(first) in HEADERS:
         return "csv"
     return None
 

@@ -8,10 +8,10 @@ level. We write the same: ``<annotator>.jsonl`` per annotator, each with every s
     {"id": "<doc_id>:<sent_idx>", "text": ..., "doc_id": ..., "doc_name": ..., "sent_idx": 3,
      "start": 120, "end": 187, "lang": "ar", "schema": "privacy@1", "split": null,
      "doc_meta": {...}, "label": ["ads_use"], "Comments": ["a note"], "status": "labelled",
-     "negated": false, "flagged": false, "updated_at": "2026-...Z", "gold": null}
+     "negated": false, "flagged": false, "updated_at": "2026-...Z", "seconds": 4.2, "gold": null}
 
 - A sentence the annotator did not decide on has ``label: []``, ``Comments: []`` and
-  ``status``, ``negated``, ``flagged``, ``updated_at`` null.
+  ``status``, ``negated``, ``flagged``, ``updated_at``, ``seconds`` null.
 - The annotator's note is ``Comments: [note]``.
 - With no annotator at all, one ``all.jsonl`` (doccano's name for a collaborative export)
   carries the sentences.
@@ -65,6 +65,7 @@ _KNOWN_KEYS = {
     "negated",
     "flagged",
     "updated_at",
+    "seconds",
     "gold",
     "doc_meta",
     *SENTENCE_KEYS,
@@ -91,6 +92,7 @@ def to_doccano(record: SentenceRecord, annotator: str | None) -> dict[str, Any]:
             negated=None,
             flagged=None,
             updated_at=None,
+            seconds=None,
         )
     else:
         line.update(
@@ -100,6 +102,7 @@ def to_doccano(record: SentenceRecord, annotator: str | None) -> dict[str, Any]:
             negated=ann.negated,
             flagged=ann.flagged,
             updated_at=ann.updated_at,
+            seconds=ann.seconds,
         )
     line["gold"] = record.gold.model_dump(mode="json") if record.gold is not None else None
     return line
@@ -216,6 +219,7 @@ def from_doccano_line(
             flagged=line.get("flagged") or False,
             note=note,
             updated_at=line.get("updated_at") or default_updated_at,
+            seconds=line.get("seconds"),
         )
     gold: Any = UNSET
     if "gold" in line:

@@ -10,7 +10,7 @@
        "result": [{"id": "…", "from_name": "label", "to_name": "text", "type": "choices",
                    "value": {"choices": ["ads_use", "data_sharing"]}}],
        "was_cancelled": false, "ground_truth": false,
-       "created_at": "2026-…Z", "updated_at": "2026-…Z", "status": "labelled",
+       "created_at": "2026-…Z", "updated_at": "2026-…Z", "lead_time": 4.2, "status": "labelled",
        "negated": false, "flagged": false, "note": null}],
      "meta": {"gold": null}},
     ...
@@ -25,6 +25,8 @@
   a mapping, else the name itself when it contains ``@``, else ``<name>@annotator.invalid``
   (a reserved domain). Reading maps the email back (stripping ``@annotator.invalid``,
   or through the same mapping); an int becomes ``labelstudio-user-<n>``.
+- ``lead_time`` (Label Studio's own field: seconds spent on the annotation) carries our
+  ``seconds``, null when not measured; reading takes Label Studio's ``lead_time`` as it is.
 - The gold lives in the task's ``meta`` (Label Studio keeps task meta on import);
   ``negated``, ``flagged``, ``note`` are extra annotation keys (ignored by Label Studio).
 - The task ``id`` is a running number; on reading our id comes from ``data``.
@@ -92,6 +94,7 @@ def to_labelstudio(record: SentenceRecord, task_id: int, *, emails: Mapping[str,
                 "ground_truth": False,
                 "created_at": ann.updated_at,
                 "updated_at": ann.updated_at,
+                "lead_time": ann.seconds,
                 "status": ann.status,
                 "negated": ann.negated,
                 "flagged": ann.flagged,
@@ -199,6 +202,7 @@ def from_labelstudio_task(
             flagged=ann.get("flagged") or False,
             note=ann.get("note"),
             updated_at=updated,
+            seconds=ann.get("lead_time"),
         )
         parts.append(Part(number, info, annotation, gold))
     if not parts:

@@ -6,7 +6,7 @@ Each line is a Prodigy choice task, as ``prodigy db-out`` writes it::
      "accept": ["ads_use"], "answer": "accept", "_view_id": "choice",
      "config": {"choice_style": "multiple"}, "_input_hash": -123, "_task_hash": 456,
      "_annotator_id": "amal", "_session_id": "amal", "_timestamp": 1795514400,
-     "status": "labelled", "negated": false, "flagged": false, "note": null, "updated_at": "2026-...Z",
+     "status": "labelled", "negated": false, "flagged": false, "note": null, "updated_at": "2026-...Z", "seconds": 4.2,
      "gold": null}
 
 - ``meta`` holds the sentence fields (``id``, ``doc_id``, ``doc_name``, ``sent_idx``,
@@ -25,7 +25,7 @@ Each line is a Prodigy choice task, as ``prodigy db-out`` writes it::
   only compares hashes with each other, and re-hashes on ``db-in`` if asked.
 - ``options``: the label ids given to the writer (the project's schema), else the labels
   used in that sentence (annotations and gold). Option text is the id.
-- Our extra keys (``status``, ``negated``, ``flagged``, ``note``, ``updated_at``, ``gold``) are kept by
+- Our extra keys (``status``, ``negated``, ``flagged``, ``note``, ``updated_at``, ``seconds``, ``gold``) are kept by
   Prodigy as they are; ``_timestamp`` (seconds) is used when ``updated_at`` is absent.
 - A sentence nobody annotated is written as a task without ``answer`` and without
   annotator (an unannotated Prodigy task), so that it is not lost. ``prodigy db-in`` gives
@@ -112,6 +112,7 @@ def to_prodigy(
                 "flagged": ann.flagged,
                 "note": ann.note,
                 "updated_at": ann.updated_at,
+                "seconds": ann.seconds,
                 "gold": gold,
             }
         )
@@ -187,6 +188,7 @@ def from_prodigy_task(
             flagged=task.get("flagged", False),
             note=task.get("note"),
             updated_at=updated,
+            seconds=task.get("seconds"),
         )
     gold: Any = UNSET
     if "gold" in task:

@@ -13,6 +13,8 @@ Normalisations, applied on construction so that every writer and reader agrees:
   (``...:00.123456Z``) only when present. Naive datetimes / strings are taken as UTC.
 - ``note`` ``""`` becomes ``None`` (an empty note is no note); ``lang`` ``""`` and gold
   ``by`` ``""`` become ``None`` likewise.
+- ``seconds`` (active time the sentence was on screen before the decision, pauses over 2
+  minutes capped; ``None`` when not measured) is a float >= 0 rounded to milliseconds.
 - ``id`` is always ``"<doc_id>:<sent_idx>"``; it is derived when missing and a different
   value is an error.
 
@@ -112,10 +114,15 @@ def _empty_to_none(value: Any) -> Any:
     return None if value == "" else value
 
 
+def _milliseconds(value: float) -> float:
+    return round(float(value), 3)
+
+
 UtcText = Annotated[str, BeforeValidator(_to_utc_text)]
 LabelSet = Annotated[list[str], AfterValidator(_label_set)]
 OptionalText = Annotated[str | None, BeforeValidator(_empty_to_none)]
 Name = Annotated[str, Field(min_length=1)]
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(_milliseconds)] | None
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -132,6 +139,7 @@ class Annotation(BaseModel):
     flagged: bool = False
     note: OptionalText = None
     updated_at: UtcText
+    seconds: Seconds = None
 
     @property
     def updated_dt(self) -> datetime:
@@ -263,6 +271,7 @@ class AnnotationRow(_SentenceFields):
     flagged: bool = False
     note: OptionalText = None
     updated_at: UtcText | None = None
+    seconds: Seconds = None
     gold: Gold | None = None
     schema_name: str = Field(default=SCHEMA_DEFAULT, alias="schema", min_length=1)
     split: Split | None = None
@@ -272,6 +281,8 @@ class AnnotationRow(_SentenceFields):
     def _consistent(self) -> AnnotationRow:
         if self.annotator is None:
             if self.status is not None or self.updated_at is not None or self.labels or self.note is not None:
+                raise ValueError("a row without annotator carries annotation fields")
+            if self.seconds is not None:
                 raise ValueError("a row without annotator carries annotation fields")
             if self.negated or self.flagged:
                 raise ValueError("a row without annotator carries annotation fields")
@@ -293,6 +304,7 @@ class AnnotationRow(_SentenceFields):
             flagged=self.flagged,
             note=self.note,
             updated_at=self.updated_at or "",
+            seconds=self.seconds,
         )
 
 
@@ -331,7 +343,8 @@ def record_dict(
     annotator). It applies the same normalisations (sorted label sets and annotators,
     UTC timestamps from ``datetime`` or strings, ``""`` -> ``None``, derived ``id``), so
     the shape is the same; a test checks the two agree. Each annotation is a mapping with
-    ``annotator, labels, status, negated, flagged, note, updated_at``; the gold one with
+    ``annotator, labels, status, negated, flagged, note, updated_at`` and optionally
+    ``seconds`` (a float rounded to milliseconds, or None); the gold one with
     ``labels, method, by`` (``agreed`` is derived from the annotations). Write the result
     with ``JsonlWriter.write_dict``.
     """
@@ -344,6 +357,7 @@ def record_dict(
             "flagged": bool(a["flagged"]),
             "note": a["note"] or None,
             "updated_at": _fast_time(a["updated_at"]),
+            "seconds": a.get("seconds"),
         }
         for a in annotations
     ]
@@ -404,6 +418,7 @@ def hf_features() -> Any:
                     "flagged": v("bool"),
                     "note": v("string"),
                     "updated_at": v("string"),
+                    "seconds": v("float64"),
                 }
             ),
             "gold": {
