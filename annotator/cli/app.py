@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from annotator import __version__
-from annotator.cli import agreement_cmd, annotate_cmd, export_cmd, gold_cmd, labels_cmd, project_cmd, team_cmd
+from annotator.cli import (
+    agreement_cmd,
+    annotate_cmd,
+    copy_cmd,
+    export_cmd,
+    gold_cmd,
+    labels_cmd,
+    project_cmd,
+    team_cmd,
+)
 
 
 @dataclass
@@ -56,3 +65,4 @@ app.command("adjudicate")(gold_cmd.adjudicate)
 app.command("export")(export_cmd.export)
 app.command("assign")(team_cmd.assign)
 app.command("assignments")(team_cmd.assignments)
+app.command("copy")(copy_cmd.copy)

@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from annotator.core.redact import redact
 from annotator.core.text import visible
 
 console = Console(highlight=False)
@@ -26,9 +27,9 @@ def print_jsonl(record: Any) -> None:
 
 
 def error(message: str) -> None:
-    """One line on stderr, literal (a file name may contain brackets)."""
-    err_console.print(Text("error: ", style="bold red") + Text(visible(message)), soft_wrap=True)
+    """One line on stderr, literal (a file name may contain brackets), URL passwords masked."""
+    err_console.print(Text("error: ", style="bold red") + Text(visible(redact(message))), soft_wrap=True)
 
 
 def warning(message: str) -> None:
-    err_console.print(Text("warning: ", style="yellow") + Text(visible(message)), soft_wrap=True)
+    err_console.print(Text("warning: ", style="yellow") + Text(visible(redact(message))), soft_wrap=True)

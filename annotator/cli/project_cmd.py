@@ -45,6 +45,7 @@ def init(
     """Create the project database, or change its label schema."""
     from annotator.core.db import open_database
     from annotator.core.labels import load_schema
+    from annotator.core.redact import display_url
     from annotator.core.schemas import set_schema
 
     schema = load_schema(labels)
@@ -56,7 +57,7 @@ def init(
         )
         return
     what = "now uses" if change.changed else "already uses"
-    console.print(Text(f"{engine.url.render_as_string(hide_password=True)} {what} schema {schema.ref}"))
+    console.print(Text(f"{display_url(engine.url)} {what} schema {schema.ref}"))
     if change.rewritten_annotations:
         console.print(Text(f"rewrote the labels of {change.rewritten_annotations} annotations"))
 

@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from annotator.core.errors import UserError
+from annotator.core.redact import display_url, redact
 
 DEFAULT_DB = "annotations.db"
 BUSY_TIMEOUT_MS = 5000
@@ -46,8 +47,9 @@ def db_url(db: str) -> str:
         return f"sqlite:///{Path(db).expanduser().resolve()}"
     try:
         url = make_url(db)
-    except ArgumentError as exc:
-        raise UserError(f"{db}: not a database path or SQLAlchemy URL") from exc
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        # from None: the parser's own message quotes the URL, password included
+        raise UserError(f"{redact(db)}: not a database path or SQLAlchemy URL") from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
@@ -145,7 +147,7 @@ def open_database(db: str | None = None, *, create: bool = True, synchronous: st
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
         reason = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
-        raise UserError(f"{target}: cannot open database: {reason.splitlines()[0]}") from exc
+        raise UserError(f"{display_url(target)}: cannot open database: {redact(reason.splitlines()[0])}") from exc
     except Exception:
         engine.dispose()
         raise

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, text
 
 from annotator.core.db import writing
 from annotator.core.errors import UserError
+from annotator.core.redact import display_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -53,7 +54,7 @@ def _check_known(revision: str | None, script: ScriptDirectory, where: str) -> N
 def upgrade_to_head(engine: Engine, target: str = "head") -> None:
     """Create or upgrade the schema. Safe when several processes open the database at once."""
     script = ScriptDirectory.from_config(alembic_config())
-    where = engine.url.render_as_string(hide_password=True)
+    where = display_url(engine.url)
     with engine.connect() as plain:
         connection = writing(plain)
         with connection.begin():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from annotator.core.errors import UserError
+from annotator.core.redact import redact
 from annotator.core.text import visible
 
 
@@ -16,7 +17,7 @@ def describe_error(error: BaseException | None) -> str:
         text = str(error.orig)
     else:
         text = str(error) or type(error).__name__
-    return visible(text.splitlines()[0] if text else type(error).__name__)
+    return visible(redact(text.splitlines()[0]) if text else type(error).__name__)
 
 
 def retryable(error: BaseException | None) -> bool:

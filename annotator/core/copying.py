@@ -1,0 +1,202 @@
+"""``annotator copy``: a whole project from one database to another (SQLite <-> PostgreSQL).
+
+Every table of the schema (documents, sentences, annotators, decisions, gold, the event
+log, settings and label schemas, work units and assignments, and whatever a later
+revision adds: the list is the schema's own, in foreign-key order) is copied with its
+primary keys, so that every reference, the undo history and the assignments hold.
+
+- The target must be empty (a new file, or a database no project has used): a copy never
+  merges (``annotator import`` of an export does that).
+- The source is read in one snapshot (REPEATABLE READ on PostgreSQL; one read transaction
+  on SQLite), the target written in one transaction: a failed copy leaves it empty.
+- Times are stored in UTC on both sides: SQLite keeps naive datetimes, PostgreSQL aware
+  ones; each value is made UTC before it is written, so that no server time zone moves it.
+- On PostgreSQL the id sequences are moved past the copied ids.
+- Verified after the commit: the row count of every table on both sides, and a JSONL
+  export of each that must be byte-identical (same records, same gold, same times).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, DateTime, Engine, Table, func, insert, select, text
+from sqlmodel import SQLModel
+
+import annotator.core.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from annotator.core.db import write_connection
+from annotator.core.errors import UserError
+from annotator.core.redact import display_url
+
+BATCH = 5000
+Progress = Callable[[int, int], None]  # (rows copied, rows in all)
+
+
+@dataclass(frozen=True)
+class TableCount:
+    table: str
+    source: int
+    target: int
+
+    @property
+    def same(self) -> bool:
+        return self.source == self.target
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    source: str
+    target: str
+    tables: list[TableCount]
+    rows: int
+    seconds: float
+    export_bytes: int | None  # None: not verified by export
+    source_sha256: str | None
+    target_sha256: str | None
+
+    @property
+    def counts_match(self) -> bool:
+        return all(count.same for count in self.tables)
+
+    @property
+    def exports_identical(self) -> bool | None:
+        if self.source_sha256 is None:
+            return None
+        return self.source_sha256 == self.target_sha256
+
+    @property
+    def verified(self) -> bool:
+        return self.counts_match and self.exports_identical is not False
+
+
+def project_tables() -> list[Table]:
+    """Every table of the schema, parents before children."""
+    return list(SQLModel.metadata.sorted_tables)
+
+
+def count_rows(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            t.name: int(connection.execute(select(func.count()).select_from(t)).scalar() or 0) for t in project_tables()
+        }
+
+
+def copy_project(
+    source: Engine, target: Engine, *, verify: bool = True, progress: Progress | None = None
+) -> CopyResult:
+    """Copy everything from ``source`` into the empty ``target`` (see the module docstring)."""
+    import time
+
+    started = time.perf_counter()
+    if source.url == target.url:
+        raise UserError(f"{display_url(source.url)}: the source and the target are the same database")
+    used = {name: n for name, n in count_rows(target).items() if n}
+    if used:
+        what = ", ".join(f"{n} {name}" for name, n in used.items())
+        raise UserError(
+            f"{display_url(target.url)}: already holds data ({what}); copy only into an empty database "
+            "(to merge, export from one and import into the other)"
+        )
+    tables = project_tables()
+    copied = 0
+    with _snapshot(source) as reading:
+        totals = {t.name: int(reading.execute(select(func.count()).select_from(t)).scalar() or 0) for t in tables}
+        total = sum(totals.values())
+        if progress is not None:
+            progress(0, total)
+        with write_connection(target) as writing:
+            for table in tables:
+                for rows in _batches(reading, table):
+                    writing.execute(insert(table), [_portable(table, row) for row in rows])
+                    copied += len(rows)
+                    if progress is not None:
+                        progress(copied, total)
+            if target.dialect.name == "postgresql":
+                _advance_sequences(writing, tables)
+    after = count_rows(target)
+    counts = [TableCount(t.name, totals[t.name], after[t.name]) for t in tables]
+    digest_source = digest_target = None
+    size = None
+    if verify:
+        digest_source, size = export_digest(source)
+        digest_target, _ = export_digest(target)
+    return CopyResult(
+        source=display_url(source.url),
+        target=display_url(target.url),
+        tables=counts,
+        rows=copied,
+        seconds=time.perf_counter() - started,
+        export_bytes=size,
+        source_sha256=digest_source,
+        target_sha256=digest_target,
+    )
+
+
+@contextmanager
+def _snapshot(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as raw:
+        connection = raw
+        if raw.dialect.name == "postgresql":
+            connection = raw.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection
+
+
+def _batches(connection: Connection, table: Table) -> Iterator[list[Any]]:
+    """The table's rows in primary-key order, streamed (a server-side cursor on PostgreSQL)."""
+    query = select(table).order_by(*table.primary_key.columns)
+    result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(query)
+    for partition in result.mappings().partitions(BATCH):
+        yield list(partition)
+
+
+def _portable(table: Table, row: Any) -> dict[str, Any]:
+    values = dict(row)
+    for column in table.columns:
+        if isinstance(column.type, DateTime):
+            values[column.name] = _utc(values[column.name])
+    return values
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _advance_sequences(connection: Connection, tables: list[Table]) -> None:
+    """Let the next inserted id follow the copied ones (the copy set the ids explicitly)."""
+    for table in tables:
+        key = list(table.primary_key.columns)
+        if len(key) != 1 or not key[0].autoincrement or key[0].type.python_type is not int:
+            continue
+        name = table.name
+        connection.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('\"{name}\"', '{key[0].name}'), "
+                f'COALESCE((SELECT MAX("{key[0].name}") FROM "{name}"), 0) + 1, false)'
+            )
+        )
+
+
+def export_digest(engine: Engine) -> tuple[str, int]:
+    """sha256 and size of the project's JSONL export (the default options)."""
+    from annotator.core.exporting import export_dataset
+
+    with tempfile.TemporaryDirectory(prefix="annotator-copy-") as folder:
+        path = Path(folder) / "check.jsonl"
+        export_dataset(engine, path, "jsonl")
+        digest = hashlib.sha256()
+        size = 0
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    return digest.hexdigest(), size

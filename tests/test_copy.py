@@ -1,0 +1,139 @@
+"""`annotator copy`: a whole project SQLite -> PostgreSQL -> SQLite, verified, nothing lost or moved."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, insert, select
+
+from annotator.core.assignment.assigning import assign
+from annotator.core.assignment.queue import take_next
+from annotator.core.copying import copy_project, project_tables
+from annotator.core.db import open_database
+from annotator.core.decisions import Change, ensure_annotator, save_decision, undo_last
+from annotator.core.errors import UserError
+from annotator.core.importing import import_paths
+from annotator.core.models import GOLD
+from annotator.core.repository import list_documents, sentence_page
+from annotator.core.schemas import active_schema
+from tests.conftest import SEEDS
+
+
+def build_project(engine: Engine) -> None:
+    """Documents, decisions with times, an undo, flags and notes, gold, a plan with overlap."""
+    import_paths(engine, [SEEDS])
+    schema = active_schema(engine)
+    assign(engine, mode="static", annotators=["amal", "piotr", "zofia"], per_item=2, overlap=0.3, seed=5)
+    docs = list_documents(engine)
+    for n, name in enumerate(["amal", "piotr", "أمل"]):
+        who = ensure_annotator(engine, name)
+        for row in sentence_page(engine, docs[n].id, 0, 6):
+            labels = ["data_sharing"] if row.idx % 2 else ["none"]
+            save_decision(engine, schema, who, row.id, Change(labels=labels, status="labelled", seconds=1.5 + row.idx))
+        rows = sentence_page(engine, docs[0].id, 0, 3)
+        save_decision(engine, schema, who, rows[2].id, Change(flagged=True, note="ask [b]lead[/b]\x1b"))
+        save_decision(engine, schema, who, rows[1].id, Change(status="skipped"))
+        undo_last(engine, schema, who)
+    with engine.begin() as connection:
+        first = sentence_page(engine, docs[0].id, 0, 1)[0].id
+        connection.execute(
+            insert(GOLD).values(
+                sentence_id=first,
+                labels=["none"],
+                label_mask=schema.mask_of(["none"]),
+                method="adjudicated",
+                by="lead",
+                updated_at=datetime(2026, 11, 30, 12, 0, 0, 123456, tzinfo=UTC),
+            )
+        )
+
+
+def dump(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    """Every table's rows in key order, times as UTC: what must be the same on both sides."""
+    out = {}
+    with engine.connect() as connection:
+        for table in project_tables():
+            rows = connection.execute(select(table).order_by(*table.primary_key.columns)).mappings().all()
+            out[table.name] = [
+                {
+                    k: (v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC))
+                    if isinstance(v, datetime)
+                    else v
+                    for k, v in row.items()
+                }
+                for row in rows
+            ]
+    return out
+
+
+@pytest.mark.postgres
+def test_sqlite_to_postgresql_and_back_loses_nothing(tmp_path: Path, pg_url: str) -> None:
+    source = open_database(str(tmp_path / "team.db"))
+    build_project(source)
+    # the PostgreSQL session in another time zone: times must not move
+    pg = open_database(pg_url + "?options=-c%20timezone%3DAsia/Kolkata")
+    result = copy_project(source, pg)
+    assert result.verified and result.exports_identical and result.counts_match
+    assert all(count.source > 0 for count in result.tables if count.table != "alembic_version")
+    assert dump(pg) == dump(source)
+    back = open_database(str(tmp_path / "back.db"))
+    again = copy_project(pg, back)
+    assert again.verified and again.source_sha256 == result.source_sha256
+    assert dump(back) == dump(source)
+    # the copy is a working project: new ids follow the copied ones, the queue and undo work
+    schema = active_schema(pg)
+    ola = ensure_annotator(pg, "ola")
+    row = sentence_page(pg, list_documents(pg)[3].id, 0, 1)[0]
+    save_decision(pg, schema, ola, row.id, Change(labels=["retention"], status="labelled"))
+    assert undo_last(pg, schema, ensure_annotator(pg, "piotr")) is not None
+    for engine in (source, pg, back):
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_dynamic_claims_and_released_ones_are_copied(tmp_path: Path, pg_url: str) -> None:
+    source = open_database(str(tmp_path / "team.db"))
+    import_paths(source, [SEEDS])
+    assign(source, mode="dynamic", unit="sentence", per_item=2, overlap=0.5, seed=1, overlap_first=True)
+    amal = ensure_annotator(source, "amal")
+    take_next(source, amal, count=7)
+    pg = open_database(pg_url)
+    assert copy_project(source, pg).verified
+    assert dump(pg)["assignment"] == dump(source)["assignment"]
+    # the queue on the copy continues where the source was
+    piotr = ensure_annotator(pg, "piotr")
+    assert len(take_next(pg, piotr, count=3)) == 3
+    source.dispose()
+    pg.dispose()
+
+
+def test_the_target_must_be_empty_and_another_database(tmp_path: Path) -> None:
+    source = open_database(str(tmp_path / "a.db"))
+    import_paths(source, [SEEDS / "004_07191d38325b842d.txt"])
+    with pytest.raises(UserError, match="same database"):
+        copy_project(source, open_database(str(tmp_path / "a.db")))
+    other = open_database(str(tmp_path / "b.db"))
+    import_paths(other, [SEEDS / "003_a9364fc6cc56f80c.txt"])
+    before = dump(other)
+    with pytest.raises(UserError, match="already holds data"):
+        copy_project(source, other)
+    assert dump(other) == before
+
+
+def test_copy_cli_between_two_sqlite_files(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    db = str(tmp_path / "a.db")
+    assert cli("import", str(SEEDS), "--db", db).code == 0
+    result = cli("copy", "--to", str(tmp_path / "b.db"), "--db", db)
+    assert result.code == 0, result.err
+    assert "exports byte-identical" in result.out and "✗" not in result.out
+    data = json.loads(cli("copy", "--from", str(tmp_path / "b.db"), "--db", str(tmp_path / "c.db"), "--json").out)
+    assert data["counts_match"] and data["export_identical"] and data["tables"]["sentence"]["source"] > 100
+    for args in ([], ["--to", "x.db", "--from", "y.db"]):
+        bad = cli("copy", *args, "--db", db)
+        assert bad.code == 2 and "exactly one of --to" in bad.err
+    again = cli("copy", "--to", str(tmp_path / "b.db"), "--db", db)
+    assert again.code == 2 and "already holds data" in again.err
