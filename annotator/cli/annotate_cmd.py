@@ -31,6 +31,13 @@ def annotate(
             show_default=False,
         ),
     ] = None,
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="List every document, not only your queue (when work is assigned with `annotator assign`).",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Annotate sentences in the terminal; every decision is saved as you make it."""
@@ -51,7 +58,9 @@ def annotate(
 
     from annotator.tui.app import AnnotatorApp
 
-    app = AnnotatorApp(engine, annotator=name, document=document, bidi=bidi, settings=settings, schema=schema)
+    app = AnnotatorApp(
+        engine, annotator=name, document=document, bidi=bidi, settings=settings, schema=schema, show_all=show_all
+    )
     unsaved = app.run()
     result = app.run_result()
     if app.annotator_name:

@@ -4,6 +4,11 @@ Owned by the annotation app and handed to its screens. It records committed deci
 the page overlay and the progress counts (``record_state``, run by the save queue on the
 UI thread before the screen is told), and answers what a sentence shows right now: the
 saved state with the decisions still queued applied on top.
+
+When work is assigned (``annotator assign``), the session lists the annotator's own units
+(their *queue*) and counts progress on that share, unless ``show_all``; in the dynamic
+queue it takes the next unit when the ones they hold are done. Its ``timer`` measures
+the active time each sentence is on screen (``core.timing``), stored with each decision.
 """
 
 from __future__ import annotations
@@ -12,24 +17,44 @@ from functools import partial
 
 from textual.message_pump import MessagePump
 
+from annotator.core.assignment.queue import take_next
+from annotator.core.assignment.report import AnnotatorQueue, annotator_queue
 from annotator.core.decisions import Change, ensure_annotator
-from annotator.core.entities import AnnotationState, DocumentInfo, SaveResult, SentenceRow, UndoResult
+from annotator.core.entities import (
+    AnnotationState,
+    DocumentInfo,
+    DocumentProgress,
+    SaveResult,
+    SentenceRow,
+    UndoResult,
+)
 from annotator.core.repository import document_progress, list_documents, sentence_page
+from annotator.core.timing import ActiveTimer
 from annotator.tui.context import AppContext
 from annotator.tui.messages import ProgressLoaded
 from annotator.tui.pages import PageCache
 from annotator.tui.progress import ProgressState
 from annotator.tui.saving import Job, SaveQueue, decision_job, undo_job
 
+SENTENCE_UNITS_TAKEN = 25  # sentence units taken from the dynamic queue at a time (a screenful)
+
 
 class AnnotationSession:
-    def __init__(self, context: AppContext, *, page_size: int = 128) -> None:
+    def __init__(self, context: AppContext, *, page_size: int = 128, show_all: bool = False) -> None:
         self.context = context
         self.annotator_name: str | None = None
         self.annotator_id: int | None = None
         self.pages = PageCache(self._read_page, page_size=page_size)
         self.documents: dict[int, DocumentInfo] = {}
         self.progress = ProgressState()
+        self.show_all = show_all
+        self.queue: AnnotatorQueue | None = None  # their units, when work is assigned
+        self.timer = ActiveTimer(lambda: context.clock().timestamp())
+
+    @property
+    def in_queue(self) -> bool:
+        """The documents listed and the progress counted are the annotator's share."""
+        return self.queue is not None and self.queue.active and not self.show_all
 
     @property
     def saves(self) -> SaveQueue:
@@ -67,13 +92,31 @@ class AnnotationSession:
         )
 
     def _progress_worker(self) -> None:
-        documents = document_progress(self.context.engine, self.annotator_id)
-        self.context.app.post_message(ProgressLoaded(documents))
+        engine = self.context.engine
+        documents = document_progress(engine, self.annotator_id)
+        queue = None
+        if self.annotator_id is not None:
+            queue = annotator_queue(engine, self.annotator_id)
+            if _wants_more(queue) and not self.show_all:
+                count = 1 if queue.plan is not None and queue.plan.unit == "document" else SENTENCE_UNITS_TAKEN
+                if take_next(engine, self.annotator_id, count=count):
+                    queue = annotator_queue(engine, self.annotator_id)
+        self.context.app.post_message(ProgressLoaded(documents, queue))
 
     def progress_loaded(self, message: ProgressLoaded) -> None:
-        self.progress.load(message.documents)
+        self.queue = message.queue
         for item in message.documents:
             self.documents[item.document.id] = item.document
+        queue = self.queue
+        if queue is None or not self.in_queue:
+            self.progress.load(message.documents)
+            return
+        mine = [
+            DocumentProgress(item.document, queue.documents[item.document.id].decided, item.flagged)
+            for item in message.documents
+            if item.document.id in queue.documents
+        ]
+        self.progress.load(mine, {doc_id: doc.sentences for doc_id, doc in queue.documents.items()})
 
     # -- what a sentence shows -------------------------------------------------------------------
 
@@ -152,7 +195,16 @@ class AnnotationSession:
         known, before = self.pages.known_state(sentence_id, document_id, idx)
         self.pages.set_state(sentence_id, state)
         self.saves.failed.pop(sentence_id, None)
+        if self.in_queue and self.queue is not None and not self.queue.contains(document_id, idx):
+            return  # not their share: their progress does not move
         if known:
             self.progress.adjust(document_id, before, state)
         else:
             self.load_progress()
+
+
+def _wants_more(queue: AnnotatorQueue) -> bool:
+    """In the dynamic queue: everything the annotator holds is decided (or they hold nothing)."""
+    if queue.plan is None or queue.plan.mode != "dynamic":
+        return False
+    return all(doc.decided >= doc.sentences for doc in queue.documents.values())

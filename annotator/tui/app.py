@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Engine
-from textual import on
+from textual import events, on
 
 from annotator.core.entities import DocumentInfo
 from annotator.core.labels import LabelSchema
@@ -42,9 +42,10 @@ class AnnotatorApp(BaseApp):
         schema: LabelSchema | None = None,
         clock: Callable[[], datetime] | None = None,
         page_size: int = 128,
+        show_all: bool = False,
     ) -> None:
         super().__init__(engine, bidi=bidi, settings=settings, schema=schema, clock=clock)
-        self.session = AnnotationSession(self.context, page_size=page_size)
+        self.session = AnnotationSession(self.context, page_size=page_size, show_all=show_all)
         self._initial_name = annotator or self.context.settings.annotator
         self._initial_document = document
         self.annotate_screen: AnnotateScreen | None = None
@@ -62,6 +63,13 @@ class AnnotatorApp(BaseApp):
     @property
     def progress(self) -> ProgressState:
         return self.session.progress
+
+    async def on_event(self, event: events.Event) -> None:
+        # Any key or click, on any screen (a dialog too), is activity: the time since the
+        # last one counts for the sentence on screen, up to the pause cap (core.timing).
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp):
+            self.session.timer.activity()
+        await super().on_event(event)
 
     # -- start-up ------------------------------------------------------------------------------
 

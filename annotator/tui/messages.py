@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from annotator.core.assignment.report import AnnotatorQueue
 from annotator.core.entities import DocumentProgress, SentenceRow
 from annotator.core.gold.review import ReviewItem, ReviewQueue
 
@@ -40,11 +41,12 @@ class PageLoaded(Message):
 
 
 class ProgressLoaded(Message):
-    """This annotator's progress on every document."""
+    """This annotator's progress on every document, and their queue (None: no assignment read)."""
 
-    def __init__(self, documents: list[DocumentProgress]) -> None:
+    def __init__(self, documents: list[DocumentProgress], queue: AnnotatorQueue | None = None) -> None:
         super().__init__()
         self.documents = documents
+        self.queue = queue
 
 
 class SeekDone(Message):

@@ -14,6 +14,7 @@ sentence list is the shared ``SentenceView`` (this screen is its ``SentenceSourc
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import ClassVar
 
@@ -124,8 +125,12 @@ class AnnotateScreen(Screen[None]):
                 self.idx = first_open
                 where = "first sentence" if first_open == 0 else f"your first unannotated sentence, #{first_open + 1:,}"
                 self.say(f"Resuming at {where}. ? shows every key.", "info")
+        self.session.timer.show((self.document.id, self.idx))
         self.refresh_all()
         self._prefetch()
+
+    def on_screen_resume(self) -> None:
+        self.session.timer.show((self.document.id, self.idx))
 
     def _clamp(self, idx: int) -> int:
         return max(0, min(idx, max(0, self.document.n_sentences - 1)))
@@ -161,7 +166,7 @@ class AnnotateScreen(Screen[None]):
         progress = self.session.progress
         self.query_one(ProgressLine).show(
             progress.decided(self.document.id),
-            self.document.n_sentences,
+            progress.size(self.document.id, self.document.n_sentences),  # their share, in a queue
             progress.total_decided,
             progress.total_sentences,
         )
@@ -181,6 +186,7 @@ class AnnotateScreen(Screen[None]):
         if idx != self.idx and self._dirty():
             self.say(f"Selection on #{self.idx + 1:,} was not saved (Enter saves)", "warning")
         self.idx = idx
+        self.session.timer.show((self.document.id, idx))  # time on screen goes to this sentence
         self.draft = None
         self.label_keys.end_definition()
         self.refresh_all()
@@ -334,7 +340,9 @@ class AnnotateScreen(Screen[None]):
         if outcome.draft is not decide.KEEP:
             self.draft = outcome.draft
         if outcome.change is not None:
-            self.session.submit_decision(row, outcome.change, outcome.describe, self)
+            # the active time the sentence was on screen before this change goes with it
+            seconds = self.session.timer.take((row.document_id, row.idx))
+            self.session.submit_decision(row, replace(outcome.change, seconds=seconds), outcome.describe, self)
         if outcome.say:
             self.say(outcome.say, outcome.severity)
         if outcome.advance:
@@ -467,6 +475,7 @@ class AnnotateScreen(Screen[None]):
             return
         if self._dirty():
             self.say(f"Selection on #{self.idx + 1:,} was not saved", "warning")
+        self.session.timer.show(None)  # the document list is no sentence's time
         self.dismiss(None)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

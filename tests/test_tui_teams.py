@@ -1,0 +1,187 @@
+"""The TUI with assigned work: an annotator sees their own queue; the time of each decision is stored."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from textual.widgets import OptionList, Static
+
+from annotator.core.assignment.assigning import assign
+from annotator.core.decisions import ensure_annotator
+from annotator.core.models import ANNOTATION, ASSIGNMENT, EVENT, WORK_UNIT
+from annotator.core.repository import annotator_id
+from annotator.tui.app import AnnotatorApp
+from annotator.tui.config import Settings
+from tests.tui_helpers import ARABIC, POLISH, build_db, doc_named, settle
+
+ENGLISH = ["We collect your email address.", "We share it with advertisers.", "You can opt out."]
+DOCS = {"a_pl": POLISH, "b_ar": ARABIC, "c_en": ENGLISH}
+
+
+class Clock:
+    """A clock the test moves by hand (the app reads it for the time on screen)."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 10, 0, 0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def wait(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return build_db(tmp_path, DOCS)
+
+
+def make(engine: Engine, tmp_path: Path, name: str = "amal", **kwargs) -> AnnotatorApp:  # type: ignore[no-untyped-def]
+    ensure_annotator(engine, name)
+    settings = Settings(path=tmp_path / "config" / "annotator" / "config.toml")
+    kwargs.setdefault("clock", Clock())
+    return AnnotatorApp(engine, annotator=name, settings=settings, **kwargs)
+
+
+def listed(app: AnnotatorApp) -> list[str]:
+    options = app.screen.query_one("#documents", OptionList)
+    return [str(options.get_option_at_index(i).prompt).split()[0] for i in range(options.option_count)]
+
+
+def summary(app: AnnotatorApp) -> str:
+    return str(app.screen.query_one("#picker-summary", Static).content)
+
+
+def holders(engine: Engine) -> dict[str, list[int]]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(WORK_UNIT.c.document_id, ASSIGNMENT.c.annotator_id).join(ASSIGNMENT)).all()
+    out: dict[str, list[int]] = {}
+    for doc, who in rows:
+        out.setdefault(str(who), []).append(doc)
+    return out
+
+
+async def test_an_annotator_sees_only_their_queue_and_how_much_is_not_theirs(engine: Engine, tmp_path: Path) -> None:
+    assign(engine, mode="static", annotators=["amal", "piotr"], seed=3)
+    amal = annotator_id(engine, "amal")
+    mine = sorted(doc.name for doc in (doc_named(engine, n) for n in DOCS) if doc.id in holders(engine)[str(amal)])
+    assert 0 < len(mine) < len(DOCS)
+    app = make(engine, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await settle(pilot)
+        assert listed(app) == mine
+        text = summary(app)
+        not_mine = len(DOCS) - len(mine)
+        assert f"Your queue: {len(mine)} document" in text
+        assert f"{not_mine} document{'s are' if not_mine > 1 else ' is'} not yours" in text
+        assert "Your queue" in str(app.screen.query_one("#picker-title", Static).content)
+        # deciding in the queue moves the progress on the share
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "1 of " in summary(app)
+
+    everything = make(engine, tmp_path, show_all=True)
+    async with everything.run_test(size=(110, 30)) as pilot:
+        await settle(pilot)
+        assert listed(everything) == sorted(doc.name for doc in (doc_named(engine, n) for n in DOCS))
+        assert "All documents (--all)" in summary(everything)
+
+
+async def test_sentence_units_count_progress_on_the_share(engine: Engine, tmp_path: Path) -> None:
+    assign(engine, mode="static", unit="sentence", annotators=["amal", "piotr", "zofia"], seed=1)
+    amal = annotator_id(engine, "amal")
+    with engine.connect() as connection:
+        share = (
+            connection.execute(
+                select(WORK_UNIT.c.document_id).join(ASSIGNMENT).where(ASSIGNMENT.c.annotator_id == amal)
+            )
+            .scalars()
+            .all()
+        )
+    app = make(engine, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await settle(pilot)
+        assert f"0 of {len(share)} sentences decided" in summary(app)
+        assert "sentences are not yours" in summary(app)
+        rows = {doc_id: share.count(doc_id) for doc_id in set(share)}
+        assert app.session.progress.sizes == rows
+
+
+async def test_nothing_assigned_says_so(engine: Engine, tmp_path: Path) -> None:
+    assign(engine, mode="static", annotators=["piotr"])
+    app = make(engine, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await settle(pilot)
+        assert listed(app) == []
+        assert "Nothing is assigned to you" in summary(app) and "3 documents are not yours" in summary(app)
+
+
+async def test_the_dynamic_queue_gives_the_next_document_when_one_is_done(engine: Engine, tmp_path: Path) -> None:
+    assign(engine, mode="dynamic", per_item=1, overlap=0.0)
+    app = make(engine, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await settle(pilot)
+        first = listed(app)
+        assert len(first) == 1  # one document taken from the queue
+        await pilot.press("enter")
+        await settle(pilot)
+        for _ in range(doc_named(engine, first[0]).n_sentences):
+            await pilot.press("n")  # none: saved and next
+            await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        second = listed(app)
+        assert len(second) == 2 and first[0] in second  # done, and the next one taken
+    piotr = make(engine, tmp_path, "piotr")
+    async with piotr.run_test(size=(110, 30)) as pilot:
+        await settle(pilot)
+        assert len(listed(piotr)) == 1 and set(listed(piotr)).isdisjoint(second)
+
+
+async def test_each_decision_stores_the_active_time_with_pauses_capped(engine: Engine, tmp_path: Path) -> None:
+    clock = Clock()
+    app = make(engine, tmp_path, clock=clock, document=doc_named(engine, "a_pl"))
+    async with app.run_test(size=(110, 30)) as pilot:
+        await settle(pilot)
+        clock.wait(5)
+        await pilot.press("s")  # toggles a label: activity
+        clock.wait(3)
+        await pilot.press("enter")  # saves #1 after 8 s, moves to #2
+        await settle(pilot)
+        clock.wait(30 * 60)  # a long break on #2
+        await pilot.press("n")  # none on #2: 30 minutes count as 2
+        await settle(pilot)
+        clock.wait(4)
+        await pilot.press("k")  # back to #2 ... then to #1
+        clock.wait(2)
+        await pilot.press("k")
+        clock.wait(6)
+        await pilot.press("w")  # a note on #1: time in the dialog counts for #1
+        clock.wait(10)
+        await pilot.press("o", "k", "enter")
+        await settle(pilot)
+    doc = doc_named(engine, "a_pl")
+    amal = annotator_id(engine, "amal")
+    from annotator.core.models import SENTENCE
+
+    with engine.connect() as connection:
+        rows = dict(
+            connection.execute(
+                select(SENTENCE.c.idx, ANNOTATION.c.seconds)
+                .join(SENTENCE, SENTENCE.c.id == ANNOTATION.c.sentence_id)
+                .where(ANNOTATION.c.annotator_id == amal, SENTENCE.c.document_id == doc.id)
+            ).all()
+        )
+        events = connection.execute(
+            select(EVENT.c.action, EVENT.c.seconds).where(EVENT.c.annotator_id == amal).order_by(EVENT.c.id)
+        ).all()
+    assert [tuple(e) for e in events] == [("save", 8.0), ("save", 120.0), ("note", 16.0)]
+    # #1: 8 s, then 6 s more before the note and 10 s typing it; #2: 120 s capped (later visits: never saved)
+    assert rows == {0: 24.0, 1: 120.0}
