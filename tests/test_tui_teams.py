@@ -185,3 +185,29 @@ async def test_each_decision_stores_the_active_time_with_pauses_capped(engine: E
     assert [tuple(e) for e in events] == [("save", 8.0), ("save", 120.0), ("note", 16.0)]
     # #1: 8 s, then 6 s more before the note and 10 s typing it; #2: 120 s capped (later visits: never saved)
     assert rows == {0: 24.0, 1: 120.0}
+
+
+async def test_the_agreement_screen_is_over_the_overlap_sample(engine: Engine, tmp_path: Path) -> None:
+    from annotator.core.decisions import Change, save_decision
+    from annotator.core.repository import list_documents, sentence_page
+    from annotator.core.schemas import active_schema
+    from annotator.tui.screens.agreement import AgreementScreen
+
+    assign(engine, mode="static", annotators=["amal", "piotr"], per_item=2, overlap=0.3, seed=2)
+    schema = active_schema(engine)
+    with engine.connect() as connection:
+        sample = set(connection.execute(select(WORK_UNIT.c.document_id).where(WORK_UNIT.c.overlap.is_(True))).scalars())
+    for name in ("amal", "piotr"):  # both label the first sentence of every document
+        who = ensure_annotator(engine, name)
+        for doc in list_documents(engine):
+            row = sentence_page(engine, doc.id, 0, 1)[0]
+            save_decision(engine, schema, who, row.id, Change(labels=["none"], status="labelled"))
+    app = make(engine, tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AgreementScreen)
+        assert screen.computed is not None and screen.computed.report.n_items == len(sample)
+        assert "overlap sample of the assignment" in str(screen.query_one("#agreement-title", Static).content)

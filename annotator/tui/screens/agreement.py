@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from annotator.core.agreement import AgreementReport, MetricSet, compute_agreement, pair_key, shortfall
 from annotator.core.agreement.formatting import NA, NOT_ASKED, format_coefficient, format_interval, format_share
+from annotator.core.assignment.report import overlap_sample
 from annotator.core.gold.scores import VsGoldReport, vs_gold
 from annotator.core.gold.store import load_gold
 from annotator.core.labels import LabelSchema
@@ -134,6 +135,7 @@ class AgreementScreen(Screen[None]):
         super().__init__()
         self.engine = engine
         self.schema = schema
+        self.sample_units: int | None = None  # the overlap units agreement was computed over
         self.annotators = None if annotators is None else list(annotators)
         self.documents = None if documents is None else list(documents)
         self.labels = None if labels is None else list(labels)
@@ -185,7 +187,15 @@ class AgreementScreen(Screen[None]):
     def _compute(self, bootstrap: int) -> Computed:
         worker = get_current_worker()
         schema = self.schema or active_schema(self.engine, install_default=False)
-        ratings = load_ratings(self.engine, annotators=self.annotators, documents=self.documents)
+        # As `annotator agreement`: over the overlap sample when work is assigned with overlap.
+        sample = overlap_sample(self.engine)
+        self.sample_units = sample.units if sample is not None else None
+        ratings = load_ratings(
+            self.engine,
+            annotators=self.annotators,
+            documents=self.documents,
+            sentences=sample.sentence_ids if sample is not None else None,
+        )
         rated_by = {name: int((ratings.masks[:, a] >= 0).sum()) for a, name in enumerate(ratings.annotators)}
 
         def progress(done: int, total: int) -> None:
@@ -204,6 +214,8 @@ class AgreementScreen(Screen[None]):
             progress=progress,
         )
         gold = load_gold(self.engine, documents=self.documents)
+        if sample is not None:  # as `agreement --vs-gold`: every sentence with gold, not only the sample
+            ratings = load_ratings(self.engine, annotators=self.annotators, documents=self.documents)
         versus = vs_gold(
             ratings.masks, ratings.annotators, ratings.sentence_ids, gold.sentence_ids, gold.masks, schema.label_ids
         )
@@ -241,6 +253,8 @@ class AgreementScreen(Screen[None]):
         title = Text(" Inter-annotator agreement", style="bold")
         title.append(f" — {schema.ref}, {len(report.annotators)} annotators, ")
         title.append(f"{report.n_items:,} sentences ({report.n_pairable_items:,} pairable)")
+        if self.sample_units is not None:
+            title.append(f", overlap sample of the assignment ({self.sample_units:,} units)")
         title.append("   b: bootstrap CIs   g: vs gold   r: recompute   esc: close", style="dim")
         self.query_one("#agreement-title", Static).update(title)
         status = Text()
