@@ -25,6 +25,7 @@ How, and what it guarantees (tests/test_assignment_plan.py checks each with hypo
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -120,14 +121,23 @@ def plan_assignment(
     rng.shuffle(pending)
     pending.sort(key=lambda u: -u.sentences)
     rank = {name: i for i, name in enumerate(rng.sample(team, len(team)))}  # tie-break among equal deficits
+    # A heap of (load - target, rank, name): the annotator furthest below target on top.
+    heap = [(loads[name] - targets[name], rank[name], name) for name in team]
+    heapq.heapify(heap)
     for unit in pending:
         have = holders[unit.key]
-        free = [name for name in team if name not in have]
         need = copies[unit.key] - len(have)
-        free.sort(key=lambda name: (loads[name] - targets[name], rank[name]))
-        for name in free[:need]:
+        chosen: list[tuple[float, int, str]] = []
+        aside: list[tuple[float, int, str]] = []
+        while heap and len(chosen) < need:
+            entry = heapq.heappop(heap)
+            (aside if entry[2] in have else chosen).append(entry)
+        for _, order, name in chosen:
             have.append(name)
             loads[name] += unit.sentences
+            heapq.heappush(heap, (loads[name] - targets[name], order, name))
+        for entry in aside:
+            heapq.heappush(heap, entry)
     return Plan(
         annotators_of={key: tuple(sorted(names)) for key, names in holders.items()},
         overlap=frozenset(sample),

@@ -13,9 +13,11 @@ them for a unit. A unique (unit, annotator) constraint makes a second take of th
 unit by the same person impossible even past the lock.
 
 People come and go: a claim whose holder has saved nothing anywhere for
-``release_after_hours`` (and has not finished the unit) is released when the queue is next
-used, so the unit goes to someone else. Their decisions stay; the released row stays too,
-so the unit never comes back to them.
+``release_after_hours`` (and has not finished the unit) is released when the queue has
+nothing else to give, so the unit goes to someone else. Their decisions stay; the released
+row stays too, so the unit never comes back to them. (An overlap unit someone started is
+offered to the others anyway; the sweep is kept for when the queue runs dry because it
+scans the claims, which a take should not do on every key.)
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from annotator.core.models import ASSIGNMENT as AS
 from annotator.core.models import SENTENCE as S
 from annotator.core.models import WORK_UNIT as U
 from annotator.core.models import utcnow
+from annotator.core.repository import as_utc
 
 from .settings import TeamPlan, lock_queue, read_plan
 from .units import active, in_unit
@@ -57,16 +60,10 @@ def take_next(engine: Engine, annotator_id: int, *, count: int = 1, now: datetim
         if plan is None or plan.mode != "dynamic":
             raise UserError("there is no dynamic queue: run `annotator assign --dynamic --per-item N` first")
         now = now or utcnow()
-        if plan.release_after_hours > 0:
-            release_idle(connection, now - timedelta(hours=plan.release_after_hours), now)
-        taken: list[Any] = []
-        for query in _candidates(plan, annotator_id):
-            if len(taken) >= count:
-                break
-            seen = [row.id for row in taken]
-            if seen:
-                query = query.where(U.c.id.not_in(seen))
-            taken += connection.execute(query.limit(count - len(taken))).all()
+        taken = _take(connection, plan, annotator_id, count, [])
+        dry = len(taken) < count and plan.release_after_hours > 0
+        if dry and release_idle(connection, now - timedelta(hours=plan.release_after_hours), now):
+            taken = _take(connection, plan, annotator_id, count, taken)
         if taken:
             ids = [row.id for row in taken]
             connection.execute(
@@ -75,6 +72,19 @@ def take_next(engine: Engine, annotator_id: int, *, count: int = 1, now: datetim
             )
             connection.execute(update(U).where(U.c.id.in_(ids)).values(holders=U.c.holders + 1))
     return [TakenUnit(row.id, row.document_id, row.first_idx, row.end_idx, bool(row.overlap)) for row in taken]
+
+
+def _take(connection: Connection, plan: TeamPlan, annotator_id: int, count: int, taken: list[Any]) -> list[Any]:
+    """``taken`` plus the next units, up to ``count`` in all."""
+    taken = list(taken)
+    for query in _candidates(plan, annotator_id):
+        if len(taken) >= count:
+            break
+        seen = [row.id for row in taken]
+        if seen:
+            query = query.where(U.c.id.not_in(seen))
+        taken += connection.execute(query.limit(count - len(taken))).all()
+    return taken
 
 
 def _candidates(plan: TeamPlan, annotator_id: int) -> list[Any]:
@@ -92,11 +102,19 @@ def _candidates(plan: TeamPlan, annotator_id: int) -> list[Any]:
 
 def release_idle(connection: Connection, cutoff: datetime, now: datetime) -> int:
     """Release the unfinished dynamic claims of people who saved nothing since ``cutoff``."""
-    saved_since = exists().where(A.c.annotator_id == AS.c.annotator_id, A.c.updated_at >= cutoff)
+    old = and_(AS.c.source == "dynamic", active(), AS.c.created_at < cutoff)
+    holders = connection.execute(select(AS.c.annotator_id).where(old).distinct()).scalars().all()
+    idle = []
+    for annotator_id in holders:  # one aggregate a person, not one a claim
+        last = connection.execute(select(func.max(A.c.updated_at)).where(A.c.annotator_id == annotator_id)).scalar()
+        if last is None or as_utc(last) < cutoff:
+            idle.append(annotator_id)
+    if not idle:
+        return 0
     stale = connection.execute(
         select(AS.c.id, AS.c.annotator_id, U.c.id.label("unit_id"), U.c.n_sentences)
         .join(U, U.c.id == AS.c.unit_id)
-        .where(AS.c.source == "dynamic", active(), AS.c.created_at < cutoff, ~saved_since)
+        .where(old, AS.c.annotator_id.in_(idle))
     ).all()
     released = 0
     for row in stale:
