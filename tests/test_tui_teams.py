@@ -211,3 +211,54 @@ async def test_the_agreement_screen_is_over_the_overlap_sample(engine: Engine, t
         assert isinstance(screen, AgreementScreen)
         assert screen.computed is not None and screen.computed.report.n_items == len(sample)
         assert "overlap sample of the assignment" in str(screen.query_one("#agreement-title", Static).content)
+
+
+async def test_with_sentence_units_the_keys_visit_the_annotators_own_sentences(engine: Engine, tmp_path: Path) -> None:
+    from annotator.core.models import SENTENCE
+    from tests.tui_helpers import view_text
+
+    assign(engine, mode="static", unit="sentence", annotators=["amal", "piotr"], seed=4)
+    amal = annotator_id(engine, "amal")
+    doc = doc_named(engine, "a_pl")
+    with engine.connect() as connection:
+        mine = sorted(
+            connection.execute(
+                select(SENTENCE.c.idx)
+                .join(
+                    WORK_UNIT,
+                    (WORK_UNIT.c.document_id == SENTENCE.c.document_id) & (WORK_UNIT.c.first_idx == SENTENCE.c.idx),
+                )
+                .join(ASSIGNMENT, ASSIGNMENT.c.unit_id == WORK_UNIT.c.id)
+                .where(ASSIGNMENT.c.annotator_id == amal, SENTENCE.c.document_id == doc.id)
+            ).scalars()
+        )
+    assert 1 < len(mine) < doc.n_sentences
+    app = make(engine, tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        options = app.screen.query_one("#documents", OptionList)
+        options.highlighted = listed(app).index(doc.name)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.idx == mine[0] and screen.navigator.filter_text() == "your queue"
+        assert "·" in view_text(app)  # someone else's sentences are marked
+        visited = [screen.idx]
+        for _ in mine[1:]:
+            await pilot.press("n")  # none, saved, and on to the next of hers
+            await settle(pilot)
+            visited.append(screen.idx)
+        assert visited == mine
+        await pilot.press("backslash")
+        await settle(pilot)
+        first = app.screen.query_one("#filter-options", OptionList).get_option_at_index(0)
+        assert first.id == "queue"
+    with engine.connect() as connection:
+        decided = sorted(
+            connection.execute(
+                select(SENTENCE.c.idx)
+                .join(ANNOTATION, ANNOTATION.c.sentence_id == SENTENCE.c.id)
+                .where(ANNOTATION.c.annotator_id == amal)
+            ).scalars()
+        )
+    assert decided == mine[:-1]

@@ -168,7 +168,8 @@ class WorkUnit(SQLModel, table=True):
     __tablename__ = "work_unit"
     __table_args__ = (
         UniqueConstraint("document_id", "first_idx", name="uq_work_unit_document_first"),
-        Index("ix_work_unit_holders", "holders", "id"),
+        Index("ix_work_unit_holders", "holders", "id"),  # the next fresh unit, in order
+        Index("ix_work_unit_overlap_holders", "overlap", "holders", "id"),  # overlap units others started
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
+from annotator.core.assignment.units import held_by
 from annotator.core.entities import (
     AnnotationState,
     AnnotatorCounts,
@@ -28,7 +29,8 @@ from annotator.core.models import ANNOTATOR, Annotator, LabelSchemaRow, Setting
 from annotator.core.models import DOCUMENT as D
 from annotator.core.models import SENTENCE as S
 
-SentenceFilter = Literal["all", "unannotated", "flagged", "skipped", "labelled"]
+SentenceFilter = Literal["all", "unannotated", "flagged", "skipped", "labelled", "queue", "queue_open"]
+"""``queue``: the sentences of the annotator's assigned units; ``queue_open``: those not decided yet."""
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -183,6 +185,9 @@ def next_matching(
 ) -> int | None:
     """Index of the next (or previous) sentence matching a filter and/or a text search."""
     query = _page_query(document_id, annotator).with_only_columns(S.c.idx)
+    if kind in ("queue", "queue_open"):
+        query = query.where(held_by(annotator))
+        kind = "unannotated" if kind == "queue_open" else "all"
     condition = _filter_condition(kind, label_bit)
     if condition is not None:
         query = query.where(condition)

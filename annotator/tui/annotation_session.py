@@ -57,6 +57,12 @@ class AnnotationSession:
         return self.queue is not None and self.queue.active and not self.show_all
 
     @property
+    def sentence_queue(self) -> bool:
+        """In a queue whose units are single sentences (others' sentences sit between theirs)."""
+        queue = self.queue
+        return self.in_queue and queue is not None and queue.plan is not None and queue.plan.unit == "sentence"
+
+    @property
     def saves(self) -> SaveQueue:
         return self.context.saves
 
@@ -143,6 +149,8 @@ class AnnotationSession:
             return "✓", flag, "sentence-view--saved"
         if state.status == "skipped":
             return "↷", flag, "sentence-view--saved"
+        if self.sentence_queue and not self.queue.contains(row.document_id, row.idx):  # type: ignore[union-attr]
+            return "·", flag, "sentence-view--gutter"  # someone else's sentence
         return " ", flag, "sentence-view--gutter"
 
     def saving_text(self, row: SentenceRow) -> str | None:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from annotator.core.db import write_connection
 from annotator.core.errors import UserError
@@ -325,11 +325,3 @@ def _write_overlap(connection: Connection, units: Sequence[Any], sample: set[int
     statement = update(U).where(U.c.id == bindparam("uid")).values(overlap=bindparam("flag"))
     for offset in range(0, len(changed), INSERT_BATCH):
         connection.execute(statement, changed[offset : offset + INSERT_BATCH])
-
-
-def count_unassigned(connection: Connection) -> int:
-    """Sentences in no unit that someone holds."""
-    held = select(AS.c.unit_id).where(active())
-    total = connection.execute(select(func.count()).select_from(S)).scalar() or 0
-    covered = connection.execute(select(func.sum(U.c.n_sentences)).where(U.c.id.in_(held))).scalar() or 0
-    return int(total) - int(covered)

@@ -54,9 +54,6 @@ class Plan:
     loads: dict[str, int] = field(default_factory=dict)  # sentences per team member
     targets: dict[str, float] = field(default_factory=dict)  # their weighted shares
 
-    def units_of(self, name: str) -> list[UnitKey]:
-        return [key for key, names in self.annotators_of.items() if name in names]
-
 
 def check_options(annotators: Sequence[str], weights: Sequence[float] | None, per_item: int, overlap: float) -> None:
     """Raise ValueError (with the option's name) for options no plan can satisfy."""

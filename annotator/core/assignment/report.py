@@ -3,7 +3,6 @@ own queue (the TUI's document list), and the overlap sample (``annotator agreeme
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,14 +221,3 @@ def _queue(connection: Connection, plan: TeamPlan, annotator_id: int) -> Annotat
     else:
         everything = connection.execute(select(func.count()).select_from(S)).scalar()
     return AnnotatorQueue(plan, documents, len(mine), int(everything or 0) - len(mine))
-
-
-def units_of(engine: Engine, annotator_ids: Sequence[int]) -> dict[int, int]:
-    """Active units per annotator id (for progress figures)."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(AS.c.annotator_id, func.count())
-            .where(active(), AS.c.annotator_id.in_(list(annotator_ids)))
-            .group_by(AS.c.annotator_id)
-        ).all()
-    return {int(a): int(n) for a, n in rows}

@@ -84,3 +84,23 @@ def recount_holders(connection: Connection) -> None:
     """Set every unit's ``holders`` from its active assignments (after a bulk change)."""
     count = select(func.count()).where(AS.c.unit_id == U.c.id, active()).scalar_subquery()
     connection.execute(update(U).values(holders=count))
+
+
+def held_by(annotator_id: int, sentence: Any = S) -> Any:
+    """The sentence is in a unit the annotator holds (an EXISTS for a query over sentences).
+
+    A unit is a whole document (``first_idx`` 0) or one sentence (``first_idx`` = its idx):
+    two index lookups on (document_id, first_idx), not a range scan of the document's units.
+    """
+    return (
+        select(AS.c.id)
+        .join(U, U.c.id == AS.c.unit_id)
+        .where(
+            AS.c.annotator_id == annotator_id,
+            active(),
+            U.c.document_id == sentence.c.document_id,
+            U.c.first_idx.in_([0, sentence.c.idx]),
+            U.c.end_idx > sentence.c.idx,
+        )
+        .exists()
+    )

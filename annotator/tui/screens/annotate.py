@@ -112,12 +112,19 @@ class AnnotateScreen(Screen[None]):
     def on_mount(self) -> None:
         session = self.session
         self.query_one(DefinitionPanel).show_label(None)
+        if self._sentence_queue():
+            # sentence units: j/k and Enter visit the annotator's own sentences (\ shows all)
+            self.navigator.filter = ("queue", None)
         if self._start_idx is not None:
             self.idx = self._clamp(self._start_idx)
             self.say(f"{self.document.n_sentences:,} sentences", "info")
         else:
             engine = session.context.engine
-            first_open = next_matching(engine, self.document.id, session.annotator_id or 0, -1, "unannotated")
+            first_open = None
+            if self.navigator.filter[0] == "queue":
+                first_open = next_matching(engine, self.document.id, session.annotator_id or 0, -1, "queue_open")
+            if first_open is None:
+                first_open = next_matching(engine, self.document.id, session.annotator_id or 0, -1, "unannotated")
             if first_open is None:
                 self.idx = 0
                 self.say("Every sentence of this document is decided: review with j/k, or escape for documents", "info")
@@ -131,6 +138,11 @@ class AnnotateScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.session.timer.show((self.document.id, self.idx))
+
+    def _sentence_queue(self) -> bool:
+        """The annotator's share is sentences, some of them in this document."""
+        session = self.session
+        return session.sentence_queue and self.document.id in session.queue.documents  # type: ignore[union-attr]
 
     def _clamp(self, idx: int) -> int:
         return max(0, min(idx, max(0, self.document.n_sentences - 1)))
@@ -195,7 +207,7 @@ class AnnotateScreen(Screen[None]):
     def switch_document(self, document: DocumentInfo, idx: int) -> None:
         self.document = document
         self.draft = None
-        self.navigator.filter = ("all", None)
+        self.navigator.filter = ("queue", None) if self._sentence_queue() else ("all", None)
         self.go(idx)
 
     def _move(self, target: int | SeekQuery) -> None:
@@ -332,7 +344,9 @@ class AnnotateScreen(Screen[None]):
             else:
                 self._seek(query)
 
-        self.app.push_screen(FilterDialog(self.schema, self.navigator.filter), chosen)
+        self.app.push_screen(
+            FilterDialog(self.schema, self.navigator.filter, with_queue=self._sentence_queue()), chosen
+        )
 
     # -- deciding keys ---------------------------------------------------------------------------
 

@@ -64,6 +64,8 @@ class Navigator:
 
     def filter_text(self) -> str:
         kind, label = self.filter
+        if kind == "queue":
+            return "your queue"
         return "" if kind == "all" else (f"label {label}" if label else kind)
 
     def seek(
@@ -97,7 +99,8 @@ class Navigator:
         return idx + 1 if idx + 1 < n_sentences else None
 
     def next_open(self, idx: int) -> SeekQuery:
-        return self.seek("unannotated", purpose="next_open", after=idx, wrap=True)
+        kind = "queue_open" if self.filter[0] == "queue" else "unannotated"  # in your queue: your next open one
+        return self.seek(kind, purpose="next_open", after=idx, wrap=True)
 
     def search(self, idx: int, text: str) -> SeekQuery:
         self.search_text = text

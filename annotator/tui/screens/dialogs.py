@@ -54,13 +54,15 @@ class FilterDialog(ModalScreen[FilterChoice | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
-    def __init__(self, schema: LabelSchema, current: FilterChoice) -> None:
+    def __init__(self, schema: LabelSchema, current: FilterChoice, *, with_queue: bool = False) -> None:
         super().__init__()
         self.schema = schema
         self.current = current
+        self.with_queue = with_queue  # the annotator has sentences assigned: offer "your queue"
 
     def compose(self) -> ComposeResult:
         options = [
+            *([Option("your queue: the sentences assigned to you", id="queue")] if self.with_queue else []),
             Option("all sentences (no filter)", id="all"),
             Option("unannotated: not yet decided", id="unannotated"),
             Option("flagged for review", id="flagged"),

@@ -39,6 +39,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('work_unit', schema=None) as batch_op:
         batch_op.create_index('ix_work_unit_holders', ['holders', 'id'], unique=False)
+        batch_op.create_index('ix_work_unit_overlap_holders', ['overlap', 'holders', 'id'], unique=False)
 
     op.create_table('assignment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -77,6 +78,7 @@ def downgrade() -> None:
 
     op.drop_table('assignment')
     with op.batch_alter_table('work_unit', schema=None) as batch_op:
+        batch_op.drop_index('ix_work_unit_overlap_holders')
         batch_op.drop_index('ix_work_unit_holders')
 
     op.drop_table('work_unit')
