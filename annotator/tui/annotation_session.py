@@ -13,6 +13,7 @@ the active time each sentence is on screen (``core.timing``), stored with each d
 
 from __future__ import annotations
 
+import threading
 from functools import partial
 
 from textual.message_pump import MessagePump
@@ -50,6 +51,7 @@ class AnnotationSession:
         self.show_all = show_all
         self.queue: AnnotatorQueue | None = None  # their units, when work is assigned
         self.timer = ActiveTimer(lambda: context.clock().timestamp())
+        self._taking = threading.Lock()
 
     @property
     def in_queue(self) -> bool:
@@ -102,11 +104,14 @@ class AnnotationSession:
         documents = document_progress(engine, self.annotator_id)
         queue = None
         if self.annotator_id is not None:
-            queue = annotator_queue(engine, self.annotator_id)
-            if _wants_more(queue) and not self.show_all:
-                count = 1 if queue.plan is not None and queue.plan.unit == "document" else SENTENCE_UNITS_TAKEN
-                if take_next(engine, self.annotator_id, count=count):
-                    queue = annotator_queue(engine, self.annotator_id)
+            # One check-and-take at a time: a superseded progress worker still runs to its end,
+            # and two of them seeing "nothing left" would take two units.
+            with self._taking:
+                queue = annotator_queue(engine, self.annotator_id)
+                if _wants_more(queue) and not self.show_all:
+                    count = 1 if queue.plan is not None and queue.plan.unit == "document" else SENTENCE_UNITS_TAKEN
+                    if take_next(engine, self.annotator_id, count=count):
+                        queue = annotator_queue(engine, self.annotator_id)
         self.context.app.post_message(ProgressLoaded(documents, queue))
 
     def progress_loaded(self, message: ProgressLoaded) -> None:
