@@ -8,9 +8,10 @@
 3. The dynamic queue: ``take_next`` latency (p50/p99 of 300 takes) at the start and when 90%
    of the units already have their annotators. Baseline in the same run, same state: the
    query the ``work_unit.holders`` column replaces, counting every unit's claims.
-4. With ``--pg URL`` (a server where it may create and drop a scratch database): ``copy``
-   SQLite -> PostgreSQL (3 annotators' decisions on every sentence), rows a second;
-   baseline: psycopg ``COPY FROM STDIN`` of the same sentence and decision rows.
+4. With ``--pg URL`` (a server where it may create and drop scratch databases): ``copy``
+   SQLite -> PostgreSQL (3 annotators' decisions on every sentence), rows a second, with
+   and without its verification; baseline: every table read with plain ``sqlite3`` and
+   written with psycopg ``COPY FROM STDIN`` into the same migrated schema, no conversion.
 """
 
 from __future__ import annotations
@@ -162,6 +163,7 @@ def copy_bench(path: Path, admin_url: str) -> None:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
         connection.execute(text(f'CREATE DATABASE "{name}_raw"'))
+        connection.execute(text(f'CREATE DATABASE "{name}_base"'))
     base = admin_url.rsplit("/", 1)[0]
     try:
         source = open_database(str(path))
@@ -174,42 +176,45 @@ def copy_bench(path: Path, admin_url: str) -> None:
         fast = copy_project(source, unverified, verify=False)
         print(f"copy without verification: {fast.seconds:.2f} s, {fast.rows / fast.seconds:,.0f} rows/s")
         unverified.dispose()
-        # baseline: COPY FROM STDIN of the sentence and decision rows into plain tables
+        # baseline: the same tables read with plain sqlite3 and written with psycopg COPY
+        # into the same migrated schema (indexes and constraints included), no conversion
         import psycopg
 
+        from annotator.core.copying import project_tables
+
+        baseline = open_database(f"{base}/{name}_base")  # migrated, empty
+        baseline.dispose()
         con = sqlite3.connect(path)
-        sentences = con.execute(
-            'SELECT id, document_id, idx, start, "end", text, text_hash, lang FROM sentence'
-        ).fetchall()
-        decisions = con.execute(
-            "SELECT sentence_id, annotator_id, labels, label_mask, status, negated, flagged, seconds FROM annotation"
-        ).fetchall()
-        con.close()
-        with psycopg.connect(f"{admin_url.replace('+psycopg', '').rsplit('/', 1)[0]}/{name}_raw") as pg:
-            pg.execute(
-                "CREATE TABLE s (id int, document_id int, idx int, start int, e int, text text, h text, lang text)"
-            )
-            pg.execute(
-                "CREATE TABLE a (sid int, aid int, labels text, mask bigint, status text, n int, f int, seconds float)"
-            )
-            started = time.perf_counter()
+        started = time.perf_counter()
+        n = 0
+        with psycopg.connect(f"{admin_url.replace('+psycopg', '').rsplit('/', 1)[0]}/{name}_base") as pg:
             with pg.cursor() as cursor:
-                with cursor.copy("COPY s FROM STDIN") as copy:
-                    for row in sentences:
-                        copy.write_row(row)
-                with cursor.copy("COPY a FROM STDIN") as copy:
-                    for row in decisions:
-                        copy.write_row(row)
+                for table in project_tables():
+                    names = [c.name for c in table.columns]
+                    quoted = ", ".join(f'"{c}"' for c in names)
+                    rows = con.execute(f'SELECT {quoted} FROM "{table.name}"')
+                    bools = [i for i, c in enumerate(table.columns) if c.type.python_type is bool]
+                    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+                        for row in rows:
+                            if bools:
+                                row = list(row)
+                                for i in bools:
+                                    row[i] = bool(row[i])
+                            copy.write_row(row)
+                            n += 1
             pg.commit()
-            elapsed = time.perf_counter() - started
-        n = len(sentences) + len(decisions)
-        print(f"baseline, psycopg COPY of the sentence and decision rows: {elapsed:.2f} s, {n / elapsed:,.0f} rows/s")
+        elapsed = time.perf_counter() - started
+        con.close()
+        print(
+            f"baseline, sqlite3 rows straight into psycopg COPY, same schema: {elapsed:.2f} s, {n / elapsed:,.0f} rows/s"
+        )
         source.dispose()
         target.dispose()
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}_raw" WITH (FORCE)'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}_base" WITH (FORCE)'))
         admin.dispose()
 
 

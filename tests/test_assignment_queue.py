@@ -114,3 +114,16 @@ def test_the_queue_needs_a_dynamic_plan(project: Engine) -> None:
     assign(project, mode="static", annotators=["amal", "piotr"])
     with pytest.raises(UserError, match="no dynamic queue"):
         take_next(project, amal)
+
+
+def test_a_static_plan_after_a_dynamic_queue_with_released_claims(project: Engine) -> None:
+    assign(project, mode="dynamic", per_item=1, overlap=0.0, release_after_hours=1)
+    amal, piotr = ensure_annotator(project, "amal"), ensure_annotator(project, "piotr")
+    take_next(project, amal, count=5)
+    later = utcnow() + timedelta(hours=2)
+    assert len(take_next(project, piotr, count=5, now=later)) == 5  # all of amal's went back to the queue
+    summary = assign(project, mode="static", annotators=["amal", "piotr"], reassign=True, seed=1)
+    assert summary.assignments_added == 5
+    with project.connect() as connection:
+        rows = connection.execute(select(ASSIGNMENT.c.unit_id, ASSIGNMENT.c.released_at)).all()
+    assert len(rows) == 5 and all(released is None for _, released in rows)

@@ -301,6 +301,9 @@ def _in_progress(connection: Connection, annotator_ids: Any) -> set[tuple[int, s
 
 
 def _drop_except(connection: Connection, keep: set[tuple[int, str]]) -> int:
+    """Remove the active assignments not in ``keep`` (the number removed), and the released
+    claims: a new plan may give a unit back to someone who once let it go."""
+    connection.execute(delete(AS).where(AS.c.released_at.is_not(None)))
     rows = connection.execute(
         select(AS.c.id, AS.c.unit_id, AN.c.name).join(AN, AN.c.id == AS.c.annotator_id).where(active())
     ).all()
