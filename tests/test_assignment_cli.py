@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from annotator.core.db import open_database
 from annotator.core.decisions import Change, ensure_annotator, save_decision
+from annotator.core.importing import import_paths
 from annotator.core.models import ANNOTATION, ANNOTATOR, ASSIGNMENT, WORK_UNIT
 from annotator.core.repository import sentence_page
 from annotator.core.schemas import active_schema
@@ -19,14 +20,36 @@ from tests.conftest import SEEDS
 TEAM = "amal,piotr,zofia"
 
 
+FOUR_SEEDS = sorted(SEEDS.glob("*.txt"))[:4]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four seeds imported once into an SQLite file that each SQLite test copies (segmenting is slow)."""
+    path = tmp_path_factory.mktemp("template") / "seeded.db"
+    engine = open_database(str(path))
+    active_schema(engine)  # as `annotator import` does: the default schema
+    import_paths(engine, FOUR_SEEDS)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def seeded(any_db: str, cli, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for path in sorted(SEEDS.glob("*.txt"))[:4]:
-        shutil.copy(path, folder / path.name)
-    assert cli("import", str(folder), "--db", any_db).code == 0
+def seeded(any_db: str, template: Path) -> str:
+    if "://" in any_db:
+        engine = open_database(any_db)
+        active_schema(engine)
+        import_paths(engine, FOUR_SEEDS)
+        engine.dispose()
+    else:
+        shutil.copy(template, any_db)
     return any_db
+
+
+@pytest.fixture
+def seeded_sqlite(db_path: str, template: Path) -> str:
+    shutil.copy(template, db_path)
+    return db_path
 
 
 def _holders(db: str) -> dict[int, set[str]]:
@@ -203,11 +226,11 @@ def test_sentence_units_and_weights(seeded: str, cli) -> None:  # type: ignore[n
         (["--annotators", TEAM, "--docs", "nosuchdoc"], "no document named 'nosuchdoc'"),
     ],
 )
-def test_bad_options_are_one_line_errors(seeded: str, cli, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
-    result = cli("assign", *args, "--db", seeded)
+def test_bad_options_are_one_line_errors(seeded_sqlite: str, cli, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = cli("assign", *args, "--db", seeded_sqlite)
     assert result.code == 2
     assert message in result.err and len(result.err.strip().splitlines()) == 1
-    assert _holders(seeded) == {}
+    assert _holders(seeded_sqlite) == {}
 
 
 def test_assignments_before_any_assign_and_unknown_annotator(seeded: str, cli) -> None:  # type: ignore[no-untyped-def]
