@@ -46,15 +46,22 @@ class Change:
     note: Any = _UNSET
     attributes: Any = _UNSET
     seconds: float | None = None
+    # Provenance (annotator.core.suggest): the labels suggested on screen at this save (None:
+    # none shown) and the keys pressed; the accepted labels are derived when it is saved.
+    suggested: Any = _UNSET
+    keys_pressed: Any = _UNSET
 
     def apply(self, state: AnnotationState) -> AnnotationState:
         values = {
             name: getattr(self, name)
-            for name in ("labels", "status", "negated", "flagged", "note", "attributes")
+            for name in ("labels", "status", "negated", "flagged", "note", "attributes", "suggested", "keys_pressed")
             if getattr(self, name) is not _UNSET
         }
         if "labels" in values:
             values["labels"] = tuple(values["labels"])
+        if "suggested" in values:
+            values["suggested"] = tuple(values["suggested"]) if values["suggested"] is not None else None
+            values["accepted"] = None  # derived from the saved labels by _validated
         return AnnotationState(**{**_state_fields(state), **values})
 
     @property
@@ -77,6 +84,9 @@ def _state_fields(state: AnnotationState) -> dict[str, Any]:
         "flagged": state.flagged,
         "note": state.note,
         "attributes": state.attributes,
+        "suggested": state.suggested,
+        "accepted": state.accepted,
+        "keys_pressed": state.keys_pressed,
     }
 
 
@@ -99,9 +109,18 @@ def ensure_annotator(engine: Engine, name: str) -> int:
 
 
 def _current(connection: Connection, sentence_id: int, annotator: int) -> AnnotationState | None:
-    query = select(A.c.labels, A.c.status, A.c.negated, A.c.flagged, A.c.note, A.c.attributes, A.c.updated_at).where(
-        A.c.sentence_id == sentence_id, A.c.annotator_id == annotator
-    )
+    query = select(
+        A.c.labels,
+        A.c.status,
+        A.c.negated,
+        A.c.flagged,
+        A.c.note,
+        A.c.attributes,
+        A.c.updated_at,
+        A.c.suggested,
+        A.c.accepted,
+        A.c.keys_pressed,
+    ).where(A.c.sentence_id == sentence_id, A.c.annotator_id == annotator)
     if connection.dialect.name == "postgresql":
         query = query.with_for_update()
     row = connection.execute(query).first()
@@ -120,7 +139,14 @@ def _write_state(
         connection.execute(delete(A).where(A.c.sentence_id == sentence_id, A.c.annotator_id == annotator))
         return
     now = utcnow()
-    values = {**_state_fields(state), "labels": list(state.labels), "label_mask": mask, "updated_at": now}
+    values = {
+        **_state_fields(state),
+        "labels": list(state.labels),
+        "suggested": list(state.suggested) if state.suggested is not None else None,
+        "accepted": list(state.accepted) if state.accepted is not None else None,
+        "label_mask": mask,
+        "updated_at": now,
+    }
     # Time spent on the sentence adds up over visits; undo does not take it back (it was spent).
     timed = {} if seconds is None else {"seconds": func.coalesce(A.c.seconds, 0.0) + seconds}
     updated = connection.execute(
@@ -143,7 +169,13 @@ def _validated(schema: LabelSchema, state: AnnotationState) -> tuple[AnnotationS
         labels = ()
     if state.note is not None and not state.note.strip():
         state = AnnotationState(**{**_state_fields(state), "note": None})
-    state = AnnotationState(**{**_state_fields(state), "labels": labels})
+    provenance: dict[str, Any] = {}
+    if state.suggested is not None:
+        suggested = tuple(label for label in schema.label_ids if label in set(state.suggested))
+        provenance = {"suggested": suggested, "accepted": tuple(label for label in suggested if label in labels)}
+    if state.keys_pressed is not None and (not isinstance(state.keys_pressed, int) or state.keys_pressed < 0):
+        raise UserError(f"keys_pressed {state.keys_pressed!r}: expected a count of keys (0 or more)")
+    state = AnnotationState(**{**_state_fields(state), "labels": labels, **provenance})
     return state, schema.mask_of(labels)
 
 

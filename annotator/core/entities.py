@@ -20,13 +20,18 @@ class AnnotationState:
     note: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     updated_at: datetime | None = None
+    # Provenance of suggestions: what the screen suggested when the labels were saved
+    # (None: no suggestions shown), the suggested labels the saved set kept, keys pressed.
+    suggested: tuple[str, ...] | None = None
+    accepted: tuple[str, ...] | None = None
+    keys_pressed: int | None = None
 
     @property
     def decided(self) -> bool:
         return self.status in ("labelled", "skipped")
 
     def as_event_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "labels": list(self.labels),
             "status": self.status,
             "negated": self.negated,
@@ -34,9 +39,16 @@ class AnnotationState:
             "note": self.note,
             "attributes": dict(self.attributes),
         }
+        if self.suggested is not None:
+            data["suggested"] = list(self.suggested)
+            data["accepted"] = list(self.accepted or ())
+        if self.keys_pressed is not None:
+            data["keys_pressed"] = self.keys_pressed
+        return data
 
     @classmethod
     def from_event_dict(cls, data: dict[str, Any]) -> AnnotationState:
+        suggested = data.get("suggested")
         return cls(
             labels=tuple(data.get("labels") or ()),
             status=data.get("status", "open"),
@@ -44,6 +56,9 @@ class AnnotationState:
             flagged=bool(data.get("flagged", False)),
             note=data.get("note"),
             attributes=dict(data.get("attributes") or {}),
+            suggested=tuple(suggested) if suggested is not None else None,
+            accepted=tuple(data.get("accepted") or ()) if suggested is not None else None,
+            keys_pressed=data.get("keys_pressed"),
         )
 
 

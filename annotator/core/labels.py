@@ -75,6 +75,10 @@ class Label(BaseModel):
     alt_key: str | None = None
     description: str = Field(min_length=1)
     example: str | None = None
+    # Words and stems (any language) that suggest the label before a model is trained: the
+    # cold-start prior of ``annotator.core.suggest``. Advisory: changing them changes no
+    # stored decision, so a schema that differs only in hints replaces the stored one.
+    hints: list[str] = Field(default_factory=list)
     exclusive: bool = False
     attributes: list[LabelAttribute] = Field(default_factory=list)
 
@@ -88,6 +92,14 @@ class Label(BaseModel):
         if value in RESERVED_KEYS:
             raise ValueError(f"{value!r} is reserved by the annotation screen for {RESERVED_KEYS[value]!r}")
         return value
+
+    @field_validator("hints")
+    @classmethod
+    def _hints_worth_matching(cls, hints: list[str]) -> list[str]:
+        for hint in hints:
+            if len(hint.strip()) < 3:
+                raise ValueError(f"hint {hint!r} is too short to match reliably (3 characters at least)")
+        return [hint.strip() for hint in hints]
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -140,6 +152,10 @@ class LabelSchema(BaseModel):
     @cached_property
     def exclusive_ids(self) -> frozenset[str]:
         return frozenset(label.id for label in self.labels if label.exclusive)
+
+    def without_hints(self) -> LabelSchema:
+        """The same schema with every label's hints removed (what decides whether two schemas mean the same)."""
+        return self.model_copy(update={"labels": [label.model_copy(update={"hints": []}) for label in self.labels]})
 
     def get(self, label_id: str) -> Label:
         for label in self.labels:

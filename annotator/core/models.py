@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Float, Index, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Float, Index, LargeBinary, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -107,6 +107,12 @@ class Annotation(SQLModel, table=True):
     attributes: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
     )
+    # Provenance of suggestions (annotator.core.suggest), set by each save: the labels the
+    # screen suggested (NULL: no suggestions were shown), which of them the saved set kept,
+    # and the keys pressed on the sentence before the save (NULL: not recorded).
+    suggested: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    accepted: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    keys_pressed: int | None = Field(default=None)
     created_at: datetime = _utc_column(nullable=False)
     updated_at: datetime = _utc_column(nullable=False)
     # Active seconds the sentence was on screen before this annotator's decisions on it, summed
@@ -135,6 +141,26 @@ class Gold(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
     agreed: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     updated_at: datetime = _utc_column(nullable=False)
+
+
+class SuggestionModelRow(SQLModel, table=True):
+    """A trained suggestion model: a versioned blob and what it was trained on (the newest is used).
+
+    The blob is numpy arrays (``SuggestionModel.to_bytes``), never a pickle.
+    """
+
+    __tablename__ = "suggestion_model"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(unique=True)  # 1, 2, 3...
+    schema_ref: str = Field(max_length=64)  # the label schema it predicts, e.g. privacy@1
+    source: str = Field(max_length=256)  # gold | majority | annotator:NAME, or several joined by +
+    n_sentences: int  # training set size
+    positives: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    figures: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    format: int  # layout of the blob (annotator.core.suggest.model.MODEL_FORMAT)
+    blob: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _utc_column(nullable=False)
 
 
 class Event(SQLModel, table=True):
@@ -214,3 +240,4 @@ EVENT: Table = Event.__table__  # type: ignore[attr-defined]
 SETTING: Table = Setting.__table__  # type: ignore[attr-defined]
 WORK_UNIT: Table = WorkUnit.__table__  # type: ignore[attr-defined]
 ASSIGNMENT: Table = Assignment.__table__  # type: ignore[attr-defined]
+SUGGESTION_MODEL: Table = SuggestionModelRow.__table__  # type: ignore[attr-defined]

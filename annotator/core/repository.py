@@ -51,7 +51,20 @@ def state_from_row(row: Any) -> AnnotationState | None:
         note=row.note,
         attributes=dict(row.attributes or {}),
         updated_at=as_utc(row.updated_at),
+        **_provenance(row._mapping),
     )
+
+
+def _provenance(values: Any) -> dict[str, Any]:
+    """The suggestion provenance of a row that selected it (rows that did not get the defaults)."""
+    suggested = values.get("suggested")
+    if suggested is None:
+        return {"keys_pressed": values.get("keys_pressed")}
+    return {
+        "suggested": tuple(suggested),
+        "accepted": tuple(values.get("accepted") or ()),
+        "keys_pressed": values.get("keys_pressed"),
+    }
 
 
 def _document_info(row: Any) -> DocumentInfo:

@@ -98,7 +98,14 @@ def set_schema(engine: Engine, schema: LabelSchema, rename: dict[str, str] | Non
             )
         ).first()
         if existing is not None and schema_from_json(existing[1]) != schema:
-            raise UserError(f"schema {schema.ref} is already stored with different content; bump `version`")
+            if schema_from_json(existing[1]).without_hints() != schema.without_hints():
+                raise UserError(f"schema {schema.ref} is already stored with different content; bump `version`")
+            # Only the keyword hints changed: they decide no stored label, so the new ones replace them.
+            connection.execute(
+                update(LabelSchemaRow)
+                .where(LabelSchemaRow.id == existing[0])
+                .values(definition=schema.model_dump_json())
+            )
         if existing is None:
             schema_id = connection.execute(
                 LabelSchemaRow.__table__.insert().values(  # type: ignore[attr-defined]

@@ -1,0 +1,44 @@
+"""Text normalisation before featurising: one spelling for what readers treat as one word.
+
+Arabic is written with optional vowel marks and several spellings of the same letters, and
+one word ends in ``ة`` in one article and ``ه`` in the next; character n-grams only see
+the same word when the spelling is the same. So, in this order:
+
+- Unicode NFKC (presentation forms such as ``ﻻ`` become their letters);
+- Arabic harakat and Quranic marks removed (``U+0610–061A``, ``U+064B–065F``, ``U+0670``,
+  ``U+06D6–06ED``), and the tatweel ``ـ`` (a stretching stroke, not a letter);
+- alef variants ``أ إ آ ٱ`` → ``ا``; taa marbuta ``ة`` → ``ه``; alef maqsura ``ى`` → ``ي``;
+- Arabic-Indic and Persian digits → ``0–9``;
+- case folded (Latin, Polish ``Ż`` → ``ż``; Polish diacritics are kept: ``ż`` and ``z`` are
+  different letters), runs of white space → one space.
+
+Used for features and keyword hints only: what is stored and shown is never normalised.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_SPACES = re.compile(r"\s+")
+_LETTERS = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ة": "ه",
+        "ى": "ي",
+        **{chr(0x0660 + n): str(n) for n in range(10)},
+        **{chr(0x06F0 + n): str(n) for n in range(10)},
+    }
+)
+
+
+def normalise(text: str) -> str:
+    """The spelling the model sees (idempotent: normalising twice changes nothing more)."""
+    # NFKC again after case folding, which can leave decomposed letters (Unicode's NFKC_Casefold)
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    text = _MARKS.sub("", text).translate(_LETTERS)
+    return _SPACES.sub(" ", text).strip()
