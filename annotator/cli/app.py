@@ -15,6 +15,7 @@ from annotator.cli import (
     export_cmd,
     gold_cmd,
     labels_cmd,
+    model_cmd,
     project_cmd,
     team_cmd,
 )
@@ -66,3 +67,4 @@ app.command("export")(export_cmd.export)
 app.command("assign")(team_cmd.assign)
 app.command("assignments")(team_cmd.assignments)
 app.command("copy")(copy_cmd.copy)
+app.add_typer(model_cmd.model_app, name="model")
