@@ -106,7 +106,9 @@ def train(
                 **stored.as_dict(),
                 "seconds": round(seconds, 3),
                 "min_positives": MIN_POSITIVES,
-                "labels": {label: {"positives": stored.positives[label], "source": sources[label]} for label in sources},
+                "labels": {
+                    label: {"positives": stored.positives[label], "source": sources[label]} for label in sources
+                },
             }
         )
         return

@@ -6,7 +6,7 @@ and an ``example`` sentence. For a sentence, a label's prior probability is
     p = 1 - 0.5 ** hits * (1 - similarity)
 
 where ``hits`` counts the distinct hints found at the start of a word of the normalised
-sentence (an Arabic hint may follow a proclitic: و ف ب ل ك ال …) and ``similarity`` is the
+sentence (an Arabic hint may follow proclitics: و ف, ب ل ك س, ال) and ``similarity`` is the
 cosine between the sentence's and the example's 4-5 character n-gram counts. One hint
 gives 0.5 (suggested, at the 0.5 threshold), two 0.75; an example alone suggests only a
 near-copy of itself. An exclusive label without hints (``none``) gets ``1 - max`` of the
@@ -30,7 +30,8 @@ from annotator.core.suggest.features import char_wb_ngrams
 from annotator.core.suggest.normalise import normalise
 
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
-_PROCLITICS = "(?:وال|فال|بال|كال|لل|ال|و|ف|ب|ل|ك|س)?"
+# conjunction, preposition or future particle, article: و+ل+ال… as in وللإعلانات, فبالبيانات
+_PROCLITICS = "[وف]?[بلكس]?(?:ال|ل)?"
 _CAP = 0.95
 
 

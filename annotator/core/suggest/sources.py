@@ -83,7 +83,7 @@ def training_set(engine: Engine, schema: LabelSchema, source: str) -> TrainingSe
     with engine.connect() as connection:
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
-            texts.update(connection.execute(select(S.c.id, S.c.text).where(S.c.id.in_(chunk))).tuples().all())
+            texts.update((int(i), t) for i, t in connection.execute(select(S.c.id, S.c.text).where(S.c.id.in_(chunk))))
     ids = [s for s in ids if s in texts]
     n_labels = len(schema.label_ids)
     mask_array = np.array([masks[s] for s in ids], dtype=np.int64)
