@@ -82,6 +82,21 @@ def test_featuriser_reproduces_the_fitted_vectorizer(fitted_vectorizer) -> None:
     np.testing.assert_allclose(ours, vectorizer.transform(texts).toarray(), atol=1e-6)
 
 
+def test_fitting_gives_scikit_learns_vocabulary_and_idf(fitted_vectorizer) -> None:  # type: ignore[no-untyped-def]
+    vectorizer, reference = fitted_vectorizer
+    texts, _ = labelled(SCHEMA, SEEDS_LABELS, POLICY_LABELS)
+    ours = Featuriser.fit(texts, min_df=2)
+    assert ours.vocabulary == reference.vocabulary
+    np.testing.assert_allclose(ours.idf, vectorizer.idf_, rtol=1e-6)
+    capped = Featuriser.fit(texts, min_df=2, max_features=500)
+    assert capped.n_features == 500 and set(capped.vocabulary) <= set(ours.vocabulary)
+    fitted, rows = Featuriser.fit_transform(texts[:50], min_df=1)
+    again = fitted.transform(texts[:50])
+    np.testing.assert_array_equal(rows.indptr, again.indptr)
+    np.testing.assert_array_equal(rows.indices, again.indices)
+    np.testing.assert_allclose(rows.values, again.values, rtol=1e-6)
+
+
 @given(st.lists(TEXT, max_size=5))
 @settings(max_examples=60, deadline=None)
 def test_featuriser_matches_on_any_text(fitted_vectorizer, texts: list[str]) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ import numpy as np
 from annotator.core.errors import UserError
 from annotator.core.labels import LabelSchema
 from annotator.core.suggest.features import Featuriser
+from annotator.core.suggest.normalise import normalise
 from annotator.core.suggest.prior import KeywordPrior, logit
 
 MODEL_FORMAT = 1
@@ -69,9 +70,12 @@ class SuggestionModel:
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Raw linear scores (n, L) of the trained classifiers (zeros elsewhere)."""
+        return self._scores([normalise(text) for text in texts])
+
+    def _scores(self, normalised: Sequence[str]) -> np.ndarray:
         if self.featuriser is None:
-            return np.zeros((len(texts), len(self.label_ids)))
-        return self.featuriser.transform(texts).dot(self.coef) + self.intercept
+            return np.zeros((len(normalised), len(self.label_ids)))
+        return self.featuriser.transform_normalised(normalised).dot(self.coef) + self.intercept
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(n, L) probabilities: calibrated classifier scores, the prior for untrained labels.
@@ -79,10 +83,11 @@ class SuggestionModel:
         A trained label's calibration takes the prior as a second input (stacking): where the
         hints are right the classifier needs fewer examples to agree with them.
         """
-        probs = self.prior.predict_proba(texts)
+        normalised = [normalise(text) for text in texts]
+        probs = self.prior.predict_normalised(normalised)
         if self.trained.any():
             a, c, b = self.calibration[:, 0], self.calibration[:, 1], self.calibration[:, 2]
-            z = a * self.scores(texts) + c * logit(probs) + b
+            z = a * self._scores(normalised) + c * logit(probs) + b
             calibrated = 1.0 / (1.0 + np.exp(np.clip(z, -500, 500)))
             probs[:, self.trained] = calibrated[:, self.trained]
             # an untrained "none" follows the trained labels, not the prior's guesses of them

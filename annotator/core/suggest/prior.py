@@ -1,61 +1,40 @@
 """The cold-start prior: before a label has enough training examples, its schema hints decide.
 
-Each label of the schema may carry ``hints`` (words or word beginnings, in any language)
-and an ``example`` sentence. For a sentence, a label's prior probability is
+Each label of the schema may carry ``hints`` (words, word beginnings or phrases, in any
+language) and an ``example`` sentence. For a sentence, a label's prior probability is
 
     p = 1 - 0.5 ** hits * (1 - similarity)
 
-where ``hits`` counts the distinct hints found at the start of a word of the normalised
-sentence (an Arabic hint may follow proclitics: و ف, ب ل ك س, ال) and ``similarity`` is the
-cosine between the sentence's and the example's 4-5 character n-gram counts. One hint
-gives 0.5 (suggested, at the 0.5 threshold), two 0.75; an example alone suggests only a
-near-copy of itself. An exclusive label without hints (``none``) gets ``1 - max`` of the
-others: a sentence that matches nothing is suggested as "none".
+where ``hits`` counts the distinct hints found in the normalised sentence (a one-word hint
+at the start of a word; an Arabic hint also after proclitics: و ف, ب ل ك س, ال) and
+``similarity`` is the cosine between the sets of words of 4 letters or more of the
+sentence and of the example. One hint gives 0.5 (suggested, at the 0.5 threshold), two
+0.75; an example alone suggests only a near-copy of itself. An exclusive label without
+hints (``none``) gets ``1 - max`` of the others: a sentence that matches nothing is
+suggested as "none".
 
-Weak on purpose: ``benchmarks/bench_suggest.py`` measures how many labelled examples a
-trained model needs to beat it (:data:`~.model.MIN_POSITIVES`).
+Weak on purpose: ``benchmarks/bench_suggest.py coldstart`` measures how many labelled
+examples a trained classifier needs to beat it (:data:`~.model.MIN_POSITIVES`). Words are
+looked up in a cache, so a page of sentences costs little more than splitting it.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from annotator.core.labels import DEFAULT_SCHEMA_PATH, Label, LabelSchema, load_schema
-from annotator.core.suggest.features import char_wb_ngrams
 from annotator.core.suggest.normalise import normalise
 
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 # conjunction, preposition or future particle, article: و+ل+ال… as in وللإعلانات, فبالبيانات
-_PROCLITICS = "[وف]?[بلكس]?(?:ال|ل)?"
+_PROCLITICS = re.compile("[وف]?[بلكس]?(?:ال|ل)?")
 _CAP = 0.95
-
-
-def _hints_pattern(hints: Sequence[str]) -> re.Pattern[str] | None:
-    """One regex for a label's hints, each a named group, each at the start of a word."""
-    parts = []
-    for index, hint in enumerate(hints):
-        text = normalise(hint)
-        prefix = _PROCLITICS if _ARABIC_LETTER.match(text) else ""
-        parts.append(f"{prefix}(?P<h{index}>{re.escape(text)})")
-    if not parts:
-        return None
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(parts) + ")")
-
-
-def _grams(text: str) -> Counter[str]:
-    return Counter(char_wb_ngrams(normalise(text), 4, 5))
-
-
-def _cosine(a: Counter[str], b: Counter[str]) -> float:
-    if not a or not b:
-        return 0.0
-    dot = sum(n * b[g] for g, n in a.items() if g in b)
-    return dot / (np.sqrt(sum(n * n for n in a.values())) * np.sqrt(sum(n * n for n in b.values())))
+_WORD_CACHE = 200_000
+_MIN_SIMILARITY_WORD = 4
 
 
 def packaged_hints(schema: LabelSchema, path: Path = DEFAULT_SCHEMA_PATH) -> dict[str, list[str]]:
@@ -71,34 +50,130 @@ def packaged_hints(schema: LabelSchema, path: Path = DEFAULT_SCHEMA_PATH) -> dic
     return {label.id: list(label.hints) for label in packaged.labels}
 
 
+def _stems(word: str) -> list[str]:
+    """The word, and (Arabic) what follows each proclitic prefix it may start with."""
+    out = [word]
+    if _ARABIC_LETTER.match(word):
+        for cut in range(1, min(5, len(word) - 2) + 1):
+            if _PROCLITICS.fullmatch(word[:cut]):
+                out.append(word[cut:])
+    return out
+
+
 class KeywordPrior:
     """Prior probabilities of every label of a schema, from its hints and examples."""
 
     def __init__(self, schema: LabelSchema) -> None:
         self.label_ids = list(schema.label_ids)
         hints = packaged_hints(schema)
-        self._patterns = [_hints_pattern(hints.get(label.id, [])) for label in schema.labels]
-        self._examples = [_grams(label.example) if label.example else Counter() for label in schema.labels]
+        # hint id -> label column; one-word hints indexed by their first two letters
+        self._label_of: list[int] = []
+        self._word_hints: dict[str, list[tuple[int, str, bool]]] = {}
+        self._phrases: list[tuple[int, str, bool]] = []
+        for col, label in enumerate(schema.labels):
+            for hint in hints.get(label.id, []):
+                text = normalise(hint)
+                hint_id = len(self._label_of)
+                self._label_of.append(col)
+                arabic = bool(_ARABIC_LETTER.match(text))
+                if " " in text:
+                    self._phrases.append((hint_id, text, arabic))
+                else:
+                    self._word_hints.setdefault(text[:2], []).append((hint_id, text, arabic))
+        examples = [self._words(label.example) if label.example else frozenset() for label in schema.labels]
+        self._example_size = np.array([len(words) for words in examples], dtype=np.float64)
+        self._in_examples: dict[str, list[int]] = {}
+        for col, words in enumerate(examples):
+            for word in words:
+                self._in_examples.setdefault(word, []).append(col)
         self.residual = [self._is_residual(label, hints) for label in schema.labels]
+        self._phrases_by_start: dict[str, list[int]] = {}
+        for index, (_hint_id, phrase, _arabic) in enumerate(self._phrases):
+            self._phrases_by_start.setdefault(phrase.split()[0], []).append(index)
+        self._matches: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
     @staticmethod
     def _is_residual(label: Label, hints: dict[str, list[str]]) -> bool:
         return label.exclusive and not hints.get(label.id)
 
+    @staticmethod
+    def _words(text: str) -> frozenset[str]:
+        return frozenset(w for w in normalise(text).split() if len(w) >= _MIN_SIMILARITY_WORD)
+
+    def _word_matches(self, word: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(one-word hints the word matches, phrases that may start at the word)."""
+        found = self._matches.get(word)
+        if found is None:
+            hits = set()
+            phrases = set()
+            for position, stem in enumerate(_stems(word)):
+                for hint_id, hint, arabic in self._word_hints.get(stem[:2], ()):
+                    if (position == 0 or arabic) and stem.startswith(hint):
+                        hits.add(hint_id)
+                for index in self._phrases_by_start.get(stem, ()):
+                    if position == 0 or self._phrases[index][2]:
+                        phrases.add(index)
+            found = (tuple(hits), tuple(phrases))
+            if len(self._matches) >= _WORD_CACHE:
+                self._matches.clear()
+            self._matches[word] = found
+        return found
+
+    def _phrase_matches(self, text: str, candidates: set[int]) -> set[int]:
+        hits = set()
+        for index in candidates:
+            hint_id, phrase, arabic = self._phrases[index]
+            start = text.find(phrase)
+            while start >= 0:
+                word_start = text.rfind(" ", 0, start) + 1
+                if start == word_start or (arabic and _PROCLITICS.fullmatch(text[word_start:start])):
+                    hits.add(hint_id)
+                    break
+                start = text.find(phrase, start + 1)
+        return hits
+
+    def _hit_ids(self, normal: str) -> set[int]:
+        hits: set[int] = set()
+        candidates: set[int] = set()
+        for word in normal.split():
+            word_hits, phrases = self._word_matches(word)
+            hits.update(word_hits)
+            candidates.update(phrases)
+        if candidates:  # a phrase is searched for only when its first word is there
+            hits |= self._phrase_matches(normal, candidates)
+        return hits
+
     def hits(self, text: str) -> list[int]:
         """How many distinct hints of each label the text contains."""
-        normal = normalise(text)
-        return [len({m.lastgroup for m in p.finditer(normal)}) if p is not None else 0 for p in self._patterns]
+        counts = [0] * len(self.label_ids)
+        for hint_id in self._hit_ids(normalise(text)):
+            counts[self._label_of[hint_id]] += 1
+        return counts
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), n_labels) prior probabilities."""
-        out = np.zeros((len(texts), len(self.label_ids)), dtype=np.float64)
-        for row, text in enumerate(texts):
-            grams = _grams(text)
-            for col, hits in enumerate(self.hits(text)):
-                if not self.residual[col]:
-                    similarity = _cosine(grams, self._examples[col])
-                    out[row, col] = min(_CAP, 1.0 - 0.5**hits * (1.0 - similarity))
+        return self.predict_normalised([normalise(text) for text in texts])
+
+    def predict_normalised(self, texts: Sequence[str]) -> np.ndarray:
+        """:meth:`predict_proba` of texts already through :func:`~.normalise.normalise`."""
+        n_labels = len(self.label_ids)
+        hits = np.zeros((len(texts), n_labels))
+        shared = np.zeros((len(texts), n_labels))
+        sizes = np.zeros(len(texts))
+        in_examples = self._in_examples
+        label_of = self._label_of
+        for row, normal in enumerate(texts):
+            found = self._hit_ids(normal)
+            if found:
+                np.add.at(hits[row], [label_of[hint_id] for hint_id in found], 1.0)
+            words = {w for w in normal.split() if len(w) >= _MIN_SIMILARITY_WORD}
+            sizes[row] = len(words)
+            common = [col for word in words if word in in_examples for col in in_examples[word]]
+            if common:
+                np.add.at(shared[row], common, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            similarity = np.nan_to_num(shared / np.sqrt(sizes[:, None] * self._example_size[None, :]))
+        out = np.minimum(_CAP, 1.0 - 0.5**hits * (1.0 - similarity))
         return self.fill_residual(out, ~np.asarray(self.residual, dtype=bool))
 
     def fill_residual(self, probs: np.ndarray, known: np.ndarray) -> np.ndarray:
