@@ -6,18 +6,20 @@
 
 Sections:
 - ``train``: fitting the model on 10,000 sentences (what ``annotator model train`` does,
-  3-fold calibration included), against the textbook scikit-learn pipeline in the same run
+  3-fold calibration included), wall and CPU time (the machine is shared: CPU time is what
+  the work costs), against the textbook scikit-learn pipeline in the same run
   (``OneVsRestClassifier(CalibratedClassifierCV(LinearSVC(), cv=3))`` over the same
   features). The sentences are drawn from the 329 labelled ones (benchmarks/data) with 30%
   of their words replaced by random letter strings, so that the vocabulary grows as in
   real text (117k n-grams).
-- ``predict``: suggestions for a page of 50 sentences with the stored model (numpy only),
-  p50/p99 over 200 pages, against scikit-learn's own ``transform`` + ``decision_function``
-  of the same fitted vectorizer and classifiers.
+- ``predict``: suggestions for a page of 50 sentences with the model of ``train`` (numpy
+  only): the 6 full pages of the labelled sentences, with a freshly loaded model (empty word
+  caches) and again (words seen before, as when an annotator pages through a document),
+  against scikit-learn's ``transform`` + the linear scores of the same features.
 - ``coldstart``: how many labelled examples a classifier needs to beat the keyword prior:
-  for each label with at least 30 examples in the two sets, a learning curve (k positives
-  and 3k other sentences for training, the rest for testing, 5 draws) of the label's F1,
-  classifier vs prior. Sets ``MIN_POSITIVES``.
+  train on 20 to 240 random sentences of the two sets (6 draws each), test on the rest, and
+  compare every label's F1 with a classifier and with the prior, grouped by how many
+  positives the label had in training. Sets ``MIN_POSITIVES``.
 - ``evaluate``: 5-fold figures on the seeds, the English policy sample and both
   (what ``annotator model evaluate --from annotator:reference`` prints).
 """
@@ -73,6 +75,20 @@ def synthetic(n: int, seed: int = 1) -> tuple[list[str], np.ndarray]:
     return out, np.array(rows)
 
 
+class Clock:
+    """Wall and process CPU time (CPU time: what the work costs when other jobs share the cores)."""
+
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+    def __str__(self) -> str:
+        return f"{self.wall:.1f} s wall, {self.cpu:.1f} s CPU"
+
+
 def section_train(n: int) -> SuggestionModel:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -82,49 +98,65 @@ def section_train(n: int) -> SuggestionModel:
     from annotator.core.suggest.normalise import normalise
 
     texts, truth = synthetic(n)
-    print(f"train: {n:,} sentences, {os.cpu_count()} cores")
-    started = time.perf_counter()
-    fitted = fit_model(texts, truth, SCHEMA)
-    ours = time.perf_counter() - started
+    print(f"train: {n:,} sentences, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    with Clock() as ours:
+        fitted = fit_model(texts, truth, SCHEMA)
     model = fitted.model
     assert model.featuriser is not None
-    print(f"  fit_model (features, 13 labels x 3-fold calibration + final fit): {ours:.1f} s, "
-          f"{model.featuriser.n_features:,} n-grams, {len(model.to_bytes()) / 1e6:.1f} MB stored")
-    started = time.perf_counter()
-    vectorizer = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(2, 5), preprocessor=normalise, sublinear_tf=True, min_df=2, max_features=200_000
+    print(
+        f"  fit_model (features, 13 labels x (3-fold calibration + final fit), 2 threads): {ours}; "
+        f"{model.featuriser.n_features:,} n-grams, {len(model.to_bytes()) / 1e6:.1f} MB stored"
     )
-    x = vectorizer.fit_transform(texts)
-    features = time.perf_counter() - started
-    baseline = OneVsRestClassifier(CalibratedClassifierCV(LinearSVC(), cv=3), n_jobs=2).fit(x, truth)
-    took = time.perf_counter() - started
-    print(f"  baseline, same features + OneVsRest(CalibratedClassifierCV(LinearSVC, cv=3), n_jobs=2): {took:.1f} s "
-          f"(features alone {features:.1f} s); ours / baseline = {ours / took:.2f}")
-    del baseline
+    with Clock() as features:
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(2, 5),
+            preprocessor=normalise,
+            sublinear_tf=True,
+            min_df=2,
+            max_features=200_000,
+        )
+        x = vectorizer.fit_transform(texts)
+    with Clock() as classifiers:
+        OneVsRestClassifier(CalibratedClassifierCV(LinearSVC(), cv=3), n_jobs=2).fit(x, truth)
+    print(
+        f"  baseline: scikit-learn TfidfVectorizer ({features}) + OneVsRest(CalibratedClassifierCV(LinearSVC, cv=3), "
+        f"n_jobs=2) ({classifiers}); ours / baseline wall {ours.wall / (features.wall + classifiers.wall):.2f}"
+    )
     return model
 
 
-def section_predict(model: SuggestionModel | None, n: int, pages: int = 200) -> None:
+def section_predict(model: SuggestionModel | None, n: int) -> None:
     if model is None:
         model = fit_model(*synthetic(n), SCHEMA).model
-    texts, _ = synthetic(50 * pages, seed=2)
-    batches = [texts[i : i + 50] for i in range(0, len(texts), 50)]
-    model.predict_proba(batches[0])  # warm caches
-    ours = []
-    for batch in batches:
-        started = time.perf_counter()
-        probs = model.predict_proba(batch)
-        [decide(row, SCHEMA) for row in probs]
-        ours.append(time.perf_counter() - started)
+    real, _ = labelled(SETS["both"])
+    pages = [real[i : i + 50] for i in range(0, len(real) - 49, 50)]
+    blob = model.to_bytes()
+
+    def timed(page: list[str], fresh: bool) -> tuple[float, float]:
+        used = SuggestionModel.from_bytes(blob, SCHEMA) if fresh else model
+        wall, cpu = time.perf_counter(), time.process_time()
+        [decide(row, SCHEMA) for row in used.predict_proba(page)]
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    cold = [timed(page, fresh=True) for page in pages for _ in range(5)]
+    for page in pages:
+        timed(page, fresh=False)
+    warm = [timed(page, fresh=False) for page in pages for _ in range(40)]
     vectorizer = _fitted_like(model)
     theirs = []
-    for batch in batches:
-        started = time.perf_counter()
-        vectorizer.transform(batch) @ model.coef
-        theirs.append(time.perf_counter() - started)
-    print(f"predict: a page of 50 sentences, {pages} pages: ours (numpy, prior + calibration + decide) "
-          f"p50 {_ms(ours, 50)} p99 {_ms(ours, 99)}; scikit-learn transform + scores alone p50 {_ms(theirs, 50)} "
-          f"p99 {_ms(theirs, 99)}")
+    for page in pages * 40:
+        wall = time.perf_counter()
+        vectorizer.transform(page) @ model.coef
+        theirs.append(time.perf_counter() - wall)
+    print(
+        f"predict: a page of 50 sentences (the labelled ones, {len(pages)} pages), probabilities of 13 labels + "
+        f"suggested sets, load average {os.getloadavg()[0]:.1f}:\n"
+        f"  new model, empty word caches: p50 {_ms([w for w, _ in cold], 50)} wall, {_ms([c for _, c in cold], 50)} CPU\n"
+        f"  words seen before:             p50 {_ms([w for w, _ in warm], 50)} wall, {_ms([c for _, c in warm], 50)} CPU; "
+        f"p99 {_ms([w for w, _ in warm], 99)} wall\n"
+        f"  baseline, scikit-learn transform + linear scores only (no prior, no calibration): p50 {_ms(theirs, 50)} wall"
+    )
 
 
 def _fitted_like(model: SuggestionModel):  # type: ignore[no-untyped-def]
@@ -151,29 +183,38 @@ def _ms(samples: list[float], q: int) -> str:
     return f"{cut * 1000:.2f} ms"
 
 
-def section_coldstart(draws: int = 5) -> None:
+COLDSTART_BINS = ((2, 4), (5, 9), (10, 14), (15, 24), (25, 39), (40, 10_000))
+
+
+def section_coldstart(draws: int = 6) -> None:
+    """Learning curves: train on N random labelled sentences, test on the rest; for every label,
+    its F1 with a trained classifier and with the prior alone, grouped by the positives the
+    label had among the N (the quantity ``MIN_POSITIVES`` is about)."""
     texts, truth = labelled(SETS["both"])
     prior = KeywordPrior(SCHEMA).predict_proba(texts)
     n = len(texts)
-    labels = [j for j in range(truth.shape[1]) if truth[:, j].sum() >= 30 and not SCHEMA.labels[j].exclusive]
-    print(f"coldstart: {n} sentences; labels with >= 30 examples: {', '.join(SCHEMA.label_ids[j] for j in labels)}")
-    print("  k positives | classifier F1 | prior F1 (mean over labels and draws, held-out sentences)")
-    for k in (3, 5, 10, 15, 20):
-        model_f1, prior_f1 = [], []
-        for j in labels:
-            for draw in range(draws):
-                rng = np.random.default_rng(1000 * k + 10 * j + draw)
-                pos = rng.permutation(np.flatnonzero(truth[:, j]))[:k]
-                neg = rng.permutation(np.flatnonzero(~truth[:, j]))[: 3 * k]
-                train = np.concatenate([pos, neg])
-                test = np.setdiff1d(np.arange(n), train)
-                column = np.zeros((train.size, truth.shape[1]), dtype=bool)
-                column[:, j] = truth[train, j]
-                fitted = fit_model([texts[i] for i in train], column, SCHEMA, min_positives=2)
-                probs = fitted.model.predict_proba([texts[i] for i in test])[:, j]
-                model_f1.append(label_scores(truth[test][:, [j]], (probs >= 0.5)[:, None])[0].f1 or 0.0)
-                prior_f1.append(label_scores(truth[test][:, [j]], (prior[test, j] >= 0.5)[:, None])[0].f1 or 0.0)
-        print(f"  {k:11d} | {np.mean(model_f1):13.3f} | {np.mean(prior_f1):.3f}", flush=True)
+    results: list[tuple[int, float, float]] = []  # (positives in training, classifier F1, prior F1)
+    for size in (20, 40, 80, 160, 240):
+        for draw in range(draws):
+            order = np.random.default_rng(100 * size + draw).permutation(n)
+            train, test = order[:size], order[size:]
+            fitted = fit_model([texts[i] for i in train], truth[train], SCHEMA, min_positives=2)
+            probs = fitted.model.predict_proba([texts[i] for i in test])
+            for j in np.flatnonzero(fitted.model.trained):
+                if truth[test, j].sum() < 3:
+                    continue
+                ours = label_scores(truth[test][:, [j]], (probs[:, j] >= 0.5)[:, None])[0].f1 or 0.0
+                base = label_scores(truth[test][:, [j]], (prior[test, j] >= 0.5)[:, None])[0].f1 or 0.0
+                results.append((int(truth[train, j].sum()), ours, base))
+    print(f"coldstart: {n} labelled sentences; train on 20-240 of them ({draws} draws), test on the rest")
+    print("  positives in training | label-draws | classifier F1 | prior F1")
+    for low, high in COLDSTART_BINS:
+        chosen = [(m, p) for k, m, p in results if low <= k <= high]
+        if chosen:
+            model_f1, prior_f1 = np.mean([m for m, _ in chosen]), np.mean([p for _, p in chosen])
+            label = f"{low}-{high}" if high < 10_000 else f"{low}+"
+            mark = "  classifier better" if model_f1 > prior_f1 else ""
+            print(f"  {label:>21} | {len(chosen):11d} | {model_f1:13.3f} | {prior_f1:.3f}{mark}", flush=True)
 
 
 def section_evaluate() -> None:

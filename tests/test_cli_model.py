@@ -38,7 +38,9 @@ def test_train_show_and_evaluate_json(cli, labelled_db: str) -> None:  # type: i
     assert set(report["macro"]) == {"precision", "recall", "f1"} and 0 < report["macro"]["f1"] <= 1
     assert set(report["prior"]) == {"macro", "exact_match", "per_label"}
     assert report["per_label"]["user_rights"]["recall"] is None  # no example in the seeds: undefined, not 0
-    assert json.loads(cli("model", "show", "--db", labelled_db, "--json").out)["version"] == 1  # evaluate stores nothing
+    assert (
+        json.loads(cli("model", "show", "--db", labelled_db, "--json").out)["version"] == 1
+    )  # evaluate stores nothing
 
 
 def test_tables_for_people(cli, labelled_db: str) -> None:  # type: ignore[no-untyped-def]

@@ -143,9 +143,7 @@ class Featuriser:
         found = self._words.get(word)
         if found is None:
             get = self.column.get
-            found = np.fromiter(
-                (col for gram in word_ngrams(word) if (col := get(gram)) is not None), dtype=np.int64
-            )
+            found = np.fromiter((col for gram in word_ngrams(word) if (col := get(gram)) is not None), dtype=np.int64)
             if len(self._words) >= WORD_CACHE:
                 self._words.clear()
             self._words[word] = found
