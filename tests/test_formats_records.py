@@ -37,7 +37,18 @@ KEYS = [
     "split",
     "meta",
 ]
-ANN_KEYS = ["annotator", "labels", "status", "negated", "flagged", "note", "updated_at", "seconds"]
+ANN_KEYS = [
+    "annotator",
+    "labels",
+    "status",
+    "negated",
+    "flagged",
+    "note",
+    "updated_at",
+    "seconds",
+    "suggested",
+    "accepted",
+]
 
 
 def _rec(**kw) -> SentenceRecord:

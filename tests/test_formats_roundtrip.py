@@ -85,15 +85,20 @@ seconds_st = st.one_of(st.none(), st.floats(min_value=0, max_value=1e6, allow_na
 
 @st.composite
 def annotation_st(draw: st.DrawFn, annotator: str) -> Annotation:
+    labels = draw(st.lists(st.sampled_from(LABELS), max_size=3))
+    suggested = draw(st.one_of(st.none(), st.lists(st.sampled_from(LABELS), max_size=3)))
+    accepted = None if suggested is None else [label for label in suggested if label in labels]
     return Annotation(
         annotator=annotator,
-        labels=draw(st.lists(st.sampled_from(LABELS), max_size=3)),
+        labels=labels,
         status=draw(st.sampled_from(["labelled", "labelled", "skipped", "open"])),
         negated=draw(st.booleans()),
         flagged=draw(st.booleans()),
         note=draw(note_st),
         updated_at=draw(when_st),
         seconds=draw(seconds_st),
+        suggested=suggested,
+        accepted=accepted,
     )
 
 

@@ -55,6 +55,7 @@ decision = st.fixed_dictionaries(
         "note": st.one_of(st.none(), text),
         "updated_at": moment,
         "seconds": st.one_of(st.none(), st.floats(0, 86400, allow_nan=False).map(lambda x: round(x, 3))),
+        "suggested": st.one_of(st.none(), st.lists(st.sampled_from([*LABELS, "none"]), max_size=2, unique=True)),
     }
 )
 sentence = st.fixed_dictionaries(
@@ -127,6 +128,8 @@ def _store(engine: Engine, docs: list[dict[str, Any]]) -> None:
                 for name, d in s["decisions"].items():
                     annotator = people[name]
                     labels = schema.normalise(d["labels"]) if d["status"] == "labelled" else []
+                    suggested = None if d["suggested"] is None else [x for x in schema.label_ids if x in d["suggested"]]
+                    accepted = None if suggested is None else [label for label in suggested if label in labels]
                     connection.execute(
                         insert(Annotation).values(
                             sentence_id=sentence_id,
@@ -137,6 +140,8 @@ def _store(engine: Engine, docs: list[dict[str, Any]]) -> None:
                             negated=d["negated"],
                             flagged=d["flagged"],
                             note=d["note"],
+                            suggested=suggested,
+                            accepted=accepted,
                             attributes={},
                             created_at=d["updated_at"],
                             updated_at=d["updated_at"],

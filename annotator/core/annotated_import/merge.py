@@ -11,7 +11,8 @@
   stores the file's (None when the file has none); an identical one keeps the stored time.
   A decision ``labelled`` with no label (possible in doccano) is stored as ``open``;
   a ``skipped`` one drops its labels. Attributes are not in exports: an updated
-  decision keeps the stored attributes.
+  decision keeps the stored attributes. Suggestion provenance (``suggested``,
+  ``accepted``) is part of the decision: stored, compared and merged with it.
 - *Gold*: every gold in the file is stored, whatever its method, with its ``by`` and
   ``agreed`` (a stored gold wins at export, so round trips hold). A person's
   (``adjudicated``) gold replaces a rule's; a rule's gold never replaces a person's
@@ -38,9 +39,16 @@ from .tables import execute_batched
 
 
 def _state(
-    labels: list[str], status: str, negated: bool, flagged: bool, note: str | None, attributes: Any
+    labels: list[str],
+    status: str,
+    negated: bool,
+    flagged: bool,
+    note: str | None,
+    attributes: Any,
+    suggested: list[str] | None = None,
+    accepted: list[str] | None = None,
 ) -> dict[str, Any]:
-    return {
+    state = {
         "labels": list(labels),
         "status": status,
         "negated": bool(negated),
@@ -48,6 +56,10 @@ def _state(
         "note": note,
         "attributes": dict(attributes or {}),
     }
+    if suggested is not None:  # provenance, as AnnotationState.as_event_dict writes it
+        state["suggested"] = sorted(suggested)
+        state["accepted"] = sorted(accepted or [])
+    return state
 
 
 class _DecisionMerging:
@@ -77,6 +89,8 @@ class _DecisionMerging:
                     A.c.note,
                     A.c.attributes,
                     A.c.updated_at,
+                    A.c.suggested,
+                    A.c.accepted,
                 ).where(A.c.sentence_id.in_(list(ids.values())))
             ):
                 existing[(row.sentence_id, row.annotator_id)] = row
@@ -90,7 +104,7 @@ class _DecisionMerging:
                 annotator_id = self.annotator_ids[ann.annotator]
                 labels, status = self._normalised(ann)
                 when = ann.updated_dt
-                after = _state(labels, status, ann.negated, ann.flagged, ann.note, {})
+                after = _state(labels, status, ann.negated, ann.flagged, ann.note, {}, ann.suggested, ann.accepted)
                 old = existing.get((sentence_id, annotator_id))
                 if old is None:
                     inserts.append(
@@ -106,7 +120,16 @@ class _DecisionMerging:
                     events.append(self._event(annotator_id, sentence_id, None, after, ann))
                     self.summary.decisions_inserted += 1
                     continue
-                before = _state(list(old.labels or []), old.status, old.negated, old.flagged, old.note, old.attributes)
+                before = _state(
+                    list(old.labels or []),
+                    old.status,
+                    old.negated,
+                    old.flagged,
+                    old.note,
+                    old.attributes,
+                    old.suggested,
+                    old.accepted,
+                )
                 after["attributes"] = before["attributes"]
                 old_when = parse_utc(old.updated_at)
                 if before == after:
@@ -145,6 +168,8 @@ class _DecisionMerging:
                     note=bindparam("note"),
                     updated_at=bindparam("updated_at"),
                     seconds=bindparam("seconds"),
+                    suggested=bindparam("suggested"),
+                    accepted=bindparam("accepted"),
                 )
             )
             execute_batched(connection, statement, updates)
@@ -163,7 +188,16 @@ class _DecisionMerging:
             "flagged": ann.flagged,
             "note": ann.note,
             "seconds": ann.seconds,  # the time the file says the decision took (None: not measured)
+            "suggested": self._known(ann.suggested),
+            "accepted": self._known(ann.accepted),
         }
+
+    def _known(self, labels: list[str] | None) -> list[str] | None:
+        """Provenance labels mapped like the decision's (--map), in schema order; None stays None."""
+        if labels is None:
+            return None
+        mapped = set(self.labels.mapped(labels))
+        return [label for label in self.schema.label_ids if label in mapped]
 
     def _normalised(self, ann: Annotation) -> tuple[list[str], str]:
         labels = self.labels.normalise(ann.labels)

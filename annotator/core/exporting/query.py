@@ -150,6 +150,8 @@ class ExportQueries:
                 A.c.note,
                 type_coerce(A.c.updated_at, String),
                 A.c.seconds,
+                _json_text(connection, A.c.suggested),
+                _json_text(connection, A.c.accepted),
             )
             .select_from(A.join(S, S.c.id == A.c.sentence_id))
             .where(condition)
@@ -161,7 +163,19 @@ class ExportQueries:
         seen = labels.seen
         rows = _fetch(connection, query)
         self._chunk_annotators = {row[1] for row in rows}
-        for sentence_id, annotator_id, raw, status, negated, flagged, note, stored, seconds in rows:
+        for (
+            sentence_id,
+            annotator_id,
+            raw,
+            status,
+            negated,
+            flagged,
+            note,
+            stored,
+            seconds,
+            suggested,
+            accepted,
+        ) in rows:
             # SQLite gives SQLAlchemy's storage text "YYYY-MM-DD HH:MM:SS.ffffff" (UTC):
             # slicing it is 10x cheaper than parsing it (and cheaper than doing it in SQL).
             # PostgreSQL gives datetimes (len() raises TypeError: the general path).
@@ -184,6 +198,9 @@ class ExportQueries:
                 "note": note or None,
                 "updated_at": stamp,
                 "seconds": seconds,
+                # provenance: SQL NULL when no suggestions were shown (JSON(none_as_null))
+                "suggested": None if suggested is None else (seen.get(suggested) or labels(suggested)),
+                "accepted": None if accepted is None else (seen.get(accepted) or labels(accepted)),
             }
             bucket = get(sentence_id)
             if bucket is None:

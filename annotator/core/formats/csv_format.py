@@ -5,9 +5,11 @@ annotated), UTF-8 with a BOM so that spreadsheets detect the encoding, RFC 4180 
 Header (:data:`HEADER`)::
 
     id,doc_id,doc_name,sent_idx,start,end,lang,text,annotator,labels,status,negated,
-    flagged,note,updated_at,seconds,gold_labels,gold_method,gold_by,gold_agreed,schema,split,meta
+    flagged,note,updated_at,seconds,suggested,accepted,gold_labels,gold_method,gold_by,gold_agreed,
+    schema,split,meta
 
-Files written before ``seconds`` or ``gold_agreed`` existed (without those columns) are read too.
+Files written before ``seconds``, ``suggested``/``accepted`` or ``gold_agreed`` existed
+(without those columns) are read too.
 
 - ``labels`` and ``gold_labels``: label ids joined by ``|`` (ids never contain ``|``).
 - ``gold_agreed``: the annotators whose set equals the gold, as a JSON list (names may hold
@@ -15,6 +17,8 @@ Files written before ``seconds`` or ``gold_agreed`` existed (without those colum
 - ``negated``, ``flagged``: ``true`` / ``false`` (empty on a row without annotator).
 - ``seconds``: the decision's active time as a decimal number (Python's shortest ``repr``
   of the float, so it reads back to the same value); empty when not measured.
+- ``suggested``, ``accepted`` (suggestion provenance): empty = null (no suggestions shown),
+  ``|`` alone = an empty list, else label ids joined by ``|``.
 - Empty cell = null for ``lang``, ``note``, ``gold_by``, ``split``, and for the annotation
   columns of a row without annotator. The gold is null when ``gold_method`` is empty.
   (Our records never hold an empty ``note``/``lang``/``by``: they are normalised to null.)
@@ -57,6 +61,8 @@ HEADER = (
     "note",
     "updated_at",
     "seconds",
+    "suggested",
+    "accepted",
     "gold_labels",
     "gold_method",
     "gold_by",
@@ -65,14 +71,17 @@ HEADER = (
     "split",
     "meta",
 )
-LATER_COLUMNS = ("gold_agreed", "seconds")  # added by issues 8 and 9
+LATER_COLUMNS = (("gold_agreed",), ("seconds",), ("suggested", "accepted"))  # added by issues 8, 9 and 12
 HEADERS = tuple(
     tuple(column for column in HEADER if column not in dropped)
-    for dropped in ((), ("seconds",), ("gold_agreed",), LATER_COLUMNS)
+    for dropped in (
+        tuple(c for i, group in enumerate(LATER_COLUMNS) if mask >> i & 1 for c in group)
+        for mask in range(1 << len(LATER_COLUMNS))
+    )
 )
 """Every header we read: the newest first, then those of files written before a column existed."""
 LEGACY_HEADER = HEADERS[-1]
-"""The header before ``gold_agreed`` and ``seconds``."""
+"""The header before ``gold_agreed``, ``seconds``, ``suggested`` and ``accepted``."""
 LABEL_SEP = "|"
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 BOM = "\ufeff"
@@ -125,11 +134,13 @@ def to_csv_rows(record: SentenceRecord) -> list[list[str]]:
                 a.note or "",
                 a.updated_at,
                 "" if a.seconds is None else repr(a.seconds),
+                _provenance_cell(a.suggested),
+                _provenance_cell(a.accepted),
             ]
             for a in record.annotations
         ]
     else:
-        middles = [[""] * 8]
+        middles = [[""] * 10]
     return [[escape_cell(c) for c in base + middle + tail] for middle in middles]
 
 
@@ -177,6 +188,18 @@ def _labels(value: str) -> list[str]:
     return value.split(LABEL_SEP) if value else []
 
 
+def _provenance_cell(labels: list[str] | None) -> str:
+    if labels is None:
+        return ""
+    return LABEL_SEP.join(labels) if labels else LABEL_SEP
+
+
+def _provenance(value: str) -> list[str] | None:
+    if not value:
+        return None
+    return [] if value == LABEL_SEP else value.split(LABEL_SEP)
+
+
 def from_csv_row(row: dict[str, str], number: int = 0) -> Part:
     """One CSV row (cells already unescaped) -> what it says about its sentence."""
     meta = jsonio.loads(row["meta"]) if row["meta"] else {}
@@ -206,8 +229,13 @@ def from_csv_row(row: dict[str, str], number: int = 0) -> Part:
             note=row["note"] or None,
             updated_at=row["updated_at"],
             seconds=_seconds(row.get("seconds", "")),
+            suggested=_provenance(row.get("suggested", "")),
+            accepted=_provenance(row.get("accepted", "")),
         )
-    elif any(row.get(c) for c in ("labels", "status", "negated", "flagged", "note", "updated_at", "seconds")):
+    elif any(
+        row.get(c)
+        for c in ("labels", "status", "negated", "flagged", "note", "updated_at", "seconds", "suggested", "accepted")
+    ):
         raise ValueError("annotation columns are filled but annotator is empty")
     gold = None
     if row["gold_method"]:

@@ -52,7 +52,16 @@ from .base import (
     sentence_info,
 )
 from .errors import FormatError
-from .records import SENTENCE_KEYS, Annotation, Gold, SentenceRecord, format_utc, parse_utc
+from .records import (
+    SENTENCE_KEYS,
+    Annotation,
+    Gold,
+    SentenceRecord,
+    format_utc,
+    parse_utc,
+    provenance_keys,
+    provenance_of,
+)
 
 COLLABORATIVE_FILE = "all.jsonl"
 _KNOWN_KEYS = {
@@ -66,6 +75,8 @@ _KNOWN_KEYS = {
     "flagged",
     "updated_at",
     "seconds",
+    "suggested",
+    "accepted",
     "gold",
     "doc_meta",
     *SENTENCE_KEYS,
@@ -93,6 +104,8 @@ def to_doccano(record: SentenceRecord, annotator: str | None) -> dict[str, Any]:
             flagged=None,
             updated_at=None,
             seconds=None,
+            suggested=None,
+            accepted=None,
         )
     else:
         line.update(
@@ -103,6 +116,7 @@ def to_doccano(record: SentenceRecord, annotator: str | None) -> dict[str, Any]:
             flagged=ann.flagged,
             updated_at=ann.updated_at,
             seconds=ann.seconds,
+            **provenance_keys(ann),
         )
     line["gold"] = record.gold.model_dump(mode="json") if record.gold is not None else None
     return line
@@ -220,6 +234,7 @@ def from_doccano_line(
             note=note,
             updated_at=line.get("updated_at") or default_updated_at,
             seconds=line.get("seconds"),
+            **provenance_of(line),
         )
     gold: Any = UNSET
     if "gold" in line:

@@ -56,7 +56,16 @@ from .base import (
     sentence_info,
 )
 from .errors import FormatError
-from .records import SENTENCE_KEYS, Annotation, Gold, SentenceRecord, format_utc, parse_utc
+from .records import (
+    SENTENCE_KEYS,
+    Annotation,
+    Gold,
+    SentenceRecord,
+    format_utc,
+    parse_utc,
+    provenance_keys,
+    provenance_of,
+)
 
 EMAIL_DOMAIN = "@annotator.invalid"
 FROM_NAME = "label"
@@ -99,6 +108,7 @@ def to_labelstudio(record: SentenceRecord, task_id: int, *, emails: Mapping[str,
                 "negated": ann.negated,
                 "flagged": ann.flagged,
                 "note": ann.note,
+                **provenance_keys(ann),
             }
         )
     gold = record.gold.model_dump(mode="json") if record.gold is not None else None
@@ -203,6 +213,7 @@ def from_labelstudio_task(
             note=ann.get("note"),
             updated_at=updated,
             seconds=ann.get("lead_time"),
+            **provenance_of(ann),
         )
         parts.append(Part(number, info, annotation, gold))
     if not parts:

@@ -25,7 +25,7 @@ Each line is a Prodigy choice task, as ``prodigy db-out`` writes it::
   only compares hashes with each other, and re-hashes on ``db-in`` if asked.
 - ``options``: the label ids given to the writer (the project's schema), else the labels
   used in that sentence (annotations and gold). Option text is the id.
-- Our extra keys (``status``, ``negated``, ``flagged``, ``note``, ``updated_at``, ``seconds``, ``gold``) are kept by
+- Our extra keys (``status``, ``negated``, ``flagged``, ``note``, ``updated_at``, ``seconds``, ``suggested``, ``accepted``, ``gold``) are kept by
   Prodigy as they are; ``_timestamp`` (seconds) is used when ``updated_at`` is absent.
 - A sentence nobody annotated is written as a task without ``answer`` and without
   annotator (an unannotated Prodigy task), so that it is not lost. ``prodigy db-in`` gives
@@ -54,7 +54,16 @@ from .base import (
     parse_part,
     sentence_info,
 )
-from .records import SENTENCE_KEYS, Annotation, Gold, SentenceRecord, format_utc, parse_utc
+from .records import (
+    SENTENCE_KEYS,
+    Annotation,
+    Gold,
+    SentenceRecord,
+    format_utc,
+    parse_utc,
+    provenance_keys,
+    provenance_of,
+)
 
 
 def hash32(text: str) -> int:
@@ -113,6 +122,7 @@ def to_prodigy(
                 "note": ann.note,
                 "updated_at": ann.updated_at,
                 "seconds": ann.seconds,
+                **provenance_keys(ann),
                 "gold": gold,
             }
         )
@@ -189,6 +199,7 @@ def from_prodigy_task(
             note=task.get("note"),
             updated_at=updated,
             seconds=task.get("seconds"),
+            **provenance_of(task),
         )
     gold: Any = UNSET
     if "gold" in task:

@@ -128,7 +128,12 @@ _CONFIG = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Annotation(BaseModel):
-    """One annotator's decision on one sentence."""
+    """One annotator's decision on one sentence.
+
+    ``suggested``/``accepted``: the decision's suggestion provenance — the labels the
+    annotate screen suggested when it was saved and those of them the saved set kept;
+    both ``null`` when no suggestions were shown (an independent decision).
+    """
 
     model_config = _CONFIG
 
@@ -140,11 +145,32 @@ class Annotation(BaseModel):
     note: OptionalText = None
     updated_at: UtcText
     seconds: Seconds = None
+    suggested: LabelSet | None = None
+    accepted: LabelSet | None = None
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Annotation:
+        if self.suggested is None:
+            if self.accepted is not None:
+                raise ValueError("accepted without suggested: suggestions that were not shown cannot be accepted")
+        elif self.accepted is None or not set(self.accepted) <= set(self.suggested):
+            raise ValueError("accepted must list the suggested labels the decision kept")
+        return self
 
     @property
     def updated_dt(self) -> datetime:
         """``updated_at`` as an aware datetime (compare these, not the strings)."""
         return parse_utc(self.updated_at)
+
+
+def provenance_keys(annotation: Annotation) -> dict[str, list[str] | None]:
+    """The provenance keys a JSON format writes beside an annotation's other keys."""
+    return {"suggested": annotation.suggested, "accepted": annotation.accepted}
+
+
+def provenance_of(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The provenance of an annotation read from a JSON format (absent keys: none shown)."""
+    return {"suggested": data.get("suggested"), "accepted": data.get("accepted")}
 
 
 def _name_set(names: list[str]) -> list[str]:
@@ -272,6 +298,8 @@ class AnnotationRow(_SentenceFields):
     note: OptionalText = None
     updated_at: UtcText | None = None
     seconds: Seconds = None
+    suggested: LabelSet | None = None
+    accepted: LabelSet | None = None
     gold: Gold | None = None
     schema_name: str = Field(default=SCHEMA_DEFAULT, alias="schema", min_length=1)
     split: Split | None = None
@@ -282,7 +310,7 @@ class AnnotationRow(_SentenceFields):
         if self.annotator is None:
             if self.status is not None or self.updated_at is not None or self.labels or self.note is not None:
                 raise ValueError("a row without annotator carries annotation fields")
-            if self.seconds is not None:
+            if self.seconds is not None or self.suggested is not None or self.accepted is not None:
                 raise ValueError("a row without annotator carries annotation fields")
             if self.negated or self.flagged:
                 raise ValueError("a row without annotator carries annotation fields")
@@ -305,6 +333,8 @@ class AnnotationRow(_SentenceFields):
             note=self.note,
             updated_at=self.updated_at or "",
             seconds=self.seconds,
+            suggested=self.suggested,
+            accepted=self.accepted,
         )
 
 
@@ -344,7 +374,8 @@ def record_dict(
     UTC timestamps from ``datetime`` or strings, ``""`` -> ``None``, derived ``id``), so
     the shape is the same; a test checks the two agree. Each annotation is a mapping with
     ``annotator, labels, status, negated, flagged, note, updated_at`` and optionally
-    ``seconds`` (a float rounded to milliseconds, or None); the gold one with
+    ``seconds`` (a float rounded to milliseconds, or None) and ``suggested``, ``accepted``
+    (label lists, or None); the gold one with
     ``labels, method, by`` (``agreed`` is derived from the annotations). Write the result
     with ``JsonlWriter.write_dict``.
     """
@@ -358,6 +389,8 @@ def record_dict(
             "note": a["note"] or None,
             "updated_at": _fast_time(a["updated_at"]),
             "seconds": a.get("seconds"),
+            "suggested": None if a.get("suggested") is None else sorted(set(a["suggested"])),
+            "accepted": None if a.get("accepted") is None else sorted(set(a["accepted"])),
         }
         for a in annotations
     ]
@@ -419,6 +452,8 @@ def hf_features() -> Any:
                     "note": v("string"),
                     "updated_at": v("string"),
                     "seconds": v("float64"),
+                    "suggested": list_(v("string")),
+                    "accepted": list_(v("string")),
                 }
             ),
             "gold": {
