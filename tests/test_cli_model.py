@@ -86,3 +86,17 @@ def test_without_the_extra_every_model_command_says_how_to_install_it(tmp_path: 
         assert result.returncode == 2, result.stderr
         assert result.stderr.strip() == "error: suggestions need scikit-learn: pip install 'annotator[suggest]'"
     assert run_cli_process("model", "show", "--db", labelled_db, env=env).returncode == 0  # reading needs no extra
+    for order in ("document", "uncertain"):
+        result = run_cli_process(
+            "annotate", "--annotator", "amal", "--suggest", "--order", order, "--db", labelled_db, env=env
+        )
+        assert result.returncode == 2
+        assert result.stderr.strip() == "error: suggestions need scikit-learn: pip install 'annotator[suggest]'"
+        assert "\x1b[" not in result.stdout  # failed before any screen opened
+
+
+def test_annotate_order_errors_are_one_line(cli, labelled_db: str) -> None:  # type: ignore[no-untyped-def]
+    result = cli("annotate", "--order", "random", "--db", labelled_db)
+    assert result.code == 2 and "--order 'random': expected document or uncertain" in result.err
+    result = cli("annotate", "--order", "uncertain", "--db", labelled_db)
+    assert result.code == 2 and "--order uncertain needs your name" in result.err

@@ -146,3 +146,29 @@ def test_a_schema_that_differs_only_in_hints_replaces_the_stored_one(engine: Eng
     changed = schema.model_copy(update={"description": "something else"})
     with pytest.raises(UserError, match="bump `version`"):
         set_schema(engine, changed)
+
+
+def test_session_retraining_keeps_the_stored_models_data_and_ranks_the_queue(engine: Engine) -> None:
+    from annotator.core.suggest.model import SuggestionModel
+    from annotator.core.suggest.session import SessionJob, run_session_job, session_source, starting_model
+
+    assert session_source("amal") == "gold+annotator:amal"
+    assert session_source("amal", "annotator:reference+gold") == "gold+annotator:amal+annotator:reference"
+    _reference_project(engine)
+    schema = active_schema(engine)
+    assert starting_model(engine, schema).description == "schema hints (no model trained yet)"
+    train_project_model(engine, "annotator:reference")
+    start = starting_model(engine, schema)
+    assert start.source == "annotator:reference" and start.description.startswith("model v1: 106 sentences")
+    amal = ensure_annotator(engine, "amal")
+    first = training_set(engine, schema, "annotator:reference").sentence_ids[0]
+    save_decision(engine, schema, amal, int(first), Change(labels=["retention"], status="labelled"))
+    url = engine.url.render_as_string(hide_password=False)
+    result = run_session_job(SessionJob(url, amal, "amal", retrain=True, rank=True, base_source=start.source))
+    assert result.n_sentences == 106 and result.description == (
+        "retrained: 106 sentences of gold+annotator:amal+annotator:reference"
+    )
+    model = SuggestionModel.from_bytes(result.model_blob or b"", schema)
+    assert model.trained[schema.bit_of["data_sharing"]]
+    assert len(result.queue) == 105  # amal's undecided seed sentences
+    assert [q.margin for q in result.queue] == sorted(q.margin for q in result.queue)

@@ -268,6 +268,13 @@ def agreement(
             help="Every sentence, not only the overlap sample of the assignment (the default when work is assigned).",
         ),
     ] = False,
+    independent_only: Annotated[
+        bool,
+        typer.Option(
+            "--independent-only",
+            help="Leave out decisions saved while model suggestions were shown (they are not independent).",
+        ),
+    ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -311,7 +318,13 @@ def agreement(
         # every sentence (the gold and the disagreements are where they are).
         sample = agreement_sample(engine, all_sentences or vs_gold or confusion)
         with console.status("loading the decisions…") if not as_json else nullcontext():
-            ratings = load_ratings(engine, annotators=annotator_list, documents=document_ids, sentences=sample.query)
+            ratings = load_ratings(
+                engine,
+                annotators=annotator_list,
+                documents=document_ids,
+                sentences=sample.query,
+                independent_only=independent_only,
+            )
             gold = load_gold(engine, documents=document_ids) if vs_gold else None
     finally:
         engine.dispose()
@@ -338,11 +351,14 @@ def agreement(
     if as_json:
         if problem:
             warning(problem)
-        print_json({**report.model_dump(), "sample": sample.as_json()})
+        extra = {"independent_only": {"left_out": ratings.left_out}} if independent_only else {}
+        print_json({**report.model_dump(), "sample": sample.as_json(), **extra})
         return
     console.print(render_report(report, schema.mode, schema.ref, asked_ci=bootstrap > 0))
     if sample.note:
         console.print(Text(sample.note, style="dim"))
+    if independent_only:
+        console.print(Text(f"--independent-only: {ratings.left_out} decision(s) made with suggestions shown left out"))
     if problem:
         console.print()
         warning(problem)

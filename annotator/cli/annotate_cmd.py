@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from annotator.cli.options import DbOption
+from annotator.core.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from annotator.core.labels import LabelSchema
+    from annotator.tui.suggestions import Suggester
 
 
 def annotate(
@@ -38,6 +45,22 @@ def annotate(
             help="List every document, not only your queue (when work is assigned with `annotator assign`).",
         ),
     ] = False,
+    suggest: Annotated[
+        bool,
+        typer.Option(
+            "--suggest",
+            help="Mark the labels the project's model suggests, with their probability (Tab selects them, S hides "
+            "them); retrained in the background as you go. Needs annotator[suggest].",
+        ),
+    ] = False,
+    order: Annotated[
+        str,
+        typer.Option(
+            "--order",
+            help="document: sentences in document order; uncertain: your undecided sentences, the ones the model "
+            "is least sure of first (implies --suggest).",
+        ),
+    ] = "document",
     db: DbOption = None,
 ) -> None:
     """Annotate sentences in the terminal; every decision is saved as you make it."""
@@ -48,18 +71,37 @@ def annotate(
     from annotator.core.schemas import active_schema
     from annotator.tui.config import load_settings
 
+    if order not in ("document", "uncertain"):
+        raise UserError(f"--order {order!r}: expected document or uncertain")
+    suggest = suggest or order == "uncertain"
+    if suggest:
+        from annotator.core.suggest.training import require_sklearn
+
+        require_sklearn()  # without the extra: one line saying how to get it, before anything opens
     settings = load_settings()
     engine = open_database(db, create=False)
     schema = active_schema(engine)
     name = annotator or settings.annotator
-    if name:
-        ensure_annotator(engine, name)  # a bad name is a one-line error, before the screen opens
+    annotator_id = ensure_annotator(engine, name) if name else None  # a bad name: one line, before the screen
+    if order == "uncertain" and annotator_id is None:
+        raise UserError("--order uncertain needs your name: --annotator NAME (or ANNOTATOR_NAME)")
     document = find_document(engine, doc) if doc else None
+    suggester = None
+    if suggest:
+        with console.status("loading the suggestion model…"):
+            suggester = _suggester(engine, schema, settings, order, annotator_id)
 
     from annotator.tui.app import AnnotatorApp
 
     app = AnnotatorApp(
-        engine, annotator=name, document=document, bidi=bidi, settings=settings, schema=schema, show_all=show_all
+        engine,
+        annotator=name,
+        document=document,
+        bidi=bidi,
+        settings=settings,
+        schema=schema,
+        show_all=show_all,
+        suggester=suggester,
     )
     unsaved = app.run()
     result = app.run_result()
@@ -68,3 +110,25 @@ def annotate(
     if unsaved or result["unsaved"]:
         warning(f"{max(unsaved or 0, result['unsaved'])} decision(s) were NOT saved (see the messages above)")
         raise typer.Exit(1)
+
+
+def _suggester(engine: Engine, schema: LabelSchema, settings: Any, order: str, annotator_id: int | None) -> Suggester:
+    """The session's model (the newest stored one, else the schema hints) and, for
+    --order uncertain, the first ranking of the annotator's undecided sentences."""
+    from annotator.core.suggest.session import rank_uncertain, starting_model, undecided
+    from annotator.tui.suggestions import Suggester
+
+    start = starting_model(engine, schema)
+    queue = (
+        rank_uncertain(start.model, undecided(engine, annotator_id)) if order == "uncertain" and annotator_id else []
+    )
+    return Suggester(
+        schema,
+        start.model,
+        start.description,
+        order=order,
+        queue=queue,
+        retrain_every=settings.suggest_retrain_every,
+        preselect=settings.suggest_preselect,
+        base_source=start.source,
+    )

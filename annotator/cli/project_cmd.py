@@ -14,6 +14,9 @@ from rich.text import Text
 from annotator.cli.options import DbOption, JsonOption
 from annotator.cli.output import console, error, print_json, print_jsonl, warning
 from annotator.core.errors import UserError
+
+if TYPE_CHECKING:
+    from annotator.core.suggest.provenance import SuggestionStats
 from annotator.safe_text import safe
 
 if TYPE_CHECKING:
@@ -324,6 +327,8 @@ def stats(
     """Documents, sentences, languages and each annotator's progress (--time: their speed and labels)."""
     from annotator.core.db import open_database
     from annotator.core.repository import project_stats
+    from annotator.core.schemas import active_schema
+    from annotator.core.suggest.provenance import suggestion_stats
 
     engine = open_database(db, create=False)
     if time:
@@ -332,6 +337,7 @@ def stats(
         print_time_stats(engine, as_json)
         return
     result = project_stats(engine)
+    suggestions = suggestion_stats(engine, active_schema(engine))
     if as_json:
         print_json(
             {
@@ -343,6 +349,7 @@ def stats(
                     name: {"labelled": c.labelled, "skipped": c.skipped, "flagged": c.flagged}
                     for name, c in result.annotators.items()
                 },
+                "suggestions": suggestions.as_dict(),
             }
         )
         return
@@ -365,3 +372,30 @@ def stats(
         console.print(people)
     else:
         console.print(Text("no annotations yet", style="dim"))
+    if suggestions.decisions_with or suggestions.keyed_without:
+        console.print(_suggestions_table(suggestions))
+
+
+def _suggestions_table(stats: SuggestionStats) -> Table:
+    """Keys per decision with and without suggestions, and how often each label's suggestion was kept."""
+
+    def figure(value: float | None, digits: int = 2) -> str:
+        return "n/a" if value is None else f"{value:.{digits}f}"
+
+    table = Table(title="Suggestions", title_justify="left")
+    for column in ("", "with suggestions", "without"):
+        table.add_column(column, justify="left" if not column else "right")
+    table.add_row("decisions", str(stats.decisions_with), str(stats.decisions_without))
+    table.add_row("keys per decision", figure(stats.keys_with), figure(stats.keys_without))
+    table.add_row("  (decisions with keys recorded)", str(stats.keyed_with), str(stats.keyed_without))
+    share = stats.unchanged_share
+    table.add_row("suggested set kept unchanged", "n/a" if share is None else f"{share:.0%}", "")
+    for label, acceptance in stats.per_label.items():
+        if acceptance.suggested:
+            rate = acceptance.rate
+            table.add_row(
+                f"  {label}: kept / suggested",
+                f"{acceptance.accepted}/{acceptance.suggested} ({'n/a' if rate is None else f'{rate:.0%}'})",
+                "",
+            )
+    return table

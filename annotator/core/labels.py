@@ -37,6 +37,7 @@ RESERVED_KEYS: dict[str, str] = {
     "?": "help",
     "v": "toggle right-to-left reordering",
     "h": "show the definition of a label",
+    "S": "suggestions on/off",
     " ": "space",
 }
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from annotator.core.errors import UserError
 from annotator.core.models import ANNOTATION as A
@@ -47,6 +47,7 @@ class Ratings:
     masks: np.ndarray  # (n_items, n_annotators) int64, -1 = missing
     annotators: list[str]
     sentence_ids: np.ndarray  # (n_items,) int64, ascending
+    left_out: int = 0  # labelled decisions left out by independent_only
 
 
 def load_ratings(
@@ -55,14 +56,24 @@ def load_ratings(
     annotators: Sequence[str] | None = None,
     documents: Sequence[int] | None = None,
     sentences: Any = None,
+    independent_only: bool = False,
 ) -> Ratings:
     """Every labelled decision (of ``annotators``, on the sentences of ``documents``) as a
     mask matrix. Raises ``UserError`` for an annotator name that does not exist.
 
+    ``independent_only`` leaves out the decisions saved while suggestions were shown
+    (their ``suggested`` provenance is set): they are missing, as if never made.
+
     ``sentences``: a SELECT of sentence ids to keep (e.g. the overlap sample of an
     assignment, ``core.assignment.report.overlap_sample``)."""
     with engine.connect() as connection:
-        return load_ratings_on(connection, annotators=annotators, documents=documents, sentences=sentences)
+        return load_ratings_on(
+            connection,
+            annotators=annotators,
+            documents=documents,
+            sentences=sentences,
+            independent_only=independent_only,
+        )
 
 
 def load_ratings_on(
@@ -71,6 +82,7 @@ def load_ratings_on(
     annotators: Sequence[str] | None = None,
     documents: Sequence[int] | None = None,
     sentences: Any = None,
+    independent_only: bool = False,
 ) -> Ratings:
     """:func:`load_ratings` on an open connection (inside a caller's transaction)."""
     ids_of = _annotator_ids(connection)
@@ -88,6 +100,11 @@ def load_ratings_on(
         query = query.where(A.c.sentence_id.in_(select(S.c.id).where(S.c.document_id.in_(docs))))
     if sentences is not None:
         query = query.where(A.c.sentence_id.in_(sentences))
+    left_out = 0
+    if independent_only:
+        influenced = query.where(A.c.suggested.is_not(None))
+        left_out = int(connection.execute(select(func.count()).select_from(influenced.subquery())).scalar() or 0)
+        query = query.where(A.c.suggested.is_(None))
     data = _fetch_int_rows(connection, query, 3)
     if wanted is None:
         # Read after the decisions: an annotator id found there was created before it.
@@ -96,7 +113,8 @@ def load_ratings_on(
     if wanted is None:
         wanted = sorted({int(a) for a in np.unique(data[:, 1])}) if data.size else []
     columns = sorted(wanted, key=lambda aid: names[aid])
-    return _pivot(data, columns, [names[aid] for aid in columns])
+    ratings = _pivot(data, columns, [names[aid] for aid in columns])
+    return Ratings(ratings.masks, ratings.annotators, ratings.sentence_ids, left_out)
 
 
 def _annotator_ids(connection: Connection) -> dict[str, int]:

@@ -36,6 +36,7 @@ from annotator.tui.messages import ProgressLoaded
 from annotator.tui.pages import PageCache
 from annotator.tui.progress import ProgressState
 from annotator.tui.saving import Job, SaveQueue, decision_job, undo_job
+from annotator.tui.suggestions import Retrained, Suggester
 
 SENTENCE_UNITS_TAKEN = 25  # sentence units taken from the dynamic queue at a time (a screenful)
 
@@ -52,6 +53,7 @@ class AnnotationSession:
         self.queue: AnnotatorQueue | None = None  # their units, when work is assigned
         self.timer = ActiveTimer(lambda: context.clock().timestamp())
         self._taking = threading.Lock()
+        self.suggester: Suggester | None = None  # annotate --suggest (or S): the model in the loop
 
     @property
     def in_queue(self) -> bool:
@@ -202,6 +204,28 @@ class AnnotationSession:
     def _undone(self, result: UndoResult | None) -> None:
         if result is not None:
             self.record_state(result.sentence_id, result.document_id, result.idx, result.state)
+
+    # -- suggestions -------------------------------------------------------------------------------
+
+    def decision_committed(self, sentence_id: int) -> None:
+        """A decision (labels or skip) was saved: count it towards the next retraining."""
+        suggester = self.suggester
+        if suggester is not None and suggester.decision_saved(sentence_id) and self.annotator_name:
+            self.retrain()
+
+    def retrain(self) -> None:
+        """Retrain the session's model in the background (a worker waiting on another process)."""
+        suggester = self.suggester
+        assert suggester is not None and self.annotator_id is not None and self.annotator_name
+        url = self.context.engine.url.render_as_string(hide_password=False)
+        job = suggester.job(url, self.annotator_id, self.annotator_name)
+        suggester.started()
+        self.context.app.run_worker(
+            partial(self._retrain_worker, suggester, job), group="suggest", thread=True, exit_on_error=False
+        )
+
+    def _retrain_worker(self, suggester: Suggester, job: object) -> None:
+        self.context.app.post_message(Retrained(suggester.run(job)))  # type: ignore[arg-type]
 
     def record_state(self, sentence_id: int, document_id: int, idx: int, state: AnnotationState) -> None:
         """A committed state: into the page overlay, off the failed list, into the progress counts."""

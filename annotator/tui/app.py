@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 from textual import events, on
+from textual.worker import Worker, WorkerState
 
 from annotator.core.entities import DocumentInfo
 from annotator.core.labels import LabelSchema
@@ -26,6 +27,7 @@ from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.help import HelpScreen
 from annotator.tui.screens.name import NameScreen
 from annotator.tui.screens.picker import PickerScreen
+from annotator.tui.suggestions import Retrained, Suggester
 
 
 class AnnotatorApp(BaseApp):
@@ -43,9 +45,11 @@ class AnnotatorApp(BaseApp):
         clock: Callable[[], datetime] | None = None,
         page_size: int = 128,
         show_all: bool = False,
+        suggester: Suggester | None = None,
     ) -> None:
         super().__init__(engine, bidi=bidi, settings=settings, schema=schema, clock=clock)
         self.session = AnnotationSession(self.context, page_size=page_size, show_all=show_all)
+        self.session.suggester = suggester
         self._initial_name = annotator or self.context.settings.annotator
         self._initial_document = document
         self.annotate_screen: AnnotateScreen | None = None
@@ -88,8 +92,37 @@ class AnnotatorApp(BaseApp):
     def _enter(self) -> None:
         self.push_screen(PickerScreen(self.session))
         self.session.load_progress()
+        suggester = self.session.suggester
+        first = suggester.next_in_queue(None) if suggester is not None and suggester.order == "uncertain" else None
         if self._initial_document is not None:
             self.open_document(self._initial_document.id)
+        elif first is not None:  # --order uncertain: straight to the sentence the model is least sure of
+            self.open_document(first.document_id, first.idx)
+
+    def on_unmount(self) -> None:
+        if self.session.suggester is not None:
+            self.session.suggester.close()
+
+    # -- suggestions ---------------------------------------------------------------------------
+
+    @on(Retrained)
+    def _retrained(self, message: Retrained) -> None:
+        suggester = self.session.suggester
+        if suggester is None:
+            return
+        suggester.finished(message.result)
+        screen = self.annotate_screen
+        if screen is not None and screen.is_attached:
+            screen.suggestions_changed(message.result.description or None)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        suggester = self.session.suggester
+        if event.worker.group == "suggest" and event.state == WorkerState.ERROR and suggester is not None:
+            suggester.finished(None)
+            reason = f"{type(event.worker.error).__name__}: {event.worker.error}"
+            self.notify(f"Retraining failed: {reason}", title="Suggestions", severity="warning", markup=False)
+            return
+        super().on_worker_state_changed(event)
 
     @on(OpenDocument)
     def _open_requested(self, message: OpenDocument) -> None:

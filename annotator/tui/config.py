@@ -3,6 +3,8 @@
 ```toml
 annotator = "amal"          # default name when neither --annotator nor ANNOTATOR_NAME is given
 bidi = true                 # reorder right-to-left lines (false for GNOME Terminal, Konsole)
+suggest_preselect = false   # annotate --suggest: start each undecided sentence with the suggestion selected
+suggest_retrain_every = 20  # annotate --suggest: retrain the model in the background every N decisions
 
 [keymap]                    # binding id = "key[,key...]"; ids are listed by the help screen (?)
 "annotate.skip" = "x,s"
@@ -45,6 +47,11 @@ class Settings:
     bidi: bool = True
     keymap: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    # Suggestions (read from the file, never written by the app): pre-select the suggested
+    # labels (speed over independence: anchoring is real, so off by default), and how many
+    # decisions between background retrainings.
+    suggest_preselect: bool = False
+    suggest_retrain_every: int = 20
     # What the file said when it was read (None: these settings did not come from a file, so
     # all three are written). Writing compares against it to write only what changed.
     loaded: tuple[str | None, bool, dict[str, str]] | None = field(default=None, repr=False, compare=False)
@@ -82,8 +89,20 @@ def load_settings(path: Path | None = None) -> Settings:
         raise UserError(f"{path}: bidi must be true or false")
     if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
         raise UserError(f'{path}: [keymap] entries must look like "binding.id" = "key[,key]"')
+    preselect = data.get("suggest_preselect", False)
+    retrain_every = data.get("suggest_retrain_every", 20)
+    if not isinstance(preselect, bool):
+        raise UserError(f"{path}: suggest_preselect must be true or false")
+    if isinstance(retrain_every, bool) or not isinstance(retrain_every, int) or retrain_every < 1:
+        raise UserError(f"{path}: suggest_retrain_every must be a whole number of decisions, 1 or more")
     return Settings(
-        annotator=annotator, bidi=bidi, keymap=dict(keymap), path=path, loaded=(annotator, bidi, dict(keymap))
+        annotator=annotator,
+        bidi=bidi,
+        keymap=dict(keymap),
+        path=path,
+        suggest_preselect=preselect,
+        suggest_retrain_every=retrain_every,
+        loaded=(annotator, bidi, dict(keymap)),
     )
 
 

@@ -94,6 +94,22 @@ ANNOTATE_BINDINGS: list[BindingType] = [
         "h", "define", "Define", id="annotate.define", show=False, tooltip="Then a label key: that label's definition"
     ),
     Binding("ctrl+r", "retry", "Retry", id="annotate.retry", show=False, tooltip="Retry a save that failed now"),
+    Binding(
+        "tab",
+        "accept_suggestions",
+        "Accept",
+        id="annotate.accept_suggestions",
+        show=False,
+        tooltip="Select every suggested label (◆); Enter then saves them: a right suggestion costs 2 keys",
+    ),
+    Binding(
+        "S",
+        "toggle_suggestions",
+        "Suggest",
+        id="annotate.suggestions",
+        show=False,
+        tooltip="Model suggestions on/off (annotate --suggest starts with them on)",
+    ),
     Binding("escape", "documents", "Documents", id="annotate.documents", tooltip="Back to the document list"),
 ]
 

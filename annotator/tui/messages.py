@@ -10,6 +10,7 @@ from textual.message import Message
 from annotator.core.assignment.report import AnnotatorQueue
 from annotator.core.entities import DocumentProgress, SentenceRow
 from annotator.core.gold.review import ReviewItem, ReviewQueue
+from annotator.core.suggest.model import SuggestionModel
 
 
 class Notice(Message):
@@ -47,6 +48,16 @@ class ProgressLoaded(Message):
         super().__init__()
         self.documents = documents
         self.queue = queue
+
+
+class SuggesterReady(Message):
+    """The suggestion model asked for with S was loaded (worker)."""
+
+    def __init__(self, model: SuggestionModel, description: str, source: str | None) -> None:
+        super().__init__()
+        self.model = model
+        self.description = description
+        self.source = source
 
 
 class SeekDone(Message):

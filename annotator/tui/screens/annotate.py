@@ -28,18 +28,21 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from annotator.core.entities import AnnotationState, DocumentInfo, SentenceRow, UndoResult
+from annotator.core.errors import UserError
 from annotator.core.repository import next_matching
+from annotator.core.suggest.session import QueueItem
 from annotator.core.text import visible
 from annotator.tui.annotation_session import AnnotationSession
 from annotator.tui.bidi import sentence_is_rtl
 from annotator.tui.errors import describe_error
-from annotator.tui.keys import ANNOTATE_BINDINGS
+from annotator.tui.keys import ANNOTATE_BINDINGS, LAYOUT_DIGITS
 from annotator.tui.label_keys import LabelKeys
-from annotator.tui.messages import Notice, PageLoaded, SeekDone
+from annotator.tui.messages import Notice, PageLoaded, SeekDone, SuggesterReady
 from annotator.tui.saving import SaveQueue
 from annotator.tui.screens import annotate_decisions as decide
 from annotator.tui.screens.annotate_navigation import Navigator, SeekQuery, find
 from annotator.tui.screens.dialogs import FilterChoice, FilterDialog, TextPrompt
+from annotator.tui.suggestions import Suggester
 from annotator.tui.widgets.panels import DefinitionPanel, DocHeader, LabelPanel, ProgressLine, StatusLine
 from annotator.tui.widgets.sentence_view import SentenceView
 
@@ -58,6 +61,7 @@ class AnnotateScreen(Screen[None]):
         self.navigator = Navigator(self.schema)
         self.label_keys = LabelKeys(self, self.schema)
         self._loading: set[int] = set()
+        self.keys_here = 0  # keys pressed on this sentence since arriving (a decision's cost)
 
     @property
     def filter(self) -> FilterChoice:
@@ -133,6 +137,7 @@ class AnnotateScreen(Screen[None]):
                 where = "first sentence" if first_open == 0 else f"your first unannotated sentence, #{first_open + 1:,}"
                 self.say(f"Resuming at {where}. ? shows every key.", "info")
         self.session.timer.show((self.document.id, self.idx))
+        self._preselect()
         self.refresh_all()
         self._prefetch()
 
@@ -160,7 +165,10 @@ class AnnotateScreen(Screen[None]):
         selection = tuple(self.draft) if self.draft is not None else saved
         saving = session.saving_text(row) if row is not None else None
         dirty = row is not None and selection != saved  # what _dirty() says, without reading the row again
-        self.query_one(LabelPanel).show(self.schema, selection, state, dirty, saving)
+        suggester = session.suggester
+        view = suggester.view(row) if suggester is not None and row is not None else None
+        self.query_one("#side").set_class(view is not None, "-suggest")
+        self.query_one(LabelPanel).show(self.schema, selection, state, dirty, saving, view)
         rtl = row is not None and sentence_is_rtl(row.text, row.lang)
         self.query_one(DocHeader).show(
             session.annotator_name or "?",
@@ -171,8 +179,15 @@ class AnnotateScreen(Screen[None]):
             self.navigator.filter_text(),
             self.reorder,
             rtl,
+            self._order_text(),
         )
         self.refresh_progress()
+
+    def _order_text(self) -> str:
+        suggester = self.session.suggester
+        if suggester is None or suggester.order != "uncertain":
+            return ""
+        return f"most uncertain first, {suggester.left_in_queue():,} left"
 
     def refresh_progress(self) -> None:
         progress = self.session.progress
@@ -200,9 +215,21 @@ class AnnotateScreen(Screen[None]):
         self.idx = idx
         self.session.timer.show((self.document.id, idx))  # time on screen goes to this sentence
         self.draft = None
+        self.keys_here = 0
+        self._preselect()
         self.label_keys.end_definition()
         self.refresh_all()
         self._prefetch()
+
+    def _preselect(self) -> None:
+        """With ``suggest_preselect = true``: an undecided sentence starts with the suggestions selected."""
+        suggester = self.session.suggester
+        row = self.row_at(self.idx)
+        if suggester is None or not suggester.preselect or row is None:
+            return
+        if not self.effective_state(row).decided:
+            suggested = suggester.suggested(row)
+            self.draft = list(suggested) if suggested else None
 
     def switch_document(self, document: DocumentInfo, idx: int) -> None:
         self.document = document
@@ -216,7 +243,28 @@ class AnnotateScreen(Screen[None]):
         else:
             self.go(target)
 
+    def _go_to(self, item: QueueItem) -> None:
+        if item.document_id != self.document.id:
+            self.switch_document(self.session.document(item.document_id), item.idx)
+        else:
+            self.go(item.idx)
+
+    def _next_uncertain(self) -> bool:
+        """--order uncertain: go to the most uncertain sentence left; False when none is left."""
+        suggester = self.session.suggester
+        if suggester is None or suggester.order != "uncertain" or self.navigator.filtered:
+            return False
+        row = self.row_at(self.idx)
+        item = suggester.next_in_queue(row.id if row is not None else None)
+        if item is None:
+            self.say("No sentence left in the uncertainty queue: on in document order", "info")
+            return False
+        self._go_to(item)
+        return True
+
     def _advance(self) -> None:
+        if self._next_uncertain():
+            return
         target = self.navigator.advance(self.idx, self.document.n_sentences)
         if target is None:
             self.draft = None
@@ -296,7 +344,8 @@ class AnnotateScreen(Screen[None]):
         self.go(self.document.n_sentences - 1)
 
     def action_next_open(self) -> None:
-        self._seek(self.navigator.next_open(self.idx))
+        if not self._next_uncertain():
+            self._seek(self.navigator.next_open(self.idx))
 
     def action_jump(self) -> None:
         n = self.document.n_sentences
@@ -353,10 +402,17 @@ class AnnotateScreen(Screen[None]):
     def _apply(self, row: SentenceRow, outcome: decide.Outcome) -> None:
         if outcome.draft is not decide.KEEP:
             self.draft = outcome.draft
-        if outcome.change is not None:
+        change = outcome.change
+        if change is not None and change.status in ("labelled", "skipped"):
+            # provenance: what was suggested on screen (None: nothing shown) and what it cost
+            suggester = self.session.suggester
+            shown = suggester is not None and suggester.enabled
+            suggested = suggester.suggested(row) if shown and suggester is not None else None
+            change = replace(change, suggested=suggested, keys_pressed=self.keys_here)
+        if change is not None:
             # the active time the sentence was on screen before this change goes with it
             seconds = self.session.timer.take((row.document_id, row.idx))
-            self.session.submit_decision(row, replace(outcome.change, seconds=seconds), outcome.describe, self)
+            self.session.submit_decision(row, replace(change, seconds=seconds), outcome.describe, self)
         if outcome.say:
             self.say(outcome.say, outcome.severity)
         if outcome.advance:
@@ -431,6 +487,72 @@ class AnnotateScreen(Screen[None]):
     def action_retry(self) -> None:
         self.session.saves.retry_now()
 
+    # -- suggestions -------------------------------------------------------------------------------
+
+    def action_accept_suggestions(self) -> None:
+        """Tab: select exactly the suggested labels (Enter saves them)."""
+        suggester = self.session.suggester
+        row = self.row_at(self.idx)
+        if suggester is None or not suggester.enabled:
+            self.say("Suggestions are off: S turns them on", "warning")
+            return
+        if row is None:
+            return
+        suggested = suggester.suggested(row)
+        if not suggested:
+            self.say("Nothing is suggested for this sentence: choose with the label keys", "warning")
+            return
+        self.draft = list(suggested)
+        self.refresh_all()
+        self.say(f"Selected the suggestion: {', '.join(suggested)}. Enter saves", "info")
+
+    def action_toggle_suggestions(self) -> None:
+        suggester = self.session.suggester
+        if suggester is not None:
+            suggester.enabled = not suggester.enabled
+            self.refresh_all()
+            self.say(f"Suggestions {'on' if suggester.enabled else 'off'}", "info")
+            return
+        from annotator.core.suggest.training import require_sklearn
+
+        try:
+            require_sklearn()
+        except UserError as exc:
+            self.say(str(exc), "error")
+            return
+        self.say("Loading the suggestion model…", "info")
+        self.run_worker(self._load_suggester, group="suggest-load", thread=True, exit_on_error=False)
+
+    def _load_suggester(self) -> None:
+        from annotator.core.suggest.session import starting_model
+
+        context = self.session.context
+        start = starting_model(context.engine, context.schema)
+        self.post_message(SuggesterReady(start.model, start.description, start.source))
+
+    @on(SuggesterReady)
+    def _suggester_ready(self, message: SuggesterReady) -> None:
+        settings = self.session.context.settings
+        self.session.suggester = Suggester(
+            self.schema,
+            message.model,
+            message.description,
+            retrain_every=settings.suggest_retrain_every,
+            preselect=settings.suggest_preselect,
+            base_source=message.source,
+        )
+        self.refresh_all()
+        self.say(f"Suggestions on: {message.description}", "info")
+
+    def suggestions_changed(self, description: str | None) -> None:
+        """The session's model was retrained (the app swapped it in)."""
+        if self.keys_here == 0:  # nothing pressed here yet: a pre-selection follows the new model
+            self.draft = None
+            self._preselect()
+        self.refresh_all()
+        if description:
+            self.say(f"Suggestions {description}", "info")
+
     # -- what the save queue says ------------------------------------------------------------------
 
     @on(SaveQueue.Committed)
@@ -460,6 +582,8 @@ class AnnotateScreen(Screen[None]):
             if message.waiting:
                 text += f"; {message.waiting} more being saved"
             self.say(text, "saved")
+            if job.sentence_id is not None and job.change is not None and job.change.status in ("labelled", "skipped"):
+                self.session.decision_committed(job.sentence_id)
         self.refresh_all()
 
     @on(SaveQueue.Failed)
@@ -499,4 +623,6 @@ class AnnotateScreen(Screen[None]):
         self.session.context.worker_state_changed(event)
 
     def on_key(self, event: events.Key) -> None:
+        if not (event.character and event.character in LAYOUT_DIGITS):  # those come again as 0-9
+            self.keys_here += 1
         self.label_keys.on_key(event)

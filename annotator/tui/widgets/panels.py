@@ -15,6 +15,7 @@ from annotator.core.entities import AnnotationState
 from annotator.core.labels import Label, LabelSchema
 from annotator.core.text import visible
 from annotator.safe_text import safe
+from annotator.tui.suggestions import SuggestionView
 
 
 def bar(done: int, total: int, width: int) -> Text:
@@ -50,6 +51,7 @@ class DocHeader(QuietStatic):
         filter_text: str,
         reorder: bool,
         rtl: bool,
+        order_text: str = "",
     ) -> None:
         text = Text()
         text.append(" ")
@@ -63,6 +65,9 @@ class DocHeader(QuietStatic):
         if filter_text:
             text.append("  │  ", style="dim")
             text.append(f"filter: {filter_text}", style="bold yellow")
+        elif order_text:
+            text.append("  │  ", style="dim")
+            text.append(f"order: {order_text}", style="bold cyan")
         if rtl:
             text.append("  │  ", style="dim")
             text.append("RTL reordered" if reorder else "RTL as stored (v)", style="cyan")
@@ -120,8 +125,12 @@ class LabelPanel(QuietStatic):
         state: AnnotationState,
         draft: bool,
         saving: str | None,
+        suggestions: SuggestionView | None = None,
     ) -> None:
         text = Text()
+        if suggestions is not None:
+            text.append_text(_suggestion_legend(schema, suggestions))
+            text.append("\n\n")
         status = {"labelled": ("labelled", "green"), "skipped": ("skipped", "yellow"), "open": ("not decided", "dim")}
         word, style = status.get(state.status, (state.status, ""))
         text.append("status  ", style="dim")
@@ -139,7 +148,35 @@ class LabelPanel(QuietStatic):
         if saving:
             text.append("\n")
             text.append(saving, style="bold red" if saving.startswith("NOT") else "yellow")
-        self.show_labels(schema, selected, text)
+        marks = None
+        if suggestions is not None:
+            marks = {label.id: _probability(label.id, suggestions) for label in schema.labels}
+        self.show_labels(schema, selected, text, marks)
+
+
+def _probability(label_id: str, view: SuggestionView) -> Text:
+    """``◆ 91%`` for a suggested label, `` 34%`` otherwise; ``*`` marks a hints-only label."""
+    p = view.probabilities[label_id]
+    suggested = label_id in view.suggested
+    text = Text("◆" if suggested else " ", style="bold cyan" if suggested else "")
+    text.append(f"{round(100 * p):3d}%", style="bold cyan" if suggested else "dim")
+    text.append("*" if view.sources.get(label_id) == "prior" else " ", style="dim")
+    return text
+
+
+def _suggestion_legend(schema: LabelSchema, view: SuggestionView) -> Text:
+    text = Text()
+    text.append("suggest ", style="dim")
+    text.append_text(safe(view.description, "italic", limit=120))
+    if view.retraining:
+        text.append(" (retraining…)", style="yellow")
+    if any(view.sources.get(label.id) == "prior" for label in schema.labels):
+        text.append("\n        * hints only (too few examples yet)", style="dim")
+    if view.suggested:
+        text.append("\n        ◆ suggested: Tab selects, Enter saves", style="cyan")
+    else:
+        text.append("\n        nothing suggested for this one", style="dim")
+    return text
 
 
 class DefinitionPanel(Static):
