@@ -225,3 +225,9 @@ def test_settings_keep_the_suggestion_switches(tmp_path: Path) -> None:
     path.write_text("suggest_retrain_every = 0\n")
     with pytest.raises(UserError, match="suggest_retrain_every"):
         load_settings(path)
+
+
+def test_snapshot_annotate_with_suggestions(snap_compare, engine: Engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The label panel with suggestions: probabilities, ◆ on the suggested labels, * on hints-only ones."""
+    app = _app(engine, tmp_path, _prior(engine))
+    assert snap_compare(app, press=["tab"], terminal_size=SIZE, run_before=settle)

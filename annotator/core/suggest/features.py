@@ -143,7 +143,7 @@ class Featuriser:
         found = self._words.get(word)
         if found is None:
             get = self.column.get
-            found = np.fromiter((col for gram in word_ngrams(word) if (col := get(gram)) is not None), dtype=np.int64)
+            found = np.array([col for gram in word_ngrams(word) if (col := get(gram)) is not None], dtype=np.int64)
             if len(self._words) >= WORD_CACHE:
                 self._words.clear()
             self._words[word] = found
@@ -155,20 +155,21 @@ class Featuriser:
 
     def transform_normalised(self, texts: Sequence[str]) -> SparseRows:
         """:meth:`transform` of texts already through :func:`~.normalise.normalise`."""
-        columns = self._columns
+        get, columns = self._words.get, self._columns
         n = len(texts)
-        parts: list[np.ndarray] = []
-        lengths: list[int] = []
-        for text in texts:
-            before = len(parts)
-            parts.extend([columns(word) for word in text.split()])
-            lengths.append(sum(part.size for part in parts[before:]))
-        if not parts or not any(lengths):
+        split = [text.split() for text in texts]
+        # the hot loop of prediction: one dictionary look-up a word once it was seen
+        parts = [found if (found := get(word)) is not None else columns(word) for words in split for word in words]
+        sizes = np.fromiter((part.size for part in parts), dtype=np.int64, count=len(parts))
+        if not sizes.any():
             return SparseRows(np.zeros(n + 1, dtype=np.int64), _EMPTY, np.zeros(0, dtype=np.float32))
         # one np.unique for the whole batch: key = row * n_features + column
-        rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        keys, counts = np.unique(rows * self.n_features + np.concatenate(parts), return_counts=True)
-        row_of, indices = np.divmod(keys, self.n_features)
+        words_per_row = np.fromiter((len(words) for words in split), dtype=np.int64, count=n)
+        # 32-bit keys when they fit (a page: 50 x 200,000 < 2**31): they sort about 1.5x faster
+        dtype = np.int32 if n * self.n_features < 2**31 else np.int64
+        rows = np.repeat(np.repeat(np.arange(n, dtype=dtype), words_per_row), sizes)
+        keys, counts = np.unique(rows * self.n_features + np.concatenate(parts).astype(dtype), return_counts=True)
+        row_of, indices = np.divmod(keys.astype(np.int64), self.n_features)
         return _rows(n, row_of, indices, counts, self.idf)
 
 

@@ -100,8 +100,9 @@ class KeywordPrior:
     def _words(text: str) -> frozenset[str]:
         return frozenset(w for w in normalise(text).split() if len(w) >= _MIN_SIMILARITY_WORD)
 
-    def _word_matches(self, word: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(one-word hints the word matches, phrases that may start at the word)."""
+    def _word_matches(self, word: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], bool]:
+        """(one-word hints the word matches, phrases that may start at it, examples it is in,
+        whether it counts for the similarity), cached."""
         found = self._matches.get(word)
         if found is None:
             hits = set()
@@ -113,7 +114,8 @@ class KeywordPrior:
                 for index in self._phrases_by_start.get(stem, ()):
                     if position == 0 or self._phrases[index][2]:
                         phrases.add(index)
-            found = (tuple(hits), tuple(phrases))
+            examples = tuple(self._in_examples.get(word, ()))
+            found = (tuple(hits), tuple(phrases), examples, len(word) >= _MIN_SIMILARITY_WORD)
             if len(self._matches) >= _WORD_CACHE:
                 self._matches.clear()
             self._matches[word] = found
@@ -136,7 +138,7 @@ class KeywordPrior:
         hits: set[int] = set()
         candidates: set[int] = set()
         for word in normal.split():
-            word_hits, phrases = self._word_matches(word)
+            word_hits, phrases, _examples, _long = self._word_matches(word)
             hits.update(word_hits)
             candidates.update(phrases)
         if candidates:  # a phrase is searched for only when its first word is there
@@ -160,17 +162,29 @@ class KeywordPrior:
         hits = np.zeros((len(texts), n_labels))
         shared = np.zeros((len(texts), n_labels))
         sizes = np.zeros(len(texts))
-        in_examples = self._in_examples
         label_of = self._label_of
+        get, matches = self._matches.get, self._word_matches
+        hit_cells: list[int] = []  # flat indices row * n_labels + column, one per hit
+        shared_cells: list[int] = []
         for row, normal in enumerate(texts):
-            found = self._hit_ids(normal)
-            if found:
-                np.add.at(hits[row], [label_of[hint_id] for hint_id in found], 1.0)
-            words = {w for w in normal.split() if len(w) >= _MIN_SIMILARITY_WORD}
+            found: set[int] = set()
+            candidates: set[int] = set()
+            words: set[str] = set()
+            for word in normal.split():
+                word_hits, phrases, examples, long = info if (info := get(word)) is not None else matches(word)
+                if word_hits:
+                    found.update(word_hits)
+                if phrases:
+                    candidates.update(phrases)
+                if long and word not in words:
+                    words.add(word)
+                    shared_cells.extend(row * n_labels + col for col in examples)
+            if candidates:  # a phrase is searched for only when its first word is there
+                found |= self._phrase_matches(normal, candidates)
+            hit_cells.extend(row * n_labels + label_of[hint_id] for hint_id in found)
             sizes[row] = len(words)
-            common = [col for word in words if word in in_examples for col in in_examples[word]]
-            if common:
-                np.add.at(shared[row], common, 1.0)
+        np.add.at(hits.reshape(-1), hit_cells, 1.0)
+        np.add.at(shared.reshape(-1), shared_cells, 1.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             similarity = np.nan_to_num(shared / np.sqrt(sizes[:, None] * self._example_size[None, :]))
         out = np.minimum(_CAP, 1.0 - 0.5**hits * (1.0 - similarity))
