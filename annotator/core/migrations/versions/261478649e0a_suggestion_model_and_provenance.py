@@ -5,7 +5,7 @@ of annotation: suggested, accepted, keys_pressed. Self-contained: it only adds, 
 any revision (re-chain down_revision when merging).
 
 Revision ID: 261478649e0a
-Revises: 53c70d55e874
+Revises: 72e9142ddf28
 Create Date: 2026-12-01 14:28:43.886705
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = '261478649e0a'
-down_revision: str | None = '53c70d55e874'
+down_revision: str | None = '72e9142ddf28'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
