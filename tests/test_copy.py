@@ -20,6 +20,8 @@ from annotator.core.importing import import_paths
 from annotator.core.models import GOLD
 from annotator.core.repository import list_documents, sentence_page
 from annotator.core.schemas import active_schema
+from annotator.core.suggest.model import SuggestionModel
+from annotator.core.suggest.store import save_model
 from tests.conftest import SEEDS
 
 
@@ -36,8 +38,16 @@ def build_project(engine: Engine) -> None:
             save_decision(engine, schema, who, row.id, Change(labels=labels, status="labelled", seconds=1.5 + row.idx))
         rows = sentence_page(engine, docs[0].id, 0, 3)
         save_decision(engine, schema, who, rows[2].id, Change(flagged=True, note="ask [b]lead[/b]\x1b"))
+        provenance = Change(
+            labels=["data_sharing"], status="labelled", suggested=["data_sharing", "ads_use"], keys_pressed=2
+        )
+        save_decision(engine, schema, who, rows[0].id, provenance)
         save_decision(engine, schema, who, rows[1].id, Change(status="skipped"))
         undo_last(engine, schema, who)
+    # a stored suggestion model (a binary blob) and decisions with suggestion provenance
+    save_model(
+        engine, SuggestionModel.prior_only(schema), schema, source="gold", n_sentences=0, positives={}, figures=None
+    )
     with engine.begin() as connection:
         first = sentence_page(engine, docs[0].id, 0, 1)[0].id
         connection.execute(
