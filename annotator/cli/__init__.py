@@ -1,7 +1,9 @@
 """The command line: a thin Typer layer over ``annotator.core``.
 
-User errors (``UserError``) print one line on stderr and exit with status 2; a traceback
-is shown only with ``--debug``.
+User errors (``UserError``) and storage failures (disk full, read-only or locked database,
+I/O error, PostgreSQL unreachable, stalled or gone: ``annotator.core.storage_errors``)
+print one line on stderr that says what happened and what to do, and exit with status 2;
+a traceback is shown only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import typer
 from annotator.cli.app import app, state
 from annotator.cli.output import error
 from annotator.core.errors import UserError
+from annotator.core.storage_errors import storage_problem
 
 __all__ = ["app", "main"]
 
@@ -45,5 +48,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if state.debug or os.environ.get("ANNOTATOR_DEBUG"):
             raise
+        problem = storage_problem(exc)
+        if problem is not None:
+            error(problem.line())
+            sys.exit(2)
         error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
         sys.exit(1)

@@ -15,25 +15,48 @@ SQLite settings and why:
 - Write transactions begin with ``BEGIN IMMEDIATE``: a deferred read-then-write
   transaction cannot be rescued by the busy timeout when two processes write at once
   (2,761 "database is locked" in 10,000, docs/storage.md), an immediate one can.
+
+PostgreSQL connections get a connect timeout and a statement timeout, so that a stalled
+server or a stuck lock fails a command after a bounded wait instead of hanging it
+forever, plus TCP keepalives and a TCP user timeout, so that a server machine that went
+silent is noticed while we wait for an answer. ``ANNOTATOR_PG_CONNECT_TIMEOUT`` and
+``ANNOTATOR_PG_STATEMENT_TIMEOUT`` (seconds; ``500ms``, ``2min`` and ``0`` for none also
+work), or ``connect_timeout`` / ``statement_timeout`` in the URL's query, override the
+defaults (:data:`PG_CONNECT_TIMEOUT_S`, :data:`PG_STATEMENT_TIMEOUT_S`).
+
+Every error our engines raise carries ``annotator_database`` (the database, password
+hidden), so that ``annotator.core.storage_errors`` can say where a failure happened.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Iterator
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.engine import URL, ExceptionContext, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, IntegrityError, OperationalError
 
 from annotator.core.errors import UserError
 from annotator.core.redact import display_url, redact
+from annotator.core.storage_errors import is_lock_conflict, storage_problem
 
 DEFAULT_DB = "annotations.db"
 BUSY_TIMEOUT_MS = 5000
+PG_CONNECT_TIMEOUT_S = 10
+"""How long to wait for a PostgreSQL server to accept a connection (libpq rounds below 2 s up to 2 s)."""
+PG_STATEMENT_TIMEOUT_S = 60.0
+"""The longest a single statement may run on PostgreSQL: 10x our slowest measured statement."""
+PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+"""A silent server machine is noticed within about a minute of waiting (not the kernel's two hours)."""
+PG_TCP_USER_TIMEOUT_MS = 60_000
 
 
 def resolve_db(db: str | None) -> str:
@@ -53,6 +76,57 @@ def db_url(db: str) -> str:
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
+
+
+_DURATION = re.compile(r"\s*(\d+(?:\.\d*)?)\s*(ms|s|min)?\s*")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "min": 60.0, None: 1.0}
+
+
+def parse_duration(value: str, setting: str) -> float:
+    """Seconds from ``30``, ``2.5``, ``500ms``, ``30s`` or ``2min`` (0: no limit)."""
+    match = _DURATION.fullmatch(value)
+    if match is None:
+        raise UserError(f"{setting}={value!r}: expected seconds such as 30, 500ms or 2min (0 for no limit)")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def _setting(url: URL, key: str, env: str, default: float) -> float:
+    """A timeout from the URL's query, else the environment, else the default."""
+    raw = url.query.get(key)
+    if isinstance(raw, tuple):
+        raw = raw[-1]
+    if raw is not None:
+        return parse_duration(raw, f"{key} in the database URL")
+    if os.environ.get(env):
+        return parse_duration(os.environ[env], env)
+    return default
+
+
+def postgres_connect_args(url: URL) -> tuple[URL, dict[str, Any]]:
+    """The URL without our own query keys, and the psycopg connect arguments: timeouts, keepalives."""
+    connect_timeout = _setting(url, "connect_timeout", "ANNOTATOR_PG_CONNECT_TIMEOUT", PG_CONNECT_TIMEOUT_S)
+    statement_timeout = _setting(url, "statement_timeout", "ANNOTATOR_PG_STATEMENT_TIMEOUT", PG_STATEMENT_TIMEOUT_S)
+    options = url.query.get("options") or ""
+    if isinstance(options, tuple):
+        options = " ".join(options)
+    options = f"{options} -c statement_timeout={round(statement_timeout * 1000)}".strip()
+    args: dict[str, Any] = {**PG_KEEPALIVES, "tcp_user_timeout": PG_TCP_USER_TIMEOUT_MS, "options": options}
+    # libpq takes whole seconds; 0 would mean "wait forever", so a positive fraction rounds up.
+    args["connect_timeout"] = math.ceil(connect_timeout) if connect_timeout > 0 else 0
+    for key in ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"):
+        if key in url.query:
+            del args[key]  # the URL's own value stays
+    return url.difference_update_query(["statement_timeout", "connect_timeout", "options"]), args
+
+
+def _install_error_context(engine: Engine) -> None:
+    where = engine.url.database if engine.dialect.name == "sqlite" else display_url(engine.url)
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        # Say which database failed: the CLI's one-line storage errors name it.
+        if context.sqlalchemy_exception is not None:
+            context.sqlalchemy_exception.annotator_database = where  # type: ignore[attr-defined]
 
 
 def _install_sqlite_behaviour(engine: Engine, synchronous: str) -> None:
@@ -97,7 +171,9 @@ def create_db_engine(db: str | None = None, *, synchronous: str | None = None) -
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
             _install_sqlite_behaviour(engine, synchronous)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            bare, connect_args = postgres_connect_args(make_url(url))
+            engine = create_engine(bare, pool_pre_ping=True, connect_args=connect_args)
+        _install_error_context(engine)
     except ModuleNotFoundError as exc:
         raise UserError(
             f"{url.split('://')[0]}: database driver not installed ({exc.name}); "
@@ -111,6 +187,37 @@ def writing(connection: Connection) -> Connection:
     if connection.dialect.name == "sqlite":
         return connection.execution_options(sqlite_begin="IMMEDIATE")
     return connection
+
+
+T = TypeVar("T")
+LOCK_RETRY_SECONDS = 120.0
+"""How long :func:`retry_locked` keeps retrying a write that lost the race for the lock."""
+
+
+def retry_locked(operation: Callable[[], T], *, limit: float | None = None) -> T:
+    """Run a write transaction, again while it fails on a lock conflict, for up to ``limit`` seconds.
+
+    SQLite's busy handler waits up to the busy timeout (5 s) for the write lock, but it polls:
+    with 4-8 busy writers one of them can keep losing the lock to the others and give up
+    ("database is locked": 4 in 174,000 saves). PostgreSQL reports deadlocks and
+    serialization failures the same way. Both are a lost race, not a fault: the same
+    transaction, run again after a short randomised pause, succeeds. The transaction is
+    rolled back before it is retried (``write_connection`` leaves nothing behind), so
+    ``operation`` must be the whole transaction. Anything else, and a conflict that lasts
+    longer than ``limit`` (:data:`LOCK_RETRY_SECONDS`), is raised.
+    """
+    deadline = time.monotonic() + (LOCK_RETRY_SECONDS if limit is None else limit)
+    pause = 0.02
+    while True:
+        try:
+            return operation()
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            if not is_lock_conflict(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause * random.uniform(0.5, 1.5))
+        pause = min(pause * 2, 1.0)
 
 
 @contextmanager
@@ -146,6 +253,8 @@ def open_database(db: str | None = None, *, create: bool = True, synchronous: st
         migrate.upgrade_to_head(engine)
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
+        if storage_problem(exc) is not None:
+            raise  # disk full, locked, server down...: the caller words it (storage_errors)
         reason = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
         raise UserError(f"{display_url(target)}: cannot open database: {redact(reason.splitlines()[0])}") from exc
     except Exception:

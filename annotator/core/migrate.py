@@ -52,9 +52,19 @@ def _check_known(revision: str | None, script: ScriptDirectory, where: str) -> N
 
 
 def upgrade_to_head(engine: Engine, target: str = "head") -> None:
-    """Create or upgrade the schema. Safe when several processes open the database at once."""
+    """Create or upgrade the schema. Safe when several processes open the database at once.
+
+    A database already at the head is only read: opening it never waits for the write lock,
+    so ``stats`` or ``export`` run while a long import holds it.
+    """
     script = ScriptDirectory.from_config(alembic_config())
     where = display_url(engine.url)
+    if target == "head":
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+        _check_known(revision, script, where)
+        if revision == script.get_current_head():
+            return
     with engine.connect() as plain:
         connection = writing(plain)
         with connection.begin():

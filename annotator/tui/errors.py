@@ -6,13 +6,17 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from annotator.core.errors import UserError
 from annotator.core.redact import redact
+from annotator.core.storage_errors import storage_problem
 from annotator.core.text import visible
 
 
 def describe_error(error: BaseException | None) -> str:
-    """One line a reviewer can act on, from a database or OS error."""
+    """One line a reviewer can act on, from a database or OS error: what happened and what to do."""
     if error is None:
         return "unknown error"
+    problem = storage_problem(error)
+    if problem is not None:
+        return problem.short()
     if isinstance(error, DBAPIError) and error.orig is not None:
         text = str(error.orig)
     else:
