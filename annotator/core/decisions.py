@@ -1,7 +1,10 @@
 """Writes of annotators' decisions, each in its own transaction, each logged as an event.
 
 ``save_decision`` returns only after the commit: the TUI marks a decision saved when this
-function has returned, so what the screen says is saved is on disk. ``undo_last`` reverts
+function has returned, so what the screen says is saved is on disk. ``save_decision``,
+``undo_last`` and ``ensure_annotator`` retry a transaction that lost the race for the write
+lock (``db.retry_locked``), so a script calling them gets the TUI's guarantee: a decision
+is not refused because other annotators were saving at the same moment. ``undo_last`` reverts
 the most recent not-yet-undone change of an annotator, several steps deep, across
 sentences, from the event log.
 """
@@ -15,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from annotator.core.db import write_connection
+from annotator.core.db import retry_locked, write_connection
 from annotator.core.entities import AnnotationState, SaveResult, UndoResult
 from annotator.core.errors import UserError
 from annotator.core.gold.store import GOLD_ACTIONS
@@ -95,14 +98,18 @@ def ensure_annotator(engine: Engine, name: str) -> int:
     name = name.strip()
     if not name or len(name) > 128 or not name.isprintable():
         raise UserError(f"annotator name {name!r} must be 1-128 printable characters")
+
+    def create() -> int:
+        with write_connection(engine) as connection:
+            return int(connection.execute(insert(AN).values(name=name)).inserted_primary_key[0])
+
     for _attempt in range(3):
         with engine.connect() as connection:
             found = connection.execute(select(AN.c.id).where(AN.c.name == name)).scalar()
         if found is not None:
             return int(found)
         try:
-            with write_connection(engine) as connection:
-                return int(connection.execute(insert(AN).values(name=name)).inserted_primary_key[0])
+            return retry_locked(create)
         except IntegrityError:
             continue  # created concurrently by another process: read it again
     raise UserError(f"could not register annotator {name!r}")
@@ -188,12 +195,13 @@ def _checked_seconds(seconds: float | None) -> float | None:
 
 
 def _retrying(operation: Callable[[], Any]) -> Any:
-    # A concurrent insert of the same (sentence, annotator) row loses the unique race once
-    # at most; the second attempt sees the row and updates it.
+    # A lost race for the write lock is retried (retry_locked). A concurrent insert of the
+    # same (sentence, annotator) row loses the unique race once at most; the second attempt
+    # sees the row and updates it.
     try:
-        return operation()
+        return retry_locked(operation)
     except IntegrityError:
-        return operation()
+        return retry_locked(operation)
 
 
 def save_decision(engine: Engine, schema: LabelSchema, annotator: int, sentence_id: int, change: Change) -> SaveResult:
@@ -227,6 +235,10 @@ def undo_last(engine: Engine, schema: LabelSchema, annotator: int) -> UndoResult
 
     Imported decisions (a merge from another database) are not undone one by one.
     """
+    return retry_locked(lambda: _undo_last(engine, schema, annotator))
+
+
+def _undo_last(engine: Engine, schema: LabelSchema, annotator: int) -> UndoResult | None:
     with write_connection(engine) as connection:
         undone = select(E.c.undoes).where(E.c.annotator_id == annotator, E.c.undoes.is_not(None))
         target = connection.execute(
