@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, print_json, warning
+from annotator.cli.output import console, err_console, print_json, warning
 from annotator.core.errors import UserError
 from annotator.safe_text import safe
 
@@ -28,7 +30,8 @@ def export(
         typer.Option(
             "-o",
             "--output",
-            help="Where to write (default: exports/dataset-<UTC time>.<ext>). doccano: a .zip, or a folder.",
+            help="Where to write (default: exports/dataset-<UTC time>.<ext>); - writes the records to standard "
+            "output and the summary to standard error. doccano: a .zip, or a folder.",
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "jsonl",
@@ -54,6 +57,7 @@ def export(
     """Export the dataset: every sentence with every annotator's decision and the gold.
 
     The file appears only when complete (written under a temporary name, renamed at the end).
+    Missing folders on the way to -o are created, and the summary says so.
     """
     from annotator.core.db import open_database
     from annotator.core.exporting import export_dataset
@@ -65,6 +69,9 @@ def export(
             ratios = parse_ratios(split)
         except ValueError as exc:
             raise UserError(f"--split: {exc}") from exc
+    to_stdout = output is not None and str(output) == "-"
+    # With -o - the records own standard output: everything else goes to standard error.
+    shown = err_console if to_stdout else console
     engine = open_database(db, create=False)
     with Progress(
         TextColumn("[bold]exporting"),
@@ -72,7 +79,7 @@ def export(
         MofNCompleteColumn(),
         TextColumn("sentences"),
         TimeRemainingColumn(),
-        console=console,
+        console=shown,
         disable=as_json,
         transient=True,
     ) as bar:
@@ -81,30 +88,38 @@ def export(
         def report(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        summary = export_dataset(
-            engine,
-            output,
-            fmt,
-            # plan_export splits the comma-separated names
-            annotators=None if annotators is None else [annotators],
-            documents=None if docs is None else [docs],
-            gold=gold,
-            only_gold=only_gold,
-            ratios=ratios,
-            seed=seed,
-            split_files=split_files,
-            progress=report,
-        )
+        try:
+            summary = export_dataset(
+                engine,
+                output,
+                fmt,
+                # plan_export splits the comma-separated names
+                annotators=None if annotators is None else [annotators],
+                documents=None if docs is None else [docs],
+                gold=gold,
+                only_gold=only_gold,
+                ratios=ratios,
+                seed=seed,
+                split_files=split_files,
+                progress=report,
+                stream=sys.stdout.buffer if to_stdout else None,
+            )
+        except BrokenPipeError:
+            _reader_gone()
+            raise
     for path in summary.removed_temporaries:
         warning(f"removed {path}, left by an export that was killed")
     if as_json:
-        print_json(summary.model_dump(mode="json", by_alias=True))
+        print_json(summary.model_dump(mode="json", by_alias=True), stderr=to_stdout)
         return
     table = Table(title="Exported", title_justify="left", show_header=False, show_edge=False)
     table.add_column(style="bold")
     table.add_column()
     files = summary.files if len(summary.files) <= 6 else [*summary.files[:5], f"... {len(summary.files) - 5} more"]
-    table.add_row("written", safe("\n".join(files)) if len(files) > 1 else safe(files[0] if files else summary.path))
+    written = "standard output" if to_stdout else "\n".join(files) if files else summary.path
+    table.add_row("written", safe(written))
+    if summary.created_folders:
+        table.add_row("created", safe(", ".join(summary.created_folders) + " (did not exist)"))
     table.add_row("format", f"{summary.format}, schema {summary.schema_ref}")
     table.add_row(
         "sentences", f"{summary.sentences:,} from {summary.documents:,} documents ({summary.items:,} lines/rows)"
@@ -120,6 +135,14 @@ def export(
         )
     rate = summary.bytes / 1e6 / summary.seconds if summary.seconds else 0.0
     table.add_row("size", f"{summary.bytes / 1e6:,.1f} MB in {summary.seconds:.1f} s ({rate:,.0f} MB/s)")
-    console.print(table)
+    shown.print(table)
     if summary.sentences == 0:
-        console.print(Text("nothing to export (no sentences match)", style="dim"))
+        shown.print(Text("nothing to export (no sentences match)", style="dim"))
+
+
+def _reader_gone() -> None:
+    """``export -o - | head``: the reader stopped early. End quietly, as Unix tools do."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # else Python complains again when it flushes stdout at exit
+    os.close(devnull)
+    raise typer.Exit(141)  # 128 + SIGPIPE: what a shell reports for a tool ended by a closed pipe

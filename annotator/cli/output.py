@@ -16,10 +16,11 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
-def print_json(data: Any) -> None:
-    """JSON for scripts on stdout. json escapes control characters, so this is safe too."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
-    sys.stdout.flush()
+def print_json(data: Any, *, stderr: bool = False) -> None:
+    """JSON for scripts on stdout (stderr when stdout carries data). json escapes control characters."""
+    out = sys.stderr if stderr else sys.stdout
+    out.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    out.flush()
 
 
 def print_jsonl(record: Any) -> None:

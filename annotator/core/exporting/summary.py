@@ -31,4 +31,6 @@ class ExportSummary(BaseModel):
     schema_ref: str = Field(serialization_alias="schema")
     splits: dict[str, SplitCount] | None = None
     removed_temporaries: list[str] = Field(default_factory=list)
+    created_folders: list[str] = Field(default_factory=list)
+    """Folders that did not exist and were created for the export, outermost first."""
     seconds: float = 0.0

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
 
@@ -26,7 +28,8 @@ from annotator.core.formats import (
     default_export_path,
     open_writer,
 )
-from annotator.core.formats.atomic import TMP_SUFFIX
+from annotator.core.formats.atomic import TMP_SUFFIX, CountingWriter, _fsync_dir
+from annotator.core.storage_errors import storage_problem
 
 from .plan import DEFAULT_GOLD, ExportPlan, plan_export
 from .query import BATCH
@@ -44,11 +47,12 @@ def _writer_options(fmt: str, plan: ExportPlan) -> dict[str, Any]:
 
 
 def _write_jsonl_fast(
-    targets: dict[str | None, Path], plan: ExportPlan, progress: Progress | None
+    targets: dict[str | None, Path], plan: ExportPlan, progress: Progress | None, stream: BinaryIO | None = None
 ) -> list[WriteSummary]:
     """Our JSONL with orjson, a chunk per write: the bytes ``JsonlWriter.write_dict`` writes.
 
-    ``targets`` maps a split (``None``: every record) to its file. Atomic like every writer.
+    ``targets`` maps a split (``None``: every record) to its file. Atomic like every writer;
+    into ``stream`` instead when one is given (one target).
     """
     import orjson
 
@@ -57,7 +61,10 @@ def _write_jsonl_fast(
     # Records are acyclic: reference counting frees them; the cyclic collector would only
     # re-scan every chunk's young objects (measured: ~8% of the export's time).
     with contextlib.ExitStack() as stack, _gc_paused():
-        outs = {key: stack.enter_context(atomic_write(path)) for key, path in targets.items()}
+        outs = {
+            key: CountingWriter(stream) if stream is not None else stack.enter_context(atomic_write(path))
+            for key, path in targets.items()
+        }
         for chunk in plan.record_chunks(progress):
             if None in outs:
                 outs[None].write(b"".join([dumps(record, option=newline) for record in chunk]))
@@ -75,18 +82,25 @@ def _write_jsonl_fast(
             records=counts[key],
             items=counts[key],
             bytes=outs[key].bytes,
-            files=[str(path)],
+            files=[] if stream is not None else [str(path)],
         )
         for key, path in targets.items()
     ]
 
 
 def _write_records(
-    targets: dict[str | None, Path], fmt: str, options: dict[str, Any], plan: ExportPlan, progress: Progress | None
+    targets: dict[str | None, Path],
+    fmt: str,
+    options: dict[str, Any],
+    plan: ExportPlan,
+    progress: Progress | None,
+    stream: BinaryIO | None = None,
 ) -> list[WriteSummary]:
     """Any format through its writer (records validated into :class:`SentenceRecord`)."""
     with contextlib.ExitStack() as stack, _gc_paused():
-        writers = {key: stack.enter_context(open_writer(path, fmt, **options)) for key, path in targets.items()}
+        writers = {
+            key: stack.enter_context(open_writer(path, fmt, stream=stream, **options)) for key, path in targets.items()
+        }
         for chunk in plan.record_chunks(progress):
             for data in chunk:
                 record = SentenceRecord.model_validate(data)
@@ -109,6 +123,7 @@ def export_dataset(
     progress: Progress | None = None,
     folder: str | os.PathLike[str] = "exports",
     batch: int = BATCH,
+    stream: BinaryIO | None = None,
 ) -> ExportSummary:
     """Export the selection to ``path`` (default ``exports/dataset-<UTC stamp>.<ext>``).
 
@@ -116,6 +131,9 @@ def export_dataset(
     the end; a failure leaves neither, a killed export leaves only the hidden temporary,
     which a later export to the same folder removes once it is stale. ``split_files``
     writes ``train``/``dev``/``test`` files into the folder ``path`` (needs ``ratios``).
+    Folders missing on the way are created (``created_folders`` lists them) and removed
+    again if the export fails. ``stream``: write the records into this open binary stream
+    (standard output) instead; ``path`` is then only a name for the summary.
     """
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
@@ -125,6 +143,9 @@ def export_dataset(
         raise UserError(
             "--split-files is not available for doccano (one file per annotator already); use the split field"
         )
+    if stream is not None and (split_files or fmt == "doccano"):
+        what = "--split-files" if split_files else "doccano"
+        raise UserError(f"{what} writes several files: it cannot write to standard output; give -o a path")
     started = time.perf_counter()
     plan = plan_export(
         engine,
@@ -136,34 +157,47 @@ def export_dataset(
         seed=seed,
         batch=batch,
     )
-    if path is None:
-        target = default_export_path(fmt, folder=folder)
-        if split_files:
-            target = target.with_name(target.name.removesuffix(EXTENSIONS[fmt]))
-        pattern = f".dataset-*{TMP_SUFFIX}"
+    if stream is not None:
+        target = Path(path if path is not None else "-")
+        removed: list[str] = []
+        created: list[Path] = []
     else:
-        target = Path(path)
-        pattern = f".{target.name}.*{TMP_SUFFIX}"
-    parent = target if split_files else target.parent
-    removed = remove_stale_temporaries(
-        parent if str(parent) else Path("."), pattern if not split_files else f".*{TMP_SUFFIX}"
-    )
+        if path is None:
+            target = default_export_path(fmt, folder=folder)
+            if split_files:
+                target = target.with_name(target.name.removesuffix(EXTENSIONS[fmt]))
+            pattern = f".dataset-*{TMP_SUFFIX}"
+        else:
+            target = Path(path)
+            pattern = f".{target.name}.*{TMP_SUFFIX}"
+        parent = target if split_files else target.parent
+        parent = parent if str(parent) else Path(".")
+        created = missing_folders(parent)
+        removed = remove_stale_temporaries(parent, pattern if not split_files else f".*{TMP_SUFFIX}")
     targets: dict[str | None, Path] = (
         {s: target / f"{s}{EXTENSIONS[fmt]}" for s in SPLITS} if split_files else {None: target}
     )
     try:
-        if fmt == "jsonl":
-            summaries = _write_jsonl_fast(targets, plan, progress)
-        else:
-            summaries = _write_records(targets, fmt, _writer_options(fmt, plan), plan, progress)
-    except FileExistsError as exc:
-        raise UserError(f"{target}: {exc.strerror or exc}; choose another -o") from exc
-    except OSError as exc:
-        raise UserError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+        with _all_or_none(targets) as staged:
+            if fmt == "jsonl":
+                summaries = _write_jsonl_fast(staged, plan, progress, stream)
+            else:
+                summaries = _write_records(staged, fmt, _writer_options(fmt, plan), plan, progress, stream)
+        if stream is not None:
+            stream.flush()
+    except BaseException as exc:
+        remove_empty_folders(created)  # a failed export leaves no empty folder behind
+        if isinstance(exc, FileExistsError):
+            raise UserError(f"{target}: {exc.strerror or exc}; choose another -o") from exc
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            problem = storage_problem(exc)
+            reason = f"{problem.what} ({problem.detail}); {problem.todo}" if problem else exc.strerror or str(exc)
+            raise UserError(f"{target}: cannot write: {reason}") from exc
+        raise
     return ExportSummary(
         format=fmt,
         path=str(target),
-        files=[f for s in summaries for f in s.files],
+        files=[str(path) for path in targets.values()] if split_files else [f for s in summaries for f in s.files],
         sentences=sum(s.records for s in summaries),
         items=sum(s.items for s in summaries),
         bytes=sum(s.bytes for s in summaries),
@@ -175,5 +209,46 @@ def export_dataset(
         schema_ref=plan.schema_ref,
         splits=plan.split_counts if ratios is not None else None,
         removed_temporaries=removed,
+        created_folders=[str(folder) for folder in created],
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+@contextlib.contextmanager
+def _all_or_none(targets: dict[str | None, Path]) -> Iterator[dict[str | None, Path]]:
+    """Several files (one per split) that appear together or not at all.
+
+    Each file is written atomically into a hidden staging folder beside them; only when
+    every one is complete are they moved into place. Without this, a disk that fills up
+    while the last file is flushed would leave the first ones behind, looking whole.
+    """
+    if len(targets) == 1:
+        yield targets
+        return
+    folder = next(iter(targets.values())).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".splits.", suffix=TMP_SUFFIX, dir=folder))
+    try:
+        yield {key: staging / path.name for key, path in targets.items()}
+        for path in targets.values():
+            os.replace(staging / path.name, path)
+        _fsync_dir(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def missing_folders(folder: Path) -> list[Path]:
+    """The folders that do not exist on the way to ``folder``, outermost first."""
+    missing = []
+    for candidate in [folder, *folder.parents]:
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    return missing[::-1]
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    """Remove the folders an export created, innermost first, if nothing else is in them."""
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()

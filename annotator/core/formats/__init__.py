@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .atomic import atomic_dir, atomic_write
 from .base import ReadReport, RecordWriter, WriteSummary
@@ -96,14 +96,18 @@ def _check_format(fmt: str) -> None:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def open_writer(path: str | os.PathLike[str], fmt: str = "jsonl", **options: Any) -> RecordWriter:
+def open_writer(
+    path: str | os.PathLike[str], fmt: str = "jsonl", *, stream: BinaryIO | None = None, **options: Any
+) -> RecordWriter:
     """A streaming atomic writer; use it as a context manager, then read ``.summary``.
 
-    Options: prodigy ``options=[label ids]``, ``dataset=``; doccano ``annotators=[...]``
-    (required); labelstudio ``emails={name: email}``.
+    ``stream``: write into this open binary stream (standard output) instead of ``path``
+    (not for doccano, which writes several files). Options: prodigy ``options=[label ids]``,
+    ``dataset=``; doccano ``annotators=[...]`` (required); labelstudio ``emails={name: email}``.
     """
     _check_format(fmt)
-    return WRITERS[fmt](path, **options)
+    writer = WRITERS[fmt](path, **options)
+    return writer.stream_to(stream) if stream is not None else writer
 
 
 def write_records(

@@ -42,7 +42,12 @@ class CountingWriter:
         self.bytes = 0
 
     def write(self, data: bytes) -> int:
-        self.raw.write(data)
+        # A pipe whose reader leaves takes part of a large write and says so only in the count
+        # (the next write raises BrokenPipeError): never drop the rest silently.
+        view = memoryview(data)
+        while view:
+            written = self.raw.write(view)
+            view = view[written if written is not None else len(view) :]
         self.bytes += len(data)
         return len(data)
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar, NamedTuple, Self
+from typing import Any, BinaryIO, ClassVar, NamedTuple, Self
 
 from pydantic import BaseModel, ValidationError
 
@@ -105,6 +105,10 @@ class RecordWriter:
                 files=self._files(),
             )
 
+    def stream_to(self, stream: BinaryIO) -> Self:
+        """Write into an open binary stream (standard output) instead of an atomic file."""
+        raise ValueError(f"{self.format} writes several files; it cannot write to a stream")
+
     def write(self, record: SentenceRecord) -> None:
         self.records += 1
         self._write(record)
@@ -134,9 +138,20 @@ class SingleFileWriter(RecordWriter):
     """A writer of one file, atomically."""
 
     out: CountingWriter
+    stream: BinaryIO | None = None
+
+    def stream_to(self, stream: BinaryIO) -> Self:
+        self.stream = stream
+        return self
 
     def _open(self) -> None:
-        self.out = self._stack.enter_context(atomic_write(self.path))
+        if self.stream is not None:
+            self.out = CountingWriter(self.stream)  # nothing to make atomic: the reader sees it as it comes
+        else:
+            self.out = self._stack.enter_context(atomic_write(self.path))
+
+    def _files(self) -> list[str]:
+        return [] if self.stream is not None else [str(self.path)]
 
     def _bytes(self) -> int:
         return self.out.bytes
