@@ -16,6 +16,7 @@ from annotator.cli import (
     gold_cmd,
     labels_cmd,
     model_cmd,
+    maintenance_cmd,
     project_cmd,
     team_cmd,
 )
@@ -68,3 +69,5 @@ app.command("assign")(team_cmd.assign)
 app.command("assignments")(team_cmd.assignments)
 app.command("copy")(copy_cmd.copy)
 app.add_typer(model_cmd.model_app, name="model")
+app.command("check")(maintenance_cmd.check)
+app.command("backup")(maintenance_cmd.backup)

@@ -229,11 +229,14 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
-def open_database(db: str | None = None, *, create: bool = True, synchronous: str | None = None) -> Engine:
+def open_database(
+    db: str | None = None, *, create: bool = True, synchronous: str | None = None, upgrade: bool = True
+) -> Engine:
     """Open (and if needed create or upgrade) a project database.
 
     Raises UserError when the file is not a database, is missing and ``create`` is false,
-    or was written by a newer annotator.
+    or was written by a newer annotator. ``upgrade=False`` leaves the schema as it is
+    (``annotator check`` reports the revision instead of changing it).
     """
     from annotator.core import migrate  # local: Alembic import is slow, keep it off light paths
 
@@ -249,6 +252,8 @@ def open_database(db: str | None = None, *, create: bool = True, synchronous: st
                 if handle.read(16) != b"SQLite format 3\x00":
                     raise UserError(f"{path}: not an SQLite database")
     engine = create_db_engine(target, synchronous=synchronous)
+    if not upgrade:
+        return engine
     try:
         migrate.upgrade_to_head(engine)
     except (OperationalError, DatabaseError) as exc:
