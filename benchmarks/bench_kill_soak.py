@@ -133,6 +133,9 @@ def tui_soak(workdir: Path, rounds: int, rng: random.Random) -> dict[str, object
     tmux = Tmux(f"annotator-soak-{os.getpid()}")
     typed = acknowledged = lost = bad_integrity = in_flight_at_kill = 0
     started = time.monotonic()
+    # A session that lives as long as the soak: the tmux server does not exit (and race the
+    # next round's new-session) each time a killed round's session closes.
+    tmux.run("new-session", "-d", "-s", "keeper", "sleep 86400")
     try:
         for round_ in range(rounds):
             name = f"soak{round_}"
@@ -157,7 +160,8 @@ def tui_soak(workdir: Path, rounds: int, rng: random.Random) -> dict[str, object
             time.sleep(rng.uniform(0.0, 0.4))
             shown = tmux.screen(session)
             os.kill(pid, signal.SIGKILL)
-            tmux.run("kill-session", "-t", session)
+            # the pane closes with its process, and the session with it; make sure it is gone
+            subprocess.run(["tmux", "-L", tmux.socket, "kill-session", "-t", session], capture_output=True, timeout=30)
             typed += len(burst)
             saved = {n for n in acknowledged_on(shown) if n <= len(burst)}
             in_flight_at_kill += len(burst) > len(saved)
@@ -166,6 +170,10 @@ def tui_soak(workdir: Path, rounds: int, rng: random.Random) -> dict[str, object
             lost += sum(1 for n in saved if stored.get(n) != burst[n - 1][1])
             with sqlite3.connect(db) as raw:
                 bad_integrity += raw.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
+            if round_ % 10 == 9:
+                print(
+                    f"  TUI round {round_ + 1}: {acknowledged} acknowledged, {lost} lost", file=sys.stderr, flush=True
+                )
     finally:
         subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True, timeout=30)
     engine = open_database(str(db))
