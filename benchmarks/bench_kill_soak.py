@@ -285,11 +285,11 @@ def export_soak(workdir: Path, rounds: int, sentences: int, rng: random.Random) 
         "rounds": rounds,
         "sentences per export": sentences,
         "writing seconds (full export)": round(writing_time, 1),
-        "killed while writing": killed,
-        "finished before the kill (all complete)": finished - partial,
+        "killed before the process exited": killed,
+        "final files present (each complete)": finished - partial,
         "partial final files": partial,
-        "hidden temporaries left": len(leftovers),
-        "removed by the next export to that name": removed,
+        "no final file, a hidden temporary left": len(leftovers),
+        "temporaries removed by the next export there": removed,
         "seconds": round(time.monotonic() - begun),
     }
 

@@ -217,7 +217,7 @@ def retry_locked(operation: Callable[[], T], *, limit: float | None = None) -> T
             if not is_lock_conflict(exc) or time.monotonic() + pause > deadline:
                 raise
         time.sleep(pause * random.uniform(0.5, 1.5))
-        pause = min(pause * 2, 1.0)
+        pause = min(pause * 2, 0.25)  # short: a long sleep lets the other writers take the lock again
 
 
 @contextmanager
