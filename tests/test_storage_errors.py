@@ -24,13 +24,20 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 import annotator.core.db as db_module
-from annotator.core.db import create_db_engine, open_database, postgres_connect_args
+from annotator.core.db import create_db_engine, open_database
 from annotator.core.errors import UserError
 from annotator.core.importing import import_paths
-from annotator.core.storage_errors import storage_problem
 from tests.conftest import SEEDS, run_cli_process
 
 SEED = SEEDS / "004_07191d38325b842d.txt"
+
+
+def storage_problem(error: BaseException):  # type: ignore[no-untyped-def]
+    # imported here, not at the top: the command-level tests below must run (and fail for
+    # the right reason) on a version without this module
+    from annotator.core.storage_errors import storage_problem as classify
+
+    return classify(error)
 
 
 def _one_line(err: str) -> str:
@@ -343,15 +350,15 @@ def test_a_server_that_never_answers_times_out(silent_server: int) -> None:
 
 def test_connect_and_statement_timeouts_are_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
     url = make_url("postgresql+psycopg://u@h/db")
-    bare, args = postgres_connect_args(url)
+    bare, args = db_module.postgres_connect_args(url)
     assert args["connect_timeout"] == 10 and args["options"] == "-c statement_timeout=60000"
     assert args["keepalives"] == 1 and args["tcp_user_timeout"] > 0
     monkeypatch.setenv("ANNOTATOR_PG_CONNECT_TIMEOUT", "3")
     monkeypatch.setenv("ANNOTATOR_PG_STATEMENT_TIMEOUT", "1.5min")
-    _, args = postgres_connect_args(url)
+    _, args = db_module.postgres_connect_args(url)
     assert args["connect_timeout"] == 3 and args["options"] == "-c statement_timeout=90000"
     # the URL wins over the environment; its own options are kept
-    bare, args = postgres_connect_args(
+    bare, args = db_module.postgres_connect_args(
         make_url("postgresql+psycopg://u@h/db?connect_timeout=4&statement_timeout=500ms&options=-c%20work_mem%3D8MB")
     )
     assert args["connect_timeout"] == 4
@@ -359,7 +366,7 @@ def test_connect_and_statement_timeouts_are_configurable(monkeypatch: pytest.Mon
     assert dict(bare.query) == {}
     monkeypatch.setenv("ANNOTATOR_PG_STATEMENT_TIMEOUT", "soon")
     with pytest.raises(UserError, match="ANNOTATOR_PG_STATEMENT_TIMEOUT='soon': expected seconds"):
-        postgres_connect_args(url)
+        db_module.postgres_connect_args(url)
 
 
 @pytest.mark.postgres
