@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from annotator.core.db import open_database
+from annotator.core.importing import import_paths
 from tests.conftest import SEEDS, run_cli_process
 
 
@@ -21,8 +23,9 @@ def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text = folder / "long.txt"
     text.write_text("\n".join(f"Sentence {i} says that we share your data with partners." for i in range(2000)))
     db = folder / "a.db"
-    done = run_cli_process("import", str(SEEDS), str(text), "--db", str(db))
-    assert done.returncode == 0, done.stderr
+    engine = open_database(str(db))
+    import_paths(engine, [SEEDS, text])
+    engine.dispose()
     return db
 
 
