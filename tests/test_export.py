@@ -465,8 +465,9 @@ def test_jsonl_is_the_same_whichever_writer_writes_it(
     export_dataset(sqlite_engine, fast, "jsonl", ratios=(0.34, 0.33, 0.33))
     from annotator.core.exporting import write
 
-    def through_the_models(targets, plan, progress):  # type: ignore[no-untyped-def]
-        return write._write_records(targets, "jsonl", write._writer_options("jsonl", plan), plan, progress)
+    def through_the_models(targets, plan, progress, stream=None):  # type: ignore[no-untyped-def]
+        options = write._writer_options("jsonl", plan)
+        return write._write_records(targets, "jsonl", options, plan, progress, stream)
 
     monkeypatch.setattr(write, "_write_jsonl_fast", through_the_models)  # records through JsonlWriter (pydantic)
     slow = tmp_path / "slow.jsonl"
