@@ -46,7 +46,7 @@ def test_unreachable_server_error_is_masked(debug: list[str]) -> None:
     assert result.returncode != 0
     _no_secret(result)
     if not debug:
-        assert "postgresql://amal:***@127.0.0.1:9/annotations: cannot open database" in result.stderr
+        assert "postgresql://amal:***@127.0.0.1:9/annotations: cannot connect to the database server" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -119,8 +119,9 @@ def postgres_connect_args(url: URL) -> tuple[URL, dict[str, Any]]:
     return url.difference_update_query(["statement_timeout", "connect_timeout", "options"]), args
 
 
-def _install_error_context(engine: Engine) -> None:
-    where = engine.url.database if engine.dialect.name == "sqlite" else display_url(engine.url)
+def _install_error_context(engine: Engine, given: str) -> None:
+    # A file as its full path (which disk is full?), a URL as the user wrote it, no password.
+    where = engine.url.database if engine.dialect.name == "sqlite" else display_url(given)
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: ExceptionContext) -> None:
@@ -165,7 +166,8 @@ def create_db_engine(db: str | None = None, *, synchronous: str | None = None) -
     ``synchronous`` defaults to ANNOTATOR_SQLITE_SYNC, else FULL.
     """
     synchronous = _synchronous(synchronous)
-    url = db_url(resolve_db(db))
+    given = resolve_db(db)
+    url = db_url(given)
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
@@ -173,7 +175,7 @@ def create_db_engine(db: str | None = None, *, synchronous: str | None = None) -
         else:
             bare, connect_args = postgres_connect_args(make_url(url))
             engine = create_engine(bare, pool_pre_ping=True, connect_args=connect_args)
-        _install_error_context(engine)
+        _install_error_context(engine, given)
     except ModuleNotFoundError as exc:
         raise UserError(
             f"{url.split('://')[0]}: database driver not installed ({exc.name}); "
