@@ -15,8 +15,8 @@ from annotator.cli import (
     export_cmd,
     gold_cmd,
     labels_cmd,
-    model_cmd,
     maintenance_cmd,
+    model_cmd,
     project_cmd,
     team_cmd,
 )
