@@ -9,391 +9,279 @@ Public API::
 where ``text[start:end]`` is one sentence with surrounding whitespace stripped (never empty).
 Every non-whitespace character of ``text`` lies inside exactly one span; nothing is dropped.
 
-How it works (why: docs/segmentation.md, the libraries measured on the seeds):
+How it works (docs/segmentation.md: the libraries measured, the rules, the fast pass's figures):
 
 1. Line breaks are hard boundaries: the text is cut into lines first (``\\n``, ``\\r``,
    ``\\r\\n`` and the other separators of ``str.splitlines``), so headlines and bylines are
    their own sentences and no span ever crosses a line break.
-2. Each line is translated ONE CHARACTER FOR ONE CHARACTER (so offsets hold) before it is
-   given to syntok: ``؟``->``?``, ``۔``->``.``, ``…``->``.``, ``،`` ``؛`` ``;``->``,``
-   (never a boundary), and guillemets/curly quotes to ASCII quotes that syntok understands
-   as closing quotes after a terminal (so ``«نعم!» ثم`` ends after the ``»``).
-3. syntok's tokenizer gives token offsets in that (same-length) string; the start offset of
-   each sentence syntok finds is a candidate cut. A line is then sliced at the cuts and each
-   piece stripped, so the spans are exact substrings of the original text.
-4. Cuts are vetoed when no rule can justify them (the piece before does not end in ``.!?``
-   possibly followed by closing quotes/brackets; it ends in a non-final abbreviation such as
-   ``np.``, ``m.in.``, ``tj.``, ``tzw.``, ``e.g.``; it is only a list number like ``10.``)
-   and a few cuts syntok misses are added (after a URL/e-mail ending a sentence, after
-   ``U.S.``/``Inc.`` followed by a pronoun such as ``We``).
+2. The fast pass: one compiled regex finds every run of sentence terminals in a line
+   (``.`` ``!`` ``?`` ``؟`` ``۔`` ``…`` ...) with the closing quotes/brackets after it, and
+   each is decided here when the answer is plain:
 
-The module is pure Python (syntok + stdlib), deterministic, and never raises on a ``str``.
+   - not a boundary: followed by a lowercase letter, by ``,`` ``;`` ``:`` ``،`` ``؛``, or by
+     a digit right after a digit (``3.5``): the rules veto such a cut whatever else is true;
+   - a boundary: a plain word (two or more letters, not an abbreviation or a roman numeral,
+     not the only word of its sentence, outside brackets), the terminal(s), at most one
+     closing quote, then a space and a letter that is not lowercase. syntok cuts there and
+     no rule vetoes it.
+
+   Everything else is ambiguous: abbreviations (``m.in.``, ``np.``, ``e.g.``), initials,
+   URLs and e-mails, numbers, a quote or a bracket after the space, a stop inside brackets.
+3. A stretch between two plain boundaries that holds an ambiguous candidate goes to the
+   syntok pass (:mod:`annotator.core.segment_syntok`, the segmenter used before this pass
+   existed), which decides it exactly as before. Running the syntok pass on every whole line
+   gives the same spans (a differential test checks it on the gold, the benchmark corpora and
+   generated text); the fast pass only saves the time, because most stretches of real text
+   hold no ambiguous candidate.
+
+The module is pure Python (stdlib + syntok), deterministic, and never raises on a ``str``.
 """
 
 from __future__ import annotations
 
 import re
-from itertools import pairwise
+import unicodedata
 
-from syntok.segmenter import segment as _syntok_segment
-from syntok.tokenizer import Tokenizer as _Tokenizer
+from syntok._segmentation_states import State as _SyntokState
+from syntok.tokenizer import Tokenizer as _SyntokTokenizer
+
+from annotator.core.segment_rules import (
+    CHAR_MAP,
+    CLOSERS_ORIGINAL,
+    ENUMERATOR,
+    LINE_BREAK_RE,
+    LINE_BREAKS,
+    NON_FINAL_ABBREVIATIONS,
+    NON_FINAL_ABBREVIATIONS_PL,
+    NON_FINAL_BEFORE_DIGIT,
+    TERMINALS_ORIGINAL,
+    WORD_OPENERS,
+    norm_lang,
+    strip_span,
+)
+from annotator.core.segment_syntok import segment_stretch
 
 __all__ = ["LINE_BREAKS", "segment", "split"]
 
-# The separators str.splitlines() recognises. "\r\n" counts as one break.
-LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_LINE_BREAK_RE = re.compile(r"\r\n|[" + re.escape(LINE_BREAKS) + "]")
-
-# One character for one character: offsets in the mapped line equal offsets in the original.
-_CHAR_MAP = str.maketrans(
-    {
-        "\u061f": "?",  # ؟ Arabic question mark
-        "\u06d4": ".",  # ۔ Arabic full stop (Urdu)
-        "\u2026": ".",  # … ellipsis (syntok only knows "...")
-        "\u060c": ",",  # ، Arabic comma: never a boundary
-        "\u061b": ",",  # ؛ Arabic semicolon: never a boundary
-        ";": ",",  # syntok treats ";" as a terminal; we never split at semicolons
-        "\u00ab": '"',  # «
-        "\u00bb": '"',  # »
-        "\u201c": '"',  # “
-        "\u201d": '"',  # ”
-        "\u2018": "'",  # ‘
-        "\u2039": "'",  # ‹
-        "\u203a": "'",  # ›
-    }
+# A run of terminals, the closers after it, then spaces (only those that Python's
+# str.isspace and syntok's tokenizer both treat as a separator).
+_CANDIDATE = re.compile(
+    "[" + re.escape(TERMINALS_ORIGINAL) + "]+([" + re.escape(CLOSERS_ORIGINAL) + "]*)([ \t\u00a0]*)"
 )
 
-_TERMINALS = ".!?\u203c\u203d\u2047\u2048\u2049\u3002\ufe52\ufe57\uff01\uff0e\uff1f\uff61"
-_CLOSERS = "\"')]}\u2019\u00b4\uff09\uff3d\uff5d"
-# A piece may end a sentence only if it ends in a terminal, optionally followed by closers.
-_ENDS_LIKE_SENTENCE = re.compile("[" + re.escape(_TERMINALS) + "][" + re.escape(_CLOSERS) + "]*$")
-
-# Abbreviations (compared case-sensitively, with their final dot) after which a sentence
-# never ends, whatever follows.
-_NON_FINAL_ABBREVIATIONS = frozenset(
-    [
-        "m.in.",
-        "np.",
-        "Np.",
-        "tj.",
-        "Tj.",
-        "tzw.",
-        "Tzw.",
-        "tzn.",
-        "Tzn.",
-        "ul.",
-        "Ul.",
-        "godz.",
-        "prof.",
-        "Prof.",
-        "dr.",
-        "Dr.",
-        "mgr.",
-        "Mgr.",
-        "inż.",
-        "Inż.",
-        "hab.",
-        "ks.",
-        "Ks.",
-        "św.",
-        "Św.",
-        "płk.",
-        "gen.",
-        "Gen.",
-        "zob.",
-        "Zob.",
-        "wg.",
-        "Wg.",
-        "ww.",
-        "jw.",
-        "tys.",
-        "mln.",
-        "mld.",
-        "e.g.",
-        "E.g.",
-        "i.e.",
-        "I.e.",
-        "approx.",
-        "Approx.",
-        "Mr.",
-        "Mrs.",
-        "Ms.",
-        "Mx.",
-        "vs.",
-        "cf.",
-        "Cf.",
-        "viz.",
-    ]
-)
-# Extra ones that are only unambiguous in Polish text (English "art.", "red.", "ok." can end
-# a sentence), used when lang is "pl".
-_NON_FINAL_ABBREVIATIONS_PL = frozenset(
-    [
-        "ok.",
-        "Ok.",
-        "al.",
-        "Al.",
-        "os.",
-        "pl.",
-        "im.",
-        "art.",
-        "Art.",
-        "ust.",
-        "pkt.",
-        "por.",
-        "Por.",
-        "dot.",
-        "red.",
-        "woj.",
-        "pow.",
-        "gm.",
-        "tel.",
-        "ds.",
-        "lit.",
-        "ang.",
-        "niem.",
-        "ur.",
-        "zm.",
-        "poz.",
-        "str.",
-        "nr.",
-        "Nr.",
-    ]
-)
-# Never final when the next piece starts with a digit ("ok. 12 osób", "No. 5").
-_NON_FINAL_BEFORE_DIGIT = frozenset(
-    [
-        "ok.",
-        "Ok.",
-        "ca.",
-        "Ca.",
-        "nr.",
-        "Nr.",
-        "No.",
-        "no.",
-        "Nos.",
-        "nos.",
-        "art.",
-        "Art.",
-        "ust.",
-        "pkt.",
-        "poz.",
-        "str.",
-        "s.",
-        "p.",
-        "pp.",
-        "tel.",
-        "Tel.",
-        "vol.",
-        "Vol.",
-        "ch.",
-        "Ch.",
-        "sec.",
-        "Sec.",
-        "fig.",
-        "Fig.",
-        "par.",
-        "ok",
-    ]
-)
-_WORD_OPENERS = "([{\"'\u00ab\u201c\u201e\u2018\u2039\u00bb\u201d\u2019"
-
-# A piece that is only a list enumerator: "10.", "(a)", "iv.", "B)".
-_ENUMERATOR = re.compile(r"^\(?(?:\d{1,3}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6})[.)]$")
-
-# Cuts syntok misses. It never ends a sentence after a token that contains a dot, so a URL,
-# e-mail or domain at the end of a sentence glues it to the next one. Checked word by word
-# with plain string tests (a regex over the line backtracks quadratically on long runs).
-_WORD_RE = re.compile(r"\S+")
-_URL_SUFFIXES = frozenset(
-    [
-        "com",
-        "org",
-        "net",
-        "edu",
-        "gov",
-        "io",
-        "eu",
-        "uk",
-        "pl",
-        "de",
-        "fr",
-        "info",
-        "html",
-        "htm",
-        "php",
-        "pdf",
-        "asp",
-        "aspx",
-    ]
+# Closers syntok keeps with the sentence before it: closing brackets, at most one quote
+# (a second one makes syntok keep going), closing brackets again.
+_BRACKETS_AFTER = ")]}\uff09\uff3d\uff5d"
+_QUOTES_AFTER = "\"'\u00b4\u2019\u00ab\u00bb\u201c\u201d\u2018\u2039\u203a"
+_PLAIN_CLOSERS = re.compile(
+    "[" + re.escape(_BRACKETS_AFTER) + "]*(?:[" + re.escape(_QUOTES_AFTER) + "][" + re.escape(_BRACKETS_AFTER) + "]*)?"
 )
 
+# Brackets as syntok knows them: a terminal inside brackets may be skipped by syntok.
+_OPENING_BRACKETS = "".join(sorted(_SyntokState.opening_brackets))
+_CLOSING_BRACKETS = "".join(sorted(_SyntokState.closing_brackets))
+_BRACKET = re.compile("[" + re.escape(_OPENING_BRACKETS + _CLOSING_BRACKETS) + "]")
 
-def _is_urlish(word: str) -> bool:
-    """``word`` (without its sentence-final dot) looks like a URL, e-mail or domain."""
-    word = word.lstrip(_WORD_OPENERS)
-    if "://" in word or word.lower().startswith("www."):
-        return True
-    if "@" in word:
-        local, _, domain = word.rpartition("@")
-        return bool(local) and "." in domain.strip(".")
-    head, dot, suffix = word.rpartition(".")
-    return bool(dot) and bool(head) and suffix.lower() in _URL_SUFFIXES and head[-1:].isalnum()
-
-
-# ... and after dotted acronyms / company suffixes when the next word is a pronoun-like
-# starter (syntok's own starter list has "The", "This", "It" but not "We", "You").
-_ACRONYM_END = re.compile(
-    r"(?<![\w.])(?:[A-Z]\.){2,}(?=\s+(?:We|You|Your|Our|They|Their|These|Those|He|She|If|"
-    r"When|Please|Questions)\b)|"
-    r"(?<![\w.])(?:Inc|Ltd|Corp|Co|LLC|GmbH|etc)\.(?=\s+(?:We|You|Your|Our|They|Their|"
-    r"These|Those|He|She|If|When|Please|Questions)\b)"
+# Combining marks that may sit inside a word (Arabic harakat, Latin diacritics). They are
+# not letters for Python or for syntok, but syntok keeps them inside the word they mark.
+_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+_MARK_RE = re.compile(f"[{_MARKS}]")
+# Opening quotes/brackets that may lead the word before a terminal (those last_word strips).
+_LEADING = "".join(ch for ch in set(WORD_OPENERS + CLOSERS_ORIGINAL) if ch.translate(CHAR_MAP) in WORD_OPENERS)
+# Letters (marks inside) joined by hyphens, as in "e-handlu": syntok's last token is the part
+# after the last hyphen.
+_HYPHENS = _SyntokTokenizer._hyphens
+_HYPHEN_RE = re.compile("[" + re.escape(_HYPHENS) + "]")
+_LETTERS = rf"[^\W\d_](?:(?:[^\W\d_]|[{_MARKS}])*[^\W\d_])?"
+_PLAIN_WORD = re.compile(
+    "[" + re.escape(_LEADING) + "]*"
+    f"({_LETTERS}(?:[{re.escape(_HYPHENS)}]{_LETTERS})*)"
+    "([" + re.escape(_QUOTES_AFTER) + "]?)"
 )
+_PLAIN_NUMBER = re.compile("[" + re.escape(_LEADING) + r"]*\d\d+[" + re.escape(_QUOTES_AFTER) + "]?")
+_MONTH = re.compile("|".join(sorted(_SyntokState.months, key=len, reverse=True)))  # as a prefix: "Mar", "March"
+_WORD_WINDOW = 64  # a word longer than this before a terminal is not plain
+_ABBREVIATION_WINDOW = 16  # longer than any abbreviation of the rules
 
-_TOKENIZER = _Tokenizer(replace_not_contraction=False)
-
-_WINDOW = 64  # characters of the piece before a cut that the cut rules look at
-_QUOTE_WINDOW = 2000  # characters searched for an unclosed quote
-
-
-def _norm_lang(lang: object) -> str | None:
-    if not isinstance(lang, str) or not lang:
-        return None
-    return re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0] or None
+# Words before a terminal after which syntok may keep the sentence going.
+_SYNTOK_NOT_PLAIN = frozenset(_SyntokState.abbreviations) | frozenset(_SyntokState.roman_numerals) | {"no", "No", "NO"}
 
 
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+def _syntok_last_token(core: str) -> str:
+    """The last token syntok's tokenizer makes of a letters-only word (it splits "iPhone"
+    into "i" + "Phone" at every lowercase-to-uppercase transition)."""
+    if core.islower() or core.isupper():
+        return core
+    category = unicodedata.category
+    for idx in range(len(core) - 1, 0, -1):
+        if category(core[idx]) == "Lu" and category(core[idx - 1]) == "Ll":
+            return core[idx:]
+    return core
 
 
-def _syntok_cuts(mapped: str) -> list[int]:
-    """Offsets (into ``mapped``) where syntok starts a new sentence, except the first."""
-    tokens = list(_TOKENIZER.tokenize(mapped))
-    starts: list[int] = []
-    for sentence in _syntok_segment(iter(tokens)):
-        for token in sentence:
-            if token.value:
-                starts.append(token.offset)
-                break
-    return starts[1:]
-
-
-def _extra_cuts(mapped: str) -> list[int]:
-    cuts = []
-    words = list(_WORD_RE.finditer(mapped))
-    for mo, nxt in pairwise(words):
-        word = mo.group()
-        if len(word) > 1 and word[-1] == "." and word[-2] != "." and _is_urlish(word[:-1]):
-            head = nxt.group().lstrip("\"'([")
-            if head[:1].isupper():
-                cuts.append(nxt.start())
-    for mo in _ACRONYM_END.finditer(mapped):
-        pos = mo.end()
-        while pos < len(mapped) and mapped[pos].isspace():
-            pos += 1
-        cuts.append(pos)
-    return cuts
-
-
-def _last_word(piece: str) -> str:
-    idx = len(piece)
-    while idx > 0 and not piece[idx - 1].isspace():
-        idx -= 1
-    return piece[idx:].lstrip(_WORD_OPENERS)
-
-
-def _keep_cut(before: str, after: str, lang: str | None) -> bool:
-    """Decide whether a cut stays.
-
-    ``before`` is (at most the last ``_WINDOW`` characters of) the stripped, mapped piece
-    before the cut; ``after`` is (at most the first two characters of) the stripped, mapped
-    text after it. Windows keep the cost per cut constant, so long lines stay linear.
-    """
-    if not before or not after:
+def _plain_boundary(
+    line: str, stretch_start: int, term_start: int, terminals: str, closers: str, next_start: int, lang: str | None
+) -> bool:
+    """The ``terminals`` at ``term_start`` end a sentence for certain (the caller has checked
+    that a space and a letter, not lowercase, follow at ``next_start``): the word before is
+    plain and neither syntok nor our rules go on."""
+    if not _PLAIN_CLOSERS.fullmatch(closers):
         return False
-    if not _ENDS_LIKE_SENTENCE.search(before):
-        return False  # e.g. syntok cutting after "(Reuters)" or before "("
-    if _ENUMERATOR.match(before):
-        return False  # "10." starting a list item (only matches a whole short piece)
-    word = _last_word(before)
-    if word in _NON_FINAL_ABBREVIATIONS:
+    window = max(stretch_start, term_start - _WORD_WINDOW)
+    space = max(
+        line.rfind(" ", window, term_start),
+        line.rfind("\t", window, term_start),
+        line.rfind("\u00a0", window, term_start),
+    )
+    if space >= 0:
+        word_start = space + 1
+    elif window == stretch_start:
+        word_start = stretch_start  # the only word of its sentence
+    else:
+        return False  # a token longer than the window
+    if ENUMERATOR.match((line[word_start:term_start] + terminals + closers).translate(CHAR_MAP)):
+        return False  # "iv.", "10.": a list item if it is all its piece has (the syntok pass may cut before it)
+    word = _PLAIN_WORD.fullmatch(line, word_start, term_start)
+    if word is None:
+        # A number of two digits or more ("in 2018. The"; one digit may be a list item for
+        # syntok): syntok goes on only before a month ("2018. Mar").
+        number = _PLAIN_NUMBER.fullmatch(line, word_start, term_start)
+        return number is not None and not _MONTH.match(line, next_start)
+    core, pre_closer = word.groups()
+    if not core.isalpha() and not _MARK_RE.sub("", _HYPHEN_RE.sub("", core)).isalpha():
+        return False  # a numeric character such as "²" (syntok's rules for numbers apply)
+    token = _syntok_last_token(_HYPHEN_RE.split(core)[-1])
+    if len(token) < 2 or token in _SYNTOK_NOT_PLAIN:
         return False
-    if lang == "pl" and word in _NON_FINAL_ABBREVIATIONS_PL:
-        return False
-    if after[0].isdigit() and (word in _NON_FINAL_BEFORE_DIGIT or word.lower() in _NON_FINAL_BEFORE_DIGIT):
-        return False
-    if after[0].islower():
-        return False
-    if after[0] in ",:\u060c\u061b":
-        return False
+    if not pre_closer and not closers:
+        mapped = (core + terminals).translate(CHAR_MAP)  # the word our rules look up
+        if mapped in NON_FINAL_ABBREVIATIONS or (lang == "pl" and mapped in NON_FINAL_ABBREVIATIONS_PL):
+            return False
     return True
 
 
-_QUOTE_PAIRS = (("\u00ab", "\u00bb"), ("\u201c", "\u201d"), ("\u201e", "\u201d"))
-
-
-def _has_open_quote(piece: str) -> bool:
-    if piece.count('"') % 2 == 1:
+def _abbreviation_before(
+    line: str, stretch_start: int, term_start: int, term_end: int, following: str, lang: str | None
+) -> bool:
+    """The word ending at ``term_end`` is one of our abbreviations after which no sentence
+    ends (``m.in.``, ``np.``, ``e.g.``; ``ok.`` before a digit): the rules veto a cut there."""
+    window = max(stretch_start, term_start - _ABBREVIATION_WINDOW)
+    space = max(
+        line.rfind(" ", window, term_start),
+        line.rfind("\t", window, term_start),
+        line.rfind("\u00a0", window, term_start),
+    )
+    if space < 0 and window > stretch_start:
+        return False
+    word = line[max(space + 1, stretch_start) : term_end].translate(CHAR_MAP).lstrip(WORD_OPENERS)
+    if word in NON_FINAL_ABBREVIATIONS or (lang == "pl" and word in NON_FINAL_ABBREVIATIONS_PL):
         return True
-    for opener, closer in _QUOTE_PAIRS:
-        if piece.count(opener) > piece.count(closer):
-            return True
-    if "\u201c" not in piece and piece.count("\u201d") % 2 == 1:
-        return True  # ” used for both ends, as in some Arabic texts
-    return False
+    return following.isdigit() and (word in NON_FINAL_BEFORE_DIGIT or word.lower() in NON_FINAL_BEFORE_DIGIT)
 
 
-def _segment_line(line: str, lang: str | None) -> list[tuple[int, int]]:
-    """Spans (relative to ``line``) of the sentences of one line without line breaks."""
-    start, end = _strip_span(line, 0, len(line))
+_UNKNOWN_DEPTH = 1 << 30  # brackets we could not count cheaply: no boundary is plain after them
+
+
+def _syntok_separates(ch: str) -> bool:
+    """syntok's tokenizer splits words at ``ch`` (Unicode White_Space, which is str.isspace
+    without the information separators \\x1c-\\x1f, and the zero-width space)."""
+    return ch == "\u200b" or (ch.isspace() and ch not in "\x1c\x1d\x1e\x1f")
+
+
+def _is_bracket_token(line: str, idx: int) -> bool | None:
+    """syntok's tokenizer makes the bracket at ``line[idx]`` a token of its own: always inside
+    or at the edge of a word with a letter or digit, never in a run of symbols such as ``»)``
+    (one token). None when the word around it is too long to look at."""
+    lo = idx
+    while lo > 0 and not _syntok_separates(line[lo - 1]):
+        lo -= 1
+        if idx - lo > _WORD_WINDOW:
+            return None
+    hi = idx + 1
+    while hi < len(line) and not _syntok_separates(line[hi]):
+        hi += 1
+        if hi - idx > _WORD_WINDOW:
+            return None
+    return hi - lo == 1 or any(ch.isalnum() for ch in line[lo:hi])
+
+
+def _bracket_depth(line: str, start: int, end: int, depth: int) -> int:
+    """``depth``, the brackets syntok sees open, carried over ``line[start:end]``. syntok looks
+    for the closing bracket ahead of an opening one, so a stretch may end only where every
+    bracket it opened is closed: then syntok decides the stretch the same alone as in its line.
+    A closing bracket with nothing open is ignored, as syntok does."""
+    for mo in _BRACKET.finditer(line, start, end):
+        if depth >= _UNKNOWN_DEPTH:
+            break
+        is_token = _is_bracket_token(line, mo.start())
+        if is_token is None:
+            return _UNKNOWN_DEPTH
+        if not is_token:
+            continue
+        if mo.group() in _OPENING_BRACKETS:
+            depth += 1
+        elif depth:
+            depth -= 1
+    return depth
+
+
+def _shifted(spans: list[tuple[int, int]], by: int) -> list[tuple[int, int]]:
+    return [(s + by, e + by) for s, e in spans]
+
+
+def _segment_line(line: str, lang: str | None, out: list[tuple[int, int]], offset: int) -> None:
+    """Append the spans of one line (no line breaks inside), shifted by ``offset``."""
+    start, end = strip_span(line, 0, len(line))
     if start >= end:
-        return []
-    mapped = line.translate(_CHAR_MAP)
-    if len(mapped) != len(line):  # cannot happen with a 1:1 map; never risk wrong offsets
-        mapped = line
-    try:
-        candidates = sorted(set(_syntok_cuts(mapped)) | set(_extra_cuts(mapped)))
-    except Exception:  # syntok is third-party code: a failure must not lose the line
-        candidates = []
-
-    spans: list[tuple[int, int]] = []
-    piece_start = start
-    for cut in candidates:
-        if cut <= piece_start or cut >= end:
+        return
+    stretch_start = start  # where the current sentence (or undecided stretch) starts
+    raw_start = 0  # the same, unstripped: what the syntok pass gets (it reads spaces its own way)
+    ambiguous = False  # the current stretch holds a candidate only the syntok pass can decide
+    depth = 0  # brackets open in the current stretch, counted up to scanned
+    scanned = start
+    for mo in _CANDIDATE.finditer(line, start, end):
+        next_start = mo.end()
+        if next_start >= end:
+            break  # the line ends here
+        following = line[next_start]
+        closers, gap = mo.group(1), mo.group(2)
+        if closers and _BRACKET.search(closers):
+            ambiguous = True  # "(...) «" : syntok may cut between the bracket and the quote
             continue
-        b_start, b_end = _strip_span(line, piece_start, cut)
-        a_start, a_end = _strip_span(line, cut, end)
-        if b_start >= b_end or a_start >= a_end:
+        if following.islower() or following in ",;:\u060c\u061b":
+            continue  # "e.g", "acme.com", "x. y", "e.g.,": a cut here would be vetoed
+        if not gap:
+            if following.isdigit() and next_start - mo.start() == 1 and line[mo.start() - 1 : mo.start()].isdigit():
+                continue  # a decimal "3.5": one token for syntok
+            ambiguous = True
             continue
-        # Bounded windows: a piece before the cut may be long when many cuts were vetoed.
-        if b_end - b_start > _WINDOW:
-            before = " " + mapped[b_end - _WINDOW : b_end]  # " ": not the whole piece
-        else:
-            before = mapped[b_start:b_end]
-        after = mapped[a_start : min(a_end, a_start + 2)]
-        if not _keep_cut(before, after, lang):
-            continue
-        # A closing quote left at the start of the next piece ("نص. » وقال") belongs to the
-        # sentence whose quote it closes.
-        if (
-            line[a_start] in '"\u00bb\u201d\u2019'
-            and (a_start + 1 == a_end or line[a_start + 1].isspace())
-            and _has_open_quote(line[max(b_start, b_end - _QUOTE_WINDOW) : b_end])
+        if not closers and _abbreviation_before(
+            line, stretch_start, mo.start(), next_start - len(gap), following, lang
         ):
-            b_end = a_start + 1
-            a_start, a_end = _strip_span(line, b_end, end)
-            if a_start >= a_end:
-                continue
-        spans.append((b_start, b_end))
-        piece_start = a_start
-    s, e = _strip_span(line, piece_start, end)
-    if s < e:
-        spans.append((s, e))
-    return spans
+            continue  # "np. Google", "ok. 12": a cut here would be vetoed
+        if not following.isalpha():
+            ambiguous = True  # a quote, bracket, digit or symbol after the space
+            continue
+        term_start = mo.start()
+        if _BRACKET.search(line, scanned, term_start):
+            depth = _bracket_depth(line, scanned, term_start, depth)
+        scanned = term_start
+        terminals = line[term_start : next_start - len(gap) - len(closers)]
+        if depth or not _plain_boundary(line, stretch_start, term_start, terminals, closers, next_start, lang):
+            ambiguous = True
+            continue
+        sentence_end = next_start - len(gap)
+        if ambiguous:
+            out.extend(_shifted(segment_stretch(line[raw_start:sentence_end], lang), offset + raw_start))
+        else:
+            out.append((offset + stretch_start, offset + sentence_end))
+        raw_start = stretch_start = scanned = next_start
+        ambiguous = False
+        depth = 0
+    if ambiguous:
+        out.extend(_shifted(segment_stretch(line[raw_start:], lang), offset + raw_start))
+    else:
+        out.append((offset + stretch_start, offset + end))
 
 
 def segment(text: str, lang: str | None = None) -> list[tuple[int, int]]:
@@ -405,15 +293,13 @@ def segment(text: str, lang: str | None = None) -> list[tuple[int, int]]:
     """
     if not isinstance(text, str):
         raise TypeError(f"segment() expects str, got {type(text).__name__}")
-    code = _norm_lang(lang)
+    code = norm_lang(lang)
     spans: list[tuple[int, int]] = []
     line_start = 0
-    for mo in _LINE_BREAK_RE.finditer(text):
-        line = text[line_start : mo.start()]
-        spans.extend((line_start + s, line_start + e) for s, e in _segment_line(line, code))
+    for mo in LINE_BREAK_RE.finditer(text):
+        _segment_line(text[line_start : mo.start()], code, spans, line_start)
         line_start = mo.end()
-    line = text[line_start:]
-    spans.extend((line_start + s, line_start + e) for s, e in _segment_line(line, code))
+    _segment_line(text[line_start:], code, spans, line_start)
     return spans
 
 
