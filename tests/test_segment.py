@@ -488,6 +488,7 @@ def test_fast_pass_gives_the_spans_of_the_syntok_pass(text, lang):
     [
         "(...)«said! said… Ż  ”Word?",  # syntok cuts after the bracket that opens a sentence
         "\x1fWord. Next one. \x1f",  # \x1f is a space for Python, a character for syntok
+        'Write to a@b.com.\x1f"U.S. office" now.',  # ... so our rules end the e-mail's word there
         "Spółka (uwaga? »)  Wyciek, tak. Dane! Potem dalej.) Koniec.",  # "»)" is one token: "(" stays open
         "It was at xSt. Then he left. He met iPhoneDr. Then left.",  # syntok's last token: "St", "Dr"
         "arguments (if any). Syntax: more. Done.",  # syntok keeps "(if any)." with what follows
@@ -495,6 +496,8 @@ def test_fast_pass_gives_the_spans_of_the_syntok_pass(text, lang):
         "Area in km². Mar came. Code ²². Mar came.",  # "²" is numeric, not a letter
         "He came from the U.S. Civil. War began. Mix. Next.",  # list-like words ("civil" in roman letters)
         "Kupił m.in. chleb. Potem np. Google. Ok. 12 osób. Wrócił.",
+        "He paused...Then left. Wait...What now? It ended.Next one. Pi is 3.14 and x.__init__(self) too.",
+        'He said "it is over. " Then he left. Ona: «to koniec. » Potem. Tak. "Dane" i „Tak”. Koniec.',
     ],
 )
 def test_fast_pass_regressions(text):

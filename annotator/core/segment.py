@@ -72,6 +72,9 @@ _CANDIDATE = re.compile(
 # Closers syntok keeps with the sentence before it: closing brackets, at most one quote
 # (a second one makes syntok keep going), closing brackets again.
 _BRACKETS_AFTER = ")]}\uff09\uff3d\uff5d"
+# Quotes that open the next sentence after a space ('. "Dane', '. «نص', '. „Tak'): syntok
+# makes each a token of its own before the word and cuts before it, as before a letter.
+_QUOTES_BEFORE = "\"'\u00ab\u00bb\u201c\u201d\u201e\u2018\u2019\u2039\u203a"
 _QUOTES_AFTER = "\"'\u00b4\u2019\u00ab\u00bb\u201c\u201d\u2018\u2039\u203a"
 _PLAIN_CLOSERS = re.compile(
     "[" + re.escape(_BRACKETS_AFTER) + "]*(?:[" + re.escape(_QUOTES_AFTER) + "][" + re.escape(_BRACKETS_AFTER) + "]*)?"
@@ -179,6 +182,36 @@ def _abbreviation_before(
     return following.isdigit() and (word in NON_FINAL_BEFORE_DIGIT or word.lower() in NON_FINAL_BEFORE_DIGIT)
 
 
+def _inside_a_word(line: str, term_start: int, next_start: int, closers: str) -> bool:
+    """The terminals at ``term_start`` (closers after them, no space) sit inside a word: a
+    letter or digit before them and another later in the word. syntok's tokenizer keeps them
+    inside a token then ("3.5", "a.b.com", "x.__init__("), so no sentence ends there, except
+    where it splits the word: "..." and a stop between a lowercase and an uppercase letter
+    ("end.Next"). (It splits before a bracket too, "end.(Next", but never cuts a sentence at a
+    token that follows without a space unless that token is a word in title case.)"""
+    if term_start == 0 or not line[term_start - 1].isalnum():
+        return False
+    run = line[term_start : next_start - len(closers)].translate(CHAR_MAP)
+    if "..." in run:
+        return False
+    category = unicodedata.category
+    if (
+        not closers
+        and run in (".", "!", "?")
+        and category(line[term_start - 1]) == "Ll"
+        and category(line[next_start]) == "Lu"
+    ):
+        return False
+    limit = min(len(line), next_start + _WORD_WINDOW)
+    for idx in range(next_start, limit):
+        char = line[idx]
+        if char.isalnum():
+            return True
+        if char.isspace() or char == "\u200b":  # a word ends there for syntok or for our rules
+            return False
+    return False
+
+
 _UNKNOWN_DEPTH = 1 << 30  # brackets we could not count cheaply: no boundary is plain after them
 
 
@@ -251,16 +284,18 @@ def _segment_line(line: str, lang: str | None, out: list[tuple[int, int]], offse
         if following.islower() or following in ",;:\u060c\u061b":
             continue  # "e.g", "acme.com", "x. y", "e.g.,": a cut here would be vetoed
         if not gap:
-            if following.isdigit() and next_start - mo.start() == 1 and line[mo.start() - 1 : mo.start()].isdigit():
-                continue  # a decimal "3.5": one token for syntok
+            if _inside_a_word(line, mo.start(), next_start, closers):
+                continue  # "3.5", "a.b.com", "object.__init__(": no sentence ends inside a token
             ambiguous = True
             continue
         if not closers and _abbreviation_before(
             line, stretch_start, mo.start(), next_start - len(gap), following, lang
         ):
             continue  # "np. Google", "ok. 12": a cut here would be vetoed
-        if not following.isalpha():
-            ambiguous = True  # a quote, bracket, digit or symbol after the space
+        if not following.isalpha() and not (
+            following in _QUOTES_BEFORE and line[next_start + 1 : next_start + 2].isalnum()
+        ):
+            ambiguous = True  # a bracket, digit, symbol or a lone quote after the space
             continue
         term_start = mo.start()
         if _BRACKET.search(line, scanned, term_start):

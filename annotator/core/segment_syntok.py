@@ -19,6 +19,7 @@ so its results are unchanged):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from itertools import pairwise
 
 from syntok.segmenter import segment as _syntok_segment
@@ -110,11 +111,15 @@ def _extra_cuts(mapped: str) -> list[int]:
     return cuts
 
 
-def segment_stretch(line: str, lang: str | None) -> list[tuple[int, int]]:
+def segment_stretch(
+    line: str, lang: str | None, propose_cuts: Callable[[str], Iterable[int]] = _syntok_cuts
+) -> list[tuple[int, int]]:
     """Spans (relative to ``line``) of the sentences of ``line``, a text without line breaks.
 
     ``line`` is a whole line or a stretch of one that starts where a sentence starts and ends
-    where one ends; ``lang`` is a normalised hint ("pl", "ar", ... or None).
+    where one ends; ``lang`` is a normalised hint ("pl", "ar", ... or None). The candidate
+    cuts come from syntok; benchmarks/bench_segment.py swaps in other ``propose_cuts``
+    (offsets into the mapped line) to weigh other libraries under the same rules.
     """
     start, end = strip_span(line, 0, len(line))
     if start >= end:
@@ -123,8 +128,8 @@ def segment_stretch(line: str, lang: str | None) -> list[tuple[int, int]]:
     if len(mapped) != len(line):  # cannot happen with a 1:1 map; never risk wrong offsets
         mapped = line
     try:
-        candidates = sorted(set(_syntok_cuts(mapped)) | set(_extra_cuts(mapped)))
-    except Exception:  # syntok is third-party code: a failure must not lose the line
+        candidates = sorted(set(propose_cuts(mapped)) | set(_extra_cuts(mapped)))
+    except Exception:  # third-party code: a failure must not lose the line
         candidates = []
 
     spans: list[tuple[int, int]] = []
