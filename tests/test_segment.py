@@ -483,6 +483,52 @@ def test_fast_pass_gives_the_spans_of_the_syntok_pass(text, lang):
     assert segment(text, lang) == syntok_pass_on_every_line(text, lang)
 
 
+# Text shaped like prose: sentences of words, some abbreviated, quoted or bracketed, with a
+# bracket group now and then, joined by spaces or line breaks (built from a seed: fast).
+_WORDS = ["data", "we", "The", "It", "Google", "bank", "iPhone", "Dr", "St", "Inc", "np", "m.in", "e.g", "U.S", "IV"]
+_WORDS += [
+    "I",
+    "a",
+    "x",
+    "No",
+    "civil",
+    "LLC",
+    "Mar",
+    "2018",
+    "12",
+    "5",
+    "3.5",
+    "فيسبوك",
+    "بنكًا",
+    "Zażółć",
+    "r",
+    "e-handlu",
+]
+_STOPS = [".", ".", "?", "!", "…", "؟", "...", "?!", ".»", '."', ".)", ").", "”.", "»."]
+
+
+def _prose(rng: random.Random) -> str:
+    def word() -> str:
+        before = rng.choice(["", "", "", "", '"', "«", "„", "(", "“"])
+        return before + rng.choice(_WORDS) + rng.choice(["", "", "", "", ".", ",", '"', "»", ")", "”"])
+
+    sentences = []
+    for _ in range(rng.randint(1, 8)):
+        words = [word() for _ in range(rng.randint(1, 9))]
+        if rng.random() < 0.35:
+            group = " ".join(word() for _ in range(rng.randint(1, 6)))
+            words.insert(rng.randint(0, len(words)), "(" + group + (")" if rng.random() < 0.8 else ""))
+        sentences.append(" ".join(words) + rng.choice(_STOPS) + rng.choice([" ", " ", " ", "  ", "\n", "\t"]))
+    return "".join(sentences)
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), lang=st.sampled_from([None, "pl", "en"]))
+def test_fast_pass_gives_the_spans_of_the_syntok_pass_on_prose(seed, lang):
+    text = _prose(random.Random(seed))
+    assert segment(text, lang) == syntok_pass_on_every_line(text, lang), text
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -492,6 +538,9 @@ def test_fast_pass_gives_the_spans_of_the_syntok_pass(text, lang):
         "Spółka (uwaga? »)  Wyciek, tak. Dane! Potem dalej.) Koniec.",  # "»)" is one token: "(" stays open
         "It was at xSt. Then he left. He met iPhoneDr. Then left.",  # syntok's last token: "St", "Dr"
         "arguments (if any). Syntax: more. Done.",  # syntok keeps "(if any)." with what follows
+        "We collect data (e.g. IP address, approx. location). Our servers. Google (Alphabet). Next.",
+        "np. Google (Alphabet). Next one. U.S. Bank (X). Next. Dr. (foo). Next. Kto (ja)(ty). Nikt.",
+        "1. Information we collect\niv. Rights\nShared with Google LLC. We never sell. Mix. It. Did. Done.",
         "It was 5. Mai came. In 2018. Then 2019. Mar came.",  # numbers: single digits, months
         "Area in km². Mar came. Code ²². Mar came.",  # "²" is numeric, not a letter
         "He came from the U.S. Civil. War began. Mix. Next.",  # list-like words ("civil" in roman letters)
@@ -539,7 +588,7 @@ def _corpora() -> dict[str, str]:
     return corpora
 
 
-@pytest.mark.parametrize("lang", [None, "ar", "pl", "en"])
+@pytest.mark.parametrize("lang", [None, "pl"])  # only "pl" changes the rules
 def test_fast_pass_agrees_on_real_text(lang):
     for name, text in _corpora().items():
         assert segment(text, lang) == syntok_pass_on_every_line(text, lang), name

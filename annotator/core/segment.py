@@ -103,7 +103,12 @@ _PLAIN_WORD = re.compile(
 )
 _PLAIN_NUMBER = re.compile("[" + re.escape(_LEADING) + r"]*\d\d+[" + re.escape(_QUOTES_AFTER) + "]?")
 _MONTH = re.compile("|".join(sorted(_SyntokState.months, key=len, reverse=True)))  # as a prefix: "Mar", "March"
+_BARE_WORD = re.compile(f"{_LETTERS}(?:[{re.escape(_HYPHENS)}]{_LETTERS})*")
+_GAP = " \t\u00a0"  # the spaces the fast pass reads words between
+_BRACKET_WINDOW = 70  # syntok skips a bracket shorter than this ...
+_BRACKET_TOKENS = 48  # ... if it finds the closing bracket among the next 49 tokens
 _WORD_WINDOW = 64  # a word longer than this before a terminal is not plain
+_ENUMERATOR_LENGTH = 7  # the longest word ENUMERATOR matches before its stop: "(mdclxv"
 _ABBREVIATION_WINDOW = 16  # longer than any abbreviation of the rules
 
 # Words before a terminal after which syntok may keep the sentence going.
@@ -123,11 +128,19 @@ def _syntok_last_token(core: str) -> str:
 
 
 def _plain_boundary(
-    line: str, stretch_start: int, term_start: int, terminals: str, closers: str, next_start: int, lang: str | None
+    line: str,
+    stretch_start: int,
+    term_start: int,
+    terminals: str,
+    closers: str,
+    next_start: int,
+    lang: str | None,
+    ambiguous: bool,
 ) -> bool:
     """The ``terminals`` at ``term_start`` end a sentence for certain (the caller has checked
     that a space and a letter, not lowercase, follow at ``next_start``): the word before is
-    plain and neither syntok nor our rules go on."""
+    plain and neither syntok nor our rules go on. ``ambiguous``: the stretch since
+    ``stretch_start`` goes to the syntok pass, which may cut inside it."""
     if not _PLAIN_CLOSERS.fullmatch(closers):
         return False
     window = max(stretch_start, term_start - _WORD_WINDOW)
@@ -142,8 +155,15 @@ def _plain_boundary(
         word_start = stretch_start  # the only word of its sentence
     else:
         return False  # a token longer than the window
-    if ENUMERATOR.match((line[word_start:term_start] + terminals + closers).translate(CHAR_MAP)):
-        return False  # "iv.", "10.": a list item if it is all its piece has (the syntok pass may cut before it)
+    if line[term_start - 1] == ")":
+        return _plain_after_bracket(line, stretch_start, term_start - 1)
+    # Our rules never end a sentence whose piece is only a list enumerator ("iv.", "10."). The
+    # piece starts at the stretch, or at the word if the syntok pass may cut just before it.
+    piece_start = word_start if ambiguous else stretch_start
+    if term_start - piece_start <= _ENUMERATOR_LENGTH and ENUMERATOR.match(
+        (line[piece_start:term_start] + terminals + closers).translate(CHAR_MAP)
+    ):
+        return False
     word = _PLAIN_WORD.fullmatch(line, word_start, term_start)
     if word is None:
         # A number of two digits or more ("in 2018. The"; one digit may be a list item for
@@ -160,6 +180,36 @@ def _plain_boundary(
         mapped = (core + terminals).translate(CHAR_MAP)  # the word our rules look up
         if mapped in NON_FINAL_ABBREVIATIONS or (lang == "pl" and mapped in NON_FINAL_ABBREVIATIONS_PL):
             return False
+    return True
+
+
+def _plain_after_bracket(line: str, stretch_start: int, close: int) -> bool:
+    """``(...)`` ends right before the terminal (``line[close]`` is the ``)``): plain when syntok
+    skips the bracket as part of its sentence and then reads the stop as after a word. It does
+    when the bracket is short (under 70 characters, at most 48 tokens: syntok's limits) and
+    comes after two plain words; right after a sentence's first word it reads the bracket as
+    a candidate end instead and takes the stop into the next sentence ("arguments (if any).
+    Syntax" stays one sentence), which the syntok pass reproduces."""
+    opening = line.rfind("(", max(stretch_start, close - _BRACKET_WINDOW + 2), close)
+    if opening <= stretch_start or _BRACKET.search(line, opening + 1, close) or line[opening - 1] not in _GAP:
+        return False
+    content = line[opening + 1 : close]
+    if len(content) - sum(content.count(space) for space in _GAP) > _BRACKET_TOKENS:
+        return False
+    if not (_is_bracket_token(line, opening) and _is_bracket_token(line, close)):
+        return False
+    word_end = opening - 1
+    for _ in range(2):  # the two words before the bracket, each a token syntok moves in its sentence
+        while word_end > stretch_start and line[word_end - 1] in _GAP:
+            word_end -= 1
+        window = max(stretch_start, word_end - _WORD_WINDOW)
+        space = max(line.rfind(gap, window, word_end) for gap in _GAP)
+        if space < 0 and window > stretch_start:
+            return False
+        word_start = max(space + 1, stretch_start)
+        if word_start >= word_end or not _BARE_WORD.fullmatch(line, word_start, word_end):
+            return False
+        word_end = word_start
     return True
 
 
@@ -288,6 +338,11 @@ def _segment_line(line: str, lang: str | None, out: list[tuple[int, int]], offse
                 continue  # "3.5", "a.b.com", "object.__init__(": no sentence ends inside a token
             ambiguous = True
             continue
+        sentence_end = next_start - len(gap)
+        if sentence_end - stretch_start <= _ENUMERATOR_LENGTH + 2 and ENUMERATOR.match(
+            line[stretch_start:sentence_end].translate(CHAR_MAP)
+        ):
+            continue  # "1. Information": a list item, never a sentence of its own
         if not closers and _abbreviation_before(
             line, stretch_start, mo.start(), next_start - len(gap), following, lang
         ):
@@ -302,10 +357,11 @@ def _segment_line(line: str, lang: str | None, out: list[tuple[int, int]], offse
             depth = _bracket_depth(line, scanned, term_start, depth)
         scanned = term_start
         terminals = line[term_start : next_start - len(gap) - len(closers)]
-        if depth or not _plain_boundary(line, stretch_start, term_start, terminals, closers, next_start, lang):
+        if depth or not _plain_boundary(
+            line, stretch_start, term_start, terminals, closers, next_start, lang, ambiguous
+        ):
             ambiguous = True
             continue
-        sentence_end = next_start - len(gap)
         if ambiguous:
             out.extend(_shifted(segment_stretch(line[raw_start:sentence_end], lang), offset + raw_start))
         else:
