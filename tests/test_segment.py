@@ -415,63 +415,16 @@ def syntok_pass_on_every_line(text: str, lang: str | None = None) -> list[tuple[
 # Pieces that reach every decision of the fast pass: plain and abbreviated words before a
 # stop, numbers and months, hyphens, case changes, marks, brackets the way syntok tokenizes
 # them ("»)" is one token), quotes, spaces Python and syntok disagree on (\x1f, \u200b).
+# fmt: off
 _PIECES = _INTERESTING + [
-    "Word. ",
-    "word. ",
-    "said. ",
-    "Zażółć. ",
-    "فيسبوك. ",
-    "فيسبوك؟ ",
-    "بنكًا. ",
-    "كتبَ. ",
-    "e-handlu. ",
-    "iPhone. ",
-    "xSt. ",
-    "Ala-St. ",
-    "e-B. ",
-    "GDPR. ",
-    "IV. ",
-    "Civil. ",
-    "DC. ",
-    "No. ",
-    "St. ",
-    "Dr. ",
-    "Inc. ",
-    "x². ",
-    " 2018. ",
-    " 5. Mai ",
-    " 7. March ",
-    " ٢٠١٨. ",
-    " 10. ",
-    "(see below). ",
-    "(if any). ",
-    "(...) ",
-    "»)",
-    "(Reuters) ",
-    '"Stop!" ',
-    ".» ",
-    '." ',
-    ". «",
-    ".) ",
-    "… ",
-    "? ",
-    "! ",
-    "?! ",
-    ".. ",
-    "Word",
-    "The",
-    "We",
-    "Mar",
-    "word",
-    "it",
-    "\u2003",
-    "\u200b",
-    "\x1f",
-    "\u00ad",
-    "ǅa",
-    "ϒ",
-    "ʼa",
+    "Word. ", "word. ", "said. ", "Zażółć. ", "فيسبوك. ", "فيسبوك؟ ", "بنكًا. ", "كتبَ. ", "e-handlu. ",
+    "iPhone. ", "xSt. ", "Ala-St. ", "e-B. ", "GDPR. ", "IV. ", "Civil. ", "DC. ", "No. ", "St. ", "Dr. ",
+    "Inc. ", "x². ", " 2018. ", " 5. Mai ", " 7. March ", " ٢٠١٨. ", " 10. ", "(see below). ", "(if any). ",
+    "(...) ", "»)", "(Reuters) ", '"Stop!" ', ".» ", '." ', ". «", ".) ", "… ", "? ", "! ", "?! ", ".. ",
+    "Word", "The", "We", "Mar", "word", "it", "\u2003", "\u200b", "\x1f", "\u00ad", "ǅa", "ϒ", "ʼa",
+    "*iterable*. ", '"-O". ', " *name* ", " —Tak ", " _x ", ". \u200bWord", ". \x1fword", ". ½ ", ". .Net ", "f(x)\". ",
 ]
+# fmt: on
 _mixed_text = st.lists(st.one_of(st.sampled_from(_PIECES), st.characters(exclude_categories=["Cs"])), max_size=60).map(
     "".join
 )
@@ -509,8 +462,9 @@ _STOPS = [".", ".", "?", "!", "…", "؟", "...", "?!", ".»", '."', ".)", ").",
 
 def _prose(rng: random.Random) -> str:
     def word() -> str:
-        before = rng.choice(["", "", "", "", '"', "«", "„", "(", "“"])
-        return before + rng.choice(_WORDS) + rng.choice(["", "", "", "", ".", ",", '"', "»", ")", "”"])
+        before = rng.choice(["", "", "", "", "", '"', "«", "„", "(", "“", "*", "—", "_", "\u200b", "-"])
+        after = rng.choice(["", "", "", "", "", ".", ",", '"', "»", ")", "”", "*", "-", "'", "\u064e", "\x1f"])
+        return before + rng.choice(_WORDS) + after
 
     sentences = []
     for _ in range(rng.randint(1, 8)):
@@ -541,6 +495,7 @@ def test_fast_pass_gives_the_spans_of_the_syntok_pass_on_prose(seed, lang):
         "We collect data (e.g. IP address, approx. location). Our servers. Google (Alphabet). Next.",
         "np. Google (Alphabet). Next one. U.S. Bank (X). Next. Dr. (foo). Next. Kto (ja)(ty). Nikt.",
         "1. Information we collect\niv. Rights\nShared with Google LLC. We never sell. Mix. It. Did. Done.",
+        'Of "types.ModuleType". For *iterable*. Each "-O").  The \u200b". Next. كتبَ. وقال *name* —Tak. Więc',
         "It was 5. Mai came. In 2018. Then 2019. Mar came.",  # numbers: single digits, months
         "Area in km². Mar came. Code ²². Mar came.",  # "²" is numeric, not a letter
         "He came from the U.S. Civil. War began. Mix. Next.",  # list-like words ("civil" in roman letters)

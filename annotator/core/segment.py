@@ -72,9 +72,6 @@ _CANDIDATE = re.compile(
 # Closers syntok keeps with the sentence before it: closing brackets, at most one quote
 # (a second one makes syntok keep going), closing brackets again.
 _BRACKETS_AFTER = ")]}\uff09\uff3d\uff5d"
-# Quotes that open the next sentence after a space ('. "Dane', '. «نص', '. „Tak'): syntok
-# makes each a token of its own before the word and cuts before it, as before a letter.
-_QUOTES_BEFORE = "\"'\u00ab\u00bb\u201c\u201d\u201e\u2018\u2019\u2039\u203a"
 _QUOTES_AFTER = "\"'\u00b4\u2019\u00ab\u00bb\u201c\u201d\u2018\u2039\u203a"
 _PLAIN_CLOSERS = re.compile(
     "[" + re.escape(_BRACKETS_AFTER) + "]*(?:[" + re.escape(_QUOTES_AFTER) + "][" + re.escape(_BRACKETS_AFTER) + "]*)?"
@@ -84,6 +81,7 @@ _PLAIN_CLOSERS = re.compile(
 _OPENING_BRACKETS = "".join(sorted(_SyntokState.opening_brackets))
 _CLOSING_BRACKETS = "".join(sorted(_SyntokState.closing_brackets))
 _BRACKET = re.compile("[" + re.escape(_OPENING_BRACKETS + _CLOSING_BRACKETS) + "]")
+_NOT_LONE_SYMBOLS = frozenset(_OPENING_BRACKETS + _CLOSING_BRACKETS + TERMINALS_ORIGINAL + ",;:\u060c\u061b")
 
 # Combining marks that may sit inside a word (Arabic harakat, Latin diacritics). They are
 # not letters for Python or for syntok, but syntok keeps them inside the word they mark.
@@ -157,6 +155,8 @@ def _plain_boundary(
         return False  # a token longer than the window
     if line[term_start - 1] == ")":
         return _plain_after_bracket(line, stretch_start, term_start - 1)
+    if _symbol_after_word(line, word_start, term_start - 1):
+        return True  # 'of "types.ModuleType". For', '*iterable*. Each': syntok ends after the symbol
     # Our rules never end a sentence whose piece is only a list enumerator ("iv.", "10."). The
     # piece starts at the stretch, or at the word if the syntok pass may cut just before it.
     piece_start = word_start if ambiguous else stretch_start
@@ -181,6 +181,30 @@ def _plain_boundary(
         if mapped in NON_FINAL_ABBREVIATIONS or (lang == "pl" and mapped in NON_FINAL_ABBREVIATIONS_PL):
             return False
     return True
+
+
+def _is_lone_symbol(char: str) -> bool:
+    """syntok makes ``char`` a token of its own at the edge of a word, and reads it as no
+    terminal, bracket or clause mark; our rules read it as no space."""
+    return not char.isalnum() and not char.isspace() and char != "\u200b" and char not in _NOT_LONE_SYMBOLS
+
+
+def _symbol_before_word(line: str, idx: int) -> bool:
+    """A symbol right before a word ('"Dane', '«نص', '*name*', '—Tak'): syntok cuts before it
+    after a plain stop as before a letter, and no rule looks at what follows it."""
+    return line[idx + 1 : idx + 2].isalnum() and _is_lone_symbol(line[idx])
+
+
+def _symbol_after_word(line: str, word_start: int, idx: int) -> bool:
+    """A symbol right after a letter or digit and right before the terminal ('"-O".',
+    '*iterable*.', '«فيسبوك».'): syntok's token before the stop is that symbol, so the word
+    behind it does not matter; no brackets in the word (syntok's bracket rules)."""
+    return (
+        idx - 1 >= word_start
+        and line[idx - 1].isalnum()
+        and _is_lone_symbol(line[idx])
+        and not _BRACKET.search(line, word_start, idx)
+    )
 
 
 def _plain_after_bracket(line: str, stretch_start: int, close: int) -> bool:
@@ -347,10 +371,8 @@ def _segment_line(line: str, lang: str | None, out: list[tuple[int, int]], offse
             line, stretch_start, mo.start(), next_start - len(gap), following, lang
         ):
             continue  # "np. Google", "ok. 12": a cut here would be vetoed
-        if not following.isalpha() and not (
-            following in _QUOTES_BEFORE and line[next_start + 1 : next_start + 2].isalnum()
-        ):
-            ambiguous = True  # a bracket, digit, symbol or a lone quote after the space
+        if not following.isalpha() and not _symbol_before_word(line, next_start):
+            ambiguous = True  # a bracket, digit, a lone quote or symbol after the space
             continue
         term_start = mo.start()
         if _BRACKET.search(line, scanned, term_start):

@@ -46,132 +46,37 @@ _ENDS_LIKE_SENTENCE = re.compile("[" + re.escape(TERMINALS) + "][" + re.escape(C
 
 # Abbreviations (compared case-sensitively, with their final dot) after which a sentence
 # never ends, whatever follows.
+# fmt: off
 NON_FINAL_ABBREVIATIONS = frozenset(
     [
-        "m.in.",
-        "np.",
-        "Np.",
-        "tj.",
-        "Tj.",
-        "tzw.",
-        "Tzw.",
-        "tzn.",
-        "Tzn.",
-        "ul.",
-        "Ul.",
-        "godz.",
-        "prof.",
-        "Prof.",
-        "dr.",
-        "Dr.",
-        "mgr.",
-        "Mgr.",
-        "inż.",
-        "Inż.",
-        "hab.",
-        "ks.",
-        "Ks.",
-        "św.",
-        "Św.",
-        "płk.",
-        "gen.",
-        "Gen.",
-        "zob.",
-        "Zob.",
-        "wg.",
-        "Wg.",
-        "ww.",
-        "jw.",
-        "tys.",
-        "mln.",
-        "mld.",
-        "e.g.",
-        "E.g.",
-        "i.e.",
-        "I.e.",
-        "approx.",
-        "Approx.",
-        "Mr.",
-        "Mrs.",
-        "Ms.",
-        "Mx.",
-        "vs.",
-        "cf.",
-        "Cf.",
-        "viz.",
+        "m.in.", "np.", "Np.", "tj.", "Tj.", "tzw.", "Tzw.", "tzn.", "Tzn.", "ul.", "Ul.", "godz.", "prof.",
+        "Prof.", "dr.", "Dr.", "mgr.", "Mgr.", "inż.", "Inż.", "hab.", "ks.", "Ks.", "św.", "Św.", "płk.",
+        "gen.", "Gen.", "zob.", "Zob.", "wg.", "Wg.", "ww.", "jw.", "tys.", "mln.", "mld.", "e.g.", "E.g.",
+        "i.e.", "I.e.", "approx.", "Approx.", "Mr.", "Mrs.", "Ms.", "Mx.", "vs.", "cf.", "Cf.", "viz."
     ]
 )
+# fmt: on
 # Extra ones that are only unambiguous in Polish text (English "art.", "red.", "ok." can end
 # a sentence), used when lang is "pl".
+# fmt: off
 NON_FINAL_ABBREVIATIONS_PL = frozenset(
     [
-        "ok.",
-        "Ok.",
-        "al.",
-        "Al.",
-        "os.",
-        "pl.",
-        "im.",
-        "art.",
-        "Art.",
-        "ust.",
-        "pkt.",
-        "por.",
-        "Por.",
-        "dot.",
-        "red.",
-        "woj.",
-        "pow.",
-        "gm.",
-        "tel.",
-        "ds.",
-        "lit.",
-        "ang.",
-        "niem.",
-        "ur.",
-        "zm.",
-        "poz.",
-        "str.",
-        "nr.",
-        "Nr.",
+        "ok.", "Ok.", "al.", "Al.", "os.", "pl.", "im.", "art.", "Art.", "ust.", "pkt.", "por.", "Por.", "dot.",
+        "red.", "woj.", "pow.", "gm.", "tel.", "ds.", "lit.", "ang.", "niem.", "ur.", "zm.", "poz.", "str.",
+        "nr.", "Nr."
     ]
 )
+# fmt: on
 # Never final when the next piece starts with a digit ("ok. 12 osób", "No. 5").
+# fmt: off
 NON_FINAL_BEFORE_DIGIT = frozenset(
     [
-        "ok.",
-        "Ok.",
-        "ca.",
-        "Ca.",
-        "nr.",
-        "Nr.",
-        "No.",
-        "no.",
-        "Nos.",
-        "nos.",
-        "art.",
-        "Art.",
-        "ust.",
-        "pkt.",
-        "poz.",
-        "str.",
-        "s.",
-        "p.",
-        "pp.",
-        "tel.",
-        "Tel.",
-        "vol.",
-        "Vol.",
-        "ch.",
-        "Ch.",
-        "sec.",
-        "Sec.",
-        "fig.",
-        "Fig.",
-        "par.",
-        "ok",
+        "ok.", "Ok.", "ca.", "Ca.", "nr.", "Nr.", "No.", "no.", "Nos.", "nos.", "art.", "Art.", "ust.", "pkt.",
+        "poz.", "str.", "s.", "p.", "pp.", "tel.", "Tel.", "vol.", "Vol.", "ch.", "Ch.", "sec.", "Sec.", "fig.",
+        "Fig.", "par.", "ok"
     ]
 )
+# fmt: on
 WORD_OPENERS = "([{\"'\u00ab\u201c\u201e\u2018\u2039\u00bb\u201d\u2019"
 
 # A piece that is only a list enumerator: "10.", "(a)", "iv.", "B)".

@@ -31,28 +31,14 @@ from annotator.core.segment_rules import CHAR_MAP, WORD_OPENERS, has_open_quote,
 # e-mail or domain at the end of a sentence glues it to the next one. Checked word by word
 # with plain string tests (a regex over the line backtracks quadratically on long runs).
 _WORD_RE = re.compile(r"\S+")
+# fmt: off
 _URL_SUFFIXES = frozenset(
     [
-        "com",
-        "org",
-        "net",
-        "edu",
-        "gov",
-        "io",
-        "eu",
-        "uk",
-        "pl",
-        "de",
-        "fr",
-        "info",
-        "html",
-        "htm",
-        "php",
-        "pdf",
-        "asp",
-        "aspx",
+        "com", "org", "net", "edu", "gov", "io", "eu", "uk", "pl", "de", "fr", "info", "html", "htm", "php",
+        "pdf", "asp", "aspx"
     ]
 )
+# fmt: on
 
 
 def _is_urlish(word: str) -> bool:
