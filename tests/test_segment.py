@@ -423,6 +423,7 @@ _PIECES = _INTERESTING + [
     "(...) ", "»)", "(Reuters) ", '"Stop!" ', ".» ", '." ', ". «", ".) ", "… ", "? ", "! ", "?! ", ".. ",
     "Word", "The", "We", "Mar", "word", "it", "\u2003", "\u200b", "\x1f", "\u00ad", "ǅa", "ϒ", "ʼa",
     "*iterable*. ", '"-O". ', " *name* ", " —Tak ", " _x ", ". \u200bWord", ". \x1fword", ". ½ ", ". .Net ", "f(x)\". ",
+    "x). ", 'x"). ', " ). ", "\n). ", "\nlist).  The ", "a»). ", "XⒿ! ", "aⓙ. ", " Ⓙx ", " ⓙx ",
 ]
 # fmt: on
 _mixed_text = st.lists(st.one_of(st.sampled_from(_PIECES), st.characters(exclude_categories=["Cs"])), max_size=60).map(
@@ -463,7 +464,7 @@ _STOPS = [".", ".", "?", "!", "…", "؟", "...", "?!", ".»", '."', ".)", ").",
 def _prose(rng: random.Random) -> str:
     def word() -> str:
         before = rng.choice(["", "", "", "", "", '"', "«", "„", "(", "“", "*", "—", "_", "\u200b", "-"])
-        after = rng.choice(["", "", "", "", "", ".", ",", '"', "»", ")", "”", "*", "-", "'", "\u064e", "\x1f"])
+        after = rng.choice(["", "", "", "", "", ".", ",", '"', "»", ")", "”", "*", "-", "'", "\u064e", "\x1f", "Ⓙ"])
         return before + rng.choice(_WORDS) + after
 
     sentences = []
@@ -496,6 +497,7 @@ def test_fast_pass_gives_the_spans_of_the_syntok_pass_on_prose(seed, lang):
         "np. Google (Alphabet). Next one. U.S. Bank (X). Next. Dr. (foo). Next. Kto (ja)(ty). Nikt.",
         "1. Information we collect\niv. Rights\nShared with Google LLC. We never sell. Mix. It. Did. Done.",
         'Of "types.ModuleType". For *iterable*. Each "-O").  The \u200b". Next. كتبَ. وقال *name* —Tak. Więc',
+        'and their parents).  This one.\n). Word? It raised "AttributeError").  Then XⒿ! DC. 3.5 more.',
         "It was 5. Mai came. In 2018. Then 2019. Mar came.",  # numbers: single digits, months
         "Area in km². Mar came. Code ²². Mar came.",  # "²" is numeric, not a letter
         "He came from the U.S. Civil. War began. Mix. Next.",  # list-like words ("civil" in roman letters)

@@ -81,6 +81,7 @@ _PLAIN_CLOSERS = re.compile(
 _OPENING_BRACKETS = "".join(sorted(_SyntokState.opening_brackets))
 _CLOSING_BRACKETS = "".join(sorted(_SyntokState.closing_brackets))
 _BRACKET = re.compile("[" + re.escape(_OPENING_BRACKETS + _CLOSING_BRACKETS) + "]")
+_OPENING_BRACKET = re.compile("[" + re.escape(_OPENING_BRACKETS) + "]")
 _NOT_LONE_SYMBOLS = frozenset(_OPENING_BRACKETS + _CLOSING_BRACKETS + TERMINALS_ORIGINAL + ",;:\u060c\u061b")
 
 # Combining marks that may sit inside a word (Arabic harakat, Latin diacritics). They are
@@ -185,8 +186,16 @@ def _plain_boundary(
 
 def _is_lone_symbol(char: str) -> bool:
     """syntok makes ``char`` a token of its own at the edge of a word, and reads it as no
-    terminal, bracket or clause mark; our rules read it as no space."""
-    return not char.isalnum() and not char.isspace() and char != "\u200b" and char not in _NOT_LONE_SYMBOLS
+    terminal, bracket or clause mark, nor as a one-letter word (a cased symbol such as "Ⓙ"
+    is one for its rules); our rules read it as no space."""
+    return (
+        not char.isalnum()
+        and not char.isspace()
+        and not char.isupper()
+        and not char.islower()
+        and char != "\u200b"
+        and char not in _NOT_LONE_SYMBOLS
+    )
 
 
 def _symbol_before_word(line: str, idx: int) -> bool:
@@ -214,6 +223,13 @@ def _plain_after_bracket(line: str, stretch_start: int, close: int) -> bool:
     comes after two plain words; right after a sentence's first word it reads the bracket as
     a candidate end instead and takes the stop into the next sentence ("arguments (if any).
     Syntax" stays one sentence), which the syntok pass reproduces."""
+    if not _OPENING_BRACKET.search(line, stretch_start, close):
+        # A ")" that closes nothing in its line (the bracket opened on the line before): a
+        # token like any symbol, plain after a word ("list).  The", 'raises "Error").  This').
+        idx = close - 1
+        while idx >= stretch_start and _is_lone_symbol(line[idx]):
+            idx -= 1
+        return idx >= stretch_start and line[idx].isalnum()
     opening = line.rfind("(", max(stretch_start, close - _BRACKET_WINDOW + 2), close)
     if opening <= stretch_start or _BRACKET.search(line, opening + 1, close) or line[opening - 1] not in _GAP:
         return False
