@@ -599,7 +599,7 @@ def test_ambiguous_stretch_goes_to_syntok(monkeypatch):
 # --------------------------------------------------------------------------- layering
 
 
-@pytest.mark.parametrize("module", ["segment", "segment_rules", "segment_syntok"])
+@pytest.mark.parametrize("module", ["segment", "segment_plain", "segment_rules", "segment_syntok"])
 def test_module_has_no_ui_imports(module):
     source = (ROOT / "annotator" / "core" / f"{module}.py").read_text(encoding="utf-8")
     imported = set()

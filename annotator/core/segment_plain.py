@@ -1,0 +1,306 @@
+"""When the fast pass of :mod:`annotator.core.segment` may decide a sentence end alone.
+
+Each predicate answers for one run of terminals whether syntok plus our rules (the syntok
+pass, :mod:`annotator.core.segment_syntok`) would certainly cut there, or certainly not;
+anything else is left to the syntok pass. They are written against syntok's code (its
+tokenizer's words and symbols, its state at a sentence's first word, the brackets it skips)
+and held to it by the differential tests in tests/test_segment.py: a predicate that says
+"plain" where syntok would decide otherwise changes a span, and the tests fail.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from syntok._segmentation_states import State as _SyntokState
+from syntok.tokenizer import Tokenizer as _SyntokTokenizer
+
+from annotator.core.segment_rules import (
+    CHAR_MAP,
+    CLOSERS_ORIGINAL,
+    ENUMERATOR,
+    NON_FINAL_ABBREVIATIONS,
+    NON_FINAL_ABBREVIATIONS_PL,
+    NON_FINAL_BEFORE_DIGIT,
+    TERMINALS_ORIGINAL,
+    WORD_OPENERS,
+)
+
+# Closers syntok keeps with the sentence before it: closing brackets, at most one quote
+# (a second one makes syntok keep going), closing brackets again.
+_BRACKETS_AFTER = ")]}\uff09\uff3d\uff5d"
+_QUOTES_AFTER = "\"'\u00b4\u2019\u00ab\u00bb\u201c\u201d\u2018\u2039\u203a"
+_PLAIN_CLOSERS = re.compile(
+    "[" + re.escape(_BRACKETS_AFTER) + "]*(?:[" + re.escape(_QUOTES_AFTER) + "][" + re.escape(_BRACKETS_AFTER) + "]*)?"
+)
+
+# Brackets as syntok knows them: a terminal inside brackets may be skipped by syntok.
+_OPENING_BRACKETS = "".join(sorted(_SyntokState.opening_brackets))
+_CLOSING_BRACKETS = "".join(sorted(_SyntokState.closing_brackets))
+BRACKET = re.compile("[" + re.escape(_OPENING_BRACKETS + _CLOSING_BRACKETS) + "]")
+_OPENING_BRACKET = re.compile("[" + re.escape(_OPENING_BRACKETS) + "]")
+_NOT_LONE_SYMBOLS = frozenset(_OPENING_BRACKETS + _CLOSING_BRACKETS + TERMINALS_ORIGINAL + ",;:\u060c\u061b")
+
+# Combining marks that may sit inside a word (Arabic harakat, Latin diacritics). They are
+# not letters for Python or for syntok, but syntok keeps them inside the word they mark.
+_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+_MARK_RE = re.compile(f"[{_MARKS}]")
+# Opening quotes/brackets that may lead the word before a terminal (those last_word strips).
+_LEADING = "".join(sorted(ch for ch in set(WORD_OPENERS + CLOSERS_ORIGINAL) if ch.translate(CHAR_MAP) in WORD_OPENERS))
+# Letters (marks inside) joined by hyphens, as in "e-handlu": syntok's last token is the part
+# after the last hyphen.
+_HYPHENS = _SyntokTokenizer._hyphens
+_HYPHEN_RE = re.compile("[" + re.escape(_HYPHENS) + "]")
+_LETTERS = rf"[^\W\d_](?:(?:[^\W\d_]|[{_MARKS}])*[^\W\d_])?"
+_PLAIN_WORD = re.compile(
+    "[" + re.escape(_LEADING) + "]*"
+    f"({_LETTERS}(?:[{re.escape(_HYPHENS)}]{_LETTERS})*)"
+    "([" + re.escape(_QUOTES_AFTER) + "]?)"
+)
+_PLAIN_NUMBER = re.compile("[" + re.escape(_LEADING) + r"]*\d\d+[" + re.escape(_QUOTES_AFTER) + "]?")
+_MONTH = re.compile("|".join(sorted(_SyntokState.months, key=len, reverse=True)))  # as a prefix: "Mar", "March"
+_BARE_WORD = re.compile(f"{_LETTERS}(?:[{re.escape(_HYPHENS)}]{_LETTERS})*")
+_GAP = " \t\u00a0"  # the spaces the fast pass reads words between
+_BRACKET_WINDOW = 70  # syntok skips a bracket shorter than this ...
+_BRACKET_TOKENS = 48  # ... if it finds the closing bracket among the next 49 tokens
+_WORD_WINDOW = 64  # a word longer than this before a terminal is not plain
+ENUMERATOR_LENGTH = 7  # the longest word ENUMERATOR matches before its stop: "(mdclxv"
+_ABBREVIATION_WINDOW = 16  # longer than any abbreviation of the rules
+
+# Words before a terminal after which syntok may keep the sentence going.
+_SYNTOK_NOT_PLAIN = frozenset(_SyntokState.abbreviations) | frozenset(_SyntokState.roman_numerals) | {"no", "No", "NO"}
+
+
+def _syntok_last_token(core: str) -> str:
+    """The last token syntok's tokenizer makes of a letters-only word (it splits "iPhone"
+    into "i" + "Phone" at every lowercase-to-uppercase transition)."""
+    if core.islower() or core.isupper():
+        return core
+    category = unicodedata.category
+    for idx in range(len(core) - 1, 0, -1):
+        if category(core[idx]) == "Lu" and category(core[idx - 1]) == "Ll":
+            return core[idx:]
+    return core
+
+
+def plain_boundary(
+    line: str,
+    stretch_start: int,
+    term_start: int,
+    terminals: str,
+    closers: str,
+    next_start: int,
+    lang: str | None,
+    ambiguous: bool,
+) -> bool:
+    """The ``terminals`` at ``term_start`` end a sentence for certain (the caller has checked
+    that a space and a letter, not lowercase, follow at ``next_start``): the word before is
+    plain and neither syntok nor our rules go on. ``ambiguous``: the stretch since
+    ``stretch_start`` goes to the syntok pass, which may cut inside it."""
+    if not _PLAIN_CLOSERS.fullmatch(closers):
+        return False
+    window = max(stretch_start, term_start - _WORD_WINDOW)
+    space = max(
+        line.rfind(" ", window, term_start),
+        line.rfind("\t", window, term_start),
+        line.rfind("\u00a0", window, term_start),
+    )
+    if space >= 0:
+        word_start = space + 1
+    elif window == stretch_start:
+        word_start = stretch_start  # the only word of its sentence
+    else:
+        return False  # a token longer than the window
+    if line[term_start - 1] == ")":
+        return _plain_after_bracket(line, stretch_start, term_start - 1)
+    if _symbol_after_word(line, word_start, term_start - 1):
+        return True  # 'of "types.ModuleType". For', '*iterable*. Each': syntok ends after the symbol
+    # Our rules never end a sentence whose piece is only a list enumerator ("iv.", "10."). The
+    # piece starts at the stretch, or at the word if the syntok pass may cut just before it.
+    piece_start = word_start if ambiguous else stretch_start
+    if term_start - piece_start <= ENUMERATOR_LENGTH and ENUMERATOR.match(
+        (line[piece_start:term_start] + terminals + closers).translate(CHAR_MAP)
+    ):
+        return False
+    word = _PLAIN_WORD.fullmatch(line, word_start, term_start)
+    if word is None:
+        # A number of two digits or more ("in 2018. The"; one digit may be a list item for
+        # syntok): syntok goes on only before a month ("2018. Mar").
+        number = _PLAIN_NUMBER.fullmatch(line, word_start, term_start)
+        return number is not None and not _MONTH.match(line, next_start)
+    core, pre_closer = word.groups()
+    if not core.isalpha() and not _MARK_RE.sub("", _HYPHEN_RE.sub("", core)).isalpha():
+        return False  # a numeric character such as "²" (syntok's rules for numbers apply)
+    token = _syntok_last_token(_HYPHEN_RE.split(core)[-1])
+    if len(token) < 2 or token in _SYNTOK_NOT_PLAIN:
+        return False
+    if not pre_closer and not closers:
+        mapped = (core + terminals).translate(CHAR_MAP)  # the word our rules look up
+        if mapped in NON_FINAL_ABBREVIATIONS or (lang == "pl" and mapped in NON_FINAL_ABBREVIATIONS_PL):
+            return False
+    return True
+
+
+def _is_lone_symbol(char: str) -> bool:
+    """syntok makes ``char`` a token of its own at the edge of a word, and reads it as no
+    terminal, bracket or clause mark, nor as a one-letter word (a cased symbol such as "Ⓙ"
+    is one for its rules); our rules read it as no space."""
+    return (
+        not char.isalnum()
+        and not char.isspace()
+        and not char.isupper()
+        and not char.islower()
+        and char != "\u200b"
+        and char not in _NOT_LONE_SYMBOLS
+    )
+
+
+def symbol_before_word(line: str, idx: int) -> bool:
+    """A symbol right before a word ('"Dane', '«نص', '*name*', '—Tak'): syntok cuts before it
+    after a plain stop as before a letter, and no rule looks at what follows it."""
+    return line[idx + 1 : idx + 2].isalnum() and _is_lone_symbol(line[idx])
+
+
+def _symbol_after_word(line: str, word_start: int, idx: int) -> bool:
+    """A symbol right after a letter or digit and right before the terminal ('"-O".',
+    '*iterable*.', '«فيسبوك».'): syntok's token before the stop is that symbol, so the word
+    behind it does not matter; no brackets in the word (syntok's bracket rules)."""
+    return (
+        idx - 1 >= word_start
+        and line[idx - 1].isalnum()
+        and _is_lone_symbol(line[idx])
+        and not BRACKET.search(line, word_start, idx)
+    )
+
+
+def _plain_after_bracket(line: str, stretch_start: int, close: int) -> bool:
+    """``(...)`` ends right before the terminal (``line[close]`` is the ``)``): plain when syntok
+    skips the bracket as part of its sentence and then reads the stop as after a word. It does
+    when the bracket is short (under 70 characters, at most 48 tokens: syntok's limits) and
+    comes after two plain words; right after a sentence's first word it reads the bracket as
+    a candidate end instead and takes the stop into the next sentence ("arguments (if any).
+    Syntax" stays one sentence), which the syntok pass reproduces."""
+    if not _OPENING_BRACKET.search(line, stretch_start, close):
+        # A ")" that closes nothing in its line (the bracket opened on the line before): a
+        # token like any symbol, plain after a word ("list).  The", 'raises "Error").  This').
+        idx = close - 1
+        while idx >= stretch_start and _is_lone_symbol(line[idx]):
+            idx -= 1
+        return idx >= stretch_start and line[idx].isalnum()
+    opening = line.rfind("(", max(stretch_start, close - _BRACKET_WINDOW + 2), close)
+    if opening <= stretch_start or BRACKET.search(line, opening + 1, close) or line[opening - 1] not in _GAP:
+        return False
+    content = line[opening + 1 : close]
+    if len(content) - sum(content.count(space) for space in _GAP) > _BRACKET_TOKENS:
+        return False
+    if not (_is_bracket_token(line, opening) and _is_bracket_token(line, close)):
+        return False
+    word_end = opening - 1
+    for _ in range(2):  # the two words before the bracket, each a token syntok moves in its sentence
+        while word_end > stretch_start and line[word_end - 1] in _GAP:
+            word_end -= 1
+        window = max(stretch_start, word_end - _WORD_WINDOW)
+        space = max(line.rfind(gap, window, word_end) for gap in _GAP)
+        if space < 0 and window > stretch_start:
+            return False
+        word_start = max(space + 1, stretch_start)
+        if word_start >= word_end or not _BARE_WORD.fullmatch(line, word_start, word_end):
+            return False
+        word_end = word_start
+    return True
+
+
+def abbreviation_before(
+    line: str, stretch_start: int, term_start: int, term_end: int, following: str, lang: str | None
+) -> bool:
+    """The word ending at ``term_end`` is one of our abbreviations after which no sentence
+    ends (``m.in.``, ``np.``, ``e.g.``; ``ok.`` before a digit): the rules veto a cut there."""
+    window = max(stretch_start, term_start - _ABBREVIATION_WINDOW)
+    space = max(
+        line.rfind(" ", window, term_start),
+        line.rfind("\t", window, term_start),
+        line.rfind("\u00a0", window, term_start),
+    )
+    if space < 0 and window > stretch_start:
+        return False
+    word = line[max(space + 1, stretch_start) : term_end].translate(CHAR_MAP).lstrip(WORD_OPENERS)
+    if word in NON_FINAL_ABBREVIATIONS or (lang == "pl" and word in NON_FINAL_ABBREVIATIONS_PL):
+        return True
+    return following.isdigit() and (word in NON_FINAL_BEFORE_DIGIT or word.lower() in NON_FINAL_BEFORE_DIGIT)
+
+
+def inside_a_word(line: str, term_start: int, next_start: int, closers: str) -> bool:
+    """The terminals at ``term_start`` (closers after them, no space) sit inside a word: a
+    letter or digit before them and another later in the word. syntok's tokenizer keeps them
+    inside a token then ("3.5", "a.b.com", "x.__init__("), so no sentence ends there, except
+    where it splits the word: "..." and a stop between a lowercase and an uppercase letter
+    ("end.Next"). (It splits before a bracket too, "end.(Next", but never cuts a sentence at a
+    token that follows without a space unless that token is a word in title case.)"""
+    if term_start == 0 or not line[term_start - 1].isalnum():
+        return False
+    run = line[term_start : next_start - len(closers)].translate(CHAR_MAP)
+    if "..." in run:
+        return False
+    category = unicodedata.category
+    if (
+        not closers
+        and run in (".", "!", "?")
+        and category(line[term_start - 1]) == "Ll"
+        and category(line[next_start]) == "Lu"
+    ):
+        return False
+    limit = min(len(line), next_start + _WORD_WINDOW)
+    for idx in range(next_start, limit):
+        char = line[idx]
+        if char.isalnum():
+            return True
+        if char.isspace() or char == "\u200b":  # a word ends there for syntok or for our rules
+            return False
+    return False
+
+
+_UNKNOWN_DEPTH = 1 << 30  # brackets we could not count cheaply: no boundary is plain after them
+
+
+def _syntok_separates(ch: str) -> bool:
+    """syntok's tokenizer splits words at ``ch`` (Unicode White_Space, which is str.isspace
+    without the information separators \\x1c-\\x1f, and the zero-width space)."""
+    return ch == "\u200b" or (ch.isspace() and ch not in "\x1c\x1d\x1e\x1f")
+
+
+def _is_bracket_token(line: str, idx: int) -> bool | None:
+    """syntok's tokenizer makes the bracket at ``line[idx]`` a token of its own: always inside
+    or at the edge of a word with a letter or digit, never in a run of symbols such as ``»)``
+    (one token). None when the word around it is too long to look at."""
+    lo = idx
+    while lo > 0 and not _syntok_separates(line[lo - 1]):
+        lo -= 1
+        if idx - lo > _WORD_WINDOW:
+            return None
+    hi = idx + 1
+    while hi < len(line) and not _syntok_separates(line[hi]):
+        hi += 1
+        if hi - idx > _WORD_WINDOW:
+            return None
+    return hi - lo == 1 or any(ch.isalnum() for ch in line[lo:hi])
+
+
+def bracket_depth(line: str, start: int, end: int, depth: int) -> int:
+    """``depth``, the brackets syntok sees open, carried over ``line[start:end]``. syntok looks
+    for the closing bracket ahead of an opening one, so a stretch may end only where every
+    bracket it opened is closed: then syntok decides the stretch the same alone as in its line.
+    A closing bracket with nothing open is ignored, as syntok does."""
+    for mo in BRACKET.finditer(line, start, end):
+        if depth >= _UNKNOWN_DEPTH:
+            break
+        is_token = _is_bracket_token(line, mo.start())
+        if is_token is None:
+            return _UNKNOWN_DEPTH
+        if not is_token:
+            continue
+        if mo.group() in _OPENING_BRACKETS:
+            depth += 1
+        elif depth:
+            depth -= 1
+    return depth
