@@ -10,6 +10,8 @@ import does, each repeated to ``--mb`` MB:
 - ``legal``: English legal prose, the licence texts every Debian system ships in
   /usr/share/common-licenses (GPL, Apache, MPL...: 0.25 MB, the closest English text at hand
   to a privacy policy; skipped where the folder is missing);
+- ``policy``: Automattic's privacy policy in Markdown (benchmarks/data/automattic_privacy,
+  36 KB: links, bold, bullet lists), a real policy;
 - ``pydoc``: Python's own documentation topics (``pydoc_data.topics``, 0.75 MB shipped with
   the interpreter): English prose full of code samples, tables and identifiers, the hardest
   text here for the fast pass.
@@ -78,6 +80,8 @@ def corpus(name: str, megabytes: float) -> list[str]:
     """Documents of one corpus, repeated until they hold ``megabytes`` MB of UTF-8."""
     if name == "seeds":
         base = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    elif name == "policy":
+        base = [(ROOT / "benchmarks" / "data" / "automattic_privacy" / "Privacy-Policy.md").read_text(encoding="utf-8")]
     elif name == "legal":
         paths = sorted({path.resolve() for path in LICENSES.iterdir() if path.is_file()})
         base = [path.read_text(encoding="utf-8", errors="replace") for path in paths]
@@ -90,7 +94,7 @@ def corpus(name: str, megabytes: float) -> list[str]:
 
 
 def corpora() -> list[str]:
-    return ["seeds", "legal", "pydoc"] if LICENSES.is_dir() else ["seeds", "pydoc"]
+    return ["seeds", "legal", "policy", "pydoc"] if LICENSES.is_dir() else ["seeds", "policy", "pydoc"]
 
 
 # --------------------------------------------------------------------------- methods

@@ -424,6 +424,7 @@ _PIECES = _INTERESTING + [
     "Word", "The", "We", "Mar", "word", "it", "\u2003", "\u200b", "\x1f", "\u00ad", "ǅa", "ϒ", "ʼa",
     "*iterable*. ", '"-O". ', " *name* ", " —Tak ", " _x ", ". \u200bWord", ". \x1fword", ". ½ ", ". .Net ", "f(x)\". ",
     "x). ", 'x"). ', " ). ", "\n). ", "\nlist).  The ", "a»). ", "XⒿ! ", "aⓙ. ", " Ⓙx ", " ⓙx ",
+    "program.** You ", "x.*y ", "a.*. B", "end.—Next ", "end.*The ",
 ]
 # fmt: on
 _mixed_text = st.lists(st.one_of(st.sampled_from(_PIECES), st.characters(exclude_categories=["Cs"])), max_size=60).map(
@@ -458,7 +459,7 @@ _WORDS += [
     "r",
     "e-handlu",
 ]
-_STOPS = [".", ".", "?", "!", "…", "؟", "...", "?!", ".»", '."', ".)", ").", "”.", "»."]
+_STOPS = [".", ".", "?", "!", "…", "؟", "...", "?!", ".»", '."', ".)", ").", "”.", "».", ".**", "?—"]
 
 
 def _prose(rng: random.Random) -> str:
@@ -498,6 +499,7 @@ def test_fast_pass_gives_the_spans_of_the_syntok_pass_on_prose(seed, lang):
         "1. Information we collect\niv. Rights\nShared with Google LLC. We never sell. Mix. It. Did. Done.",
         'Of "types.ModuleType". For *iterable*. Each "-O").  The \u200b". Next. كتبَ. وقال *name* —Tak. Więc',
         'and their parents).  This one.\n). Word? It raised "AttributeError").  Then XⒿ! DC. 3.5 more.',
+        "*   **Opt out of our analytics program.** You can. End.*The x.—Next one. A.*. B.",
         "It was 5. Mai came. In 2018. Then 2019. Mar came.",  # numbers: single digits, months
         "Area in km². Mar came. Code ²². Mar came.",  # "²" is numeric, not a letter
         "He came from the U.S. Civil. War began. Mix. Next.",  # list-like words ("civil" in roman letters)
@@ -536,6 +538,11 @@ def _news_corpus() -> str:
 def _corpora() -> dict[str, str]:
     corpora = {stem: _source_text(stem) for stem in ALL_STEMS}
     corpora["news templates"] = _news_corpus()
+    # A real privacy policy in Markdown: benchmarks/data/automattic_privacy/labels.jsonl holds
+    # its sentences as annotator cut them, and importing those labels needs the same spans.
+    corpora["Automattic policy"] = (
+        ROOT / "benchmarks" / "data" / "automattic_privacy" / "Privacy-Policy.md"
+    ).read_text(encoding="utf-8")
     try:  # English prose with code samples, shipped with Python: a text nobody wrote for us
         from pydoc_data.topics import topics
     except ImportError:  # pragma: no cover - some distributions package it apart

@@ -48,6 +48,7 @@ from annotator.core.segment_plain import (
     abbreviation_before,
     bracket_depth,
     inside_a_word,
+    is_lone_symbol,
     plain_boundary,
     symbol_before_word,
 )
@@ -100,6 +101,8 @@ def _segment_line(line: str, lang: str | None, out: list[tuple[int, int]], offse
         if not gap:
             if inside_a_word(line, mo.start(), next_start, closers):
                 continue  # "3.5", "a.b.com", "object.__init__(": no sentence ends inside a token
+            if not closers and is_lone_symbol(following):
+                continue  # "program.** You": syntok goes on before a symbol glued to the stop
             ambiguous = True
             continue
         sentence_end = next_start - len(gap)

@@ -142,7 +142,7 @@ def plain_boundary(
     return True
 
 
-def _is_lone_symbol(char: str) -> bool:
+def is_lone_symbol(char: str) -> bool:
     """syntok makes ``char`` a token of its own at the edge of a word, and reads it as no
     terminal, bracket or clause mark, nor as a one-letter word (a cased symbol such as "Ⓙ"
     is one for its rules); our rules read it as no space."""
@@ -159,7 +159,7 @@ def _is_lone_symbol(char: str) -> bool:
 def symbol_before_word(line: str, idx: int) -> bool:
     """A symbol right before a word ('"Dane', '«نص', '*name*', '—Tak'): syntok cuts before it
     after a plain stop as before a letter, and no rule looks at what follows it."""
-    return line[idx + 1 : idx + 2].isalnum() and _is_lone_symbol(line[idx])
+    return line[idx + 1 : idx + 2].isalnum() and is_lone_symbol(line[idx])
 
 
 def _symbol_after_word(line: str, word_start: int, idx: int) -> bool:
@@ -169,7 +169,7 @@ def _symbol_after_word(line: str, word_start: int, idx: int) -> bool:
     return (
         idx - 1 >= word_start
         and line[idx - 1].isalnum()
-        and _is_lone_symbol(line[idx])
+        and is_lone_symbol(line[idx])
         and not BRACKET.search(line, word_start, idx)
     )
 
@@ -185,7 +185,7 @@ def _plain_after_bracket(line: str, stretch_start: int, close: int) -> bool:
         # A ")" that closes nothing in its line (the bracket opened on the line before): a
         # token like any symbol, plain after a word ("list).  The", 'raises "Error").  This').
         idx = close - 1
-        while idx >= stretch_start and _is_lone_symbol(line[idx]):
+        while idx >= stretch_start and is_lone_symbol(line[idx]):
             idx -= 1
         return idx >= stretch_start and line[idx].isalnum()
     opening = line.rfind("(", max(stretch_start, close - _BRACKET_WINDOW + 2), close)
