@@ -1,6 +1,6 @@
 """Segmentation benchmark: our ``segment()`` against syntok alone on the same text, in the same run.
 
-    python benchmarks/bench_segment.py                  # 10 MB of each corpus (2-3 minutes)
+    python benchmarks/bench_segment.py                  # 10 MB of each corpus (about 3 minutes)
     python benchmarks/bench_segment.py --mb 5 --repeat 3
     python benchmarks/bench_segment.py --compare        # also the candidates of docs/segmentation.md
 
