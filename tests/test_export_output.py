@@ -4,7 +4,9 @@ said, and a failed export leaves no folder behind. The real command, in a subpro
 from __future__ import annotations
 
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +113,31 @@ def test_a_failed_split_export_leaves_no_empty_folder(big_db: Path, tmp_path: Pa
     )
     assert not (tmp_path / "exports").exists()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["export -o", "backup"])
+def test_an_unreadable_output_path_is_our_one_line_not_a_usage_error(
+    big_db: Path, tmp_path: Path, command: str
+) -> None:
+    """Typer's own check of an existing path used to answer with its multi-line usage block."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o000)
+    # As root the mode would not matter: drop the two capabilities that let root read anything.
+    unprivileged = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+    if unprivileged and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: cannot make a folder unreadable")
+    try:
+        done = subprocess.run(
+            [*unprivileged, sys.executable, "-m", "annotator", *command.split(), str(locked), "--db", str(big_db)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "COLUMNS": "200"},
+            timeout=120,
+        )
+    finally:
+        locked.chmod(0o755)
+    assert done.returncode == 2
+    assert "Usage:" not in done.stderr and "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"error: {locked}")

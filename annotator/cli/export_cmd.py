@@ -32,6 +32,7 @@ def export(
             "--output",
             help="Where to write (default: exports/dataset-<UTC time>.<ext>); - writes the records to standard "
             "output and the summary to standard error. doccano: a .zip, or a folder.",
+            readable=False,  # we check it ourselves and say what is wrong in one line
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "jsonl",
