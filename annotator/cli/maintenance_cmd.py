@@ -50,7 +50,9 @@ def check(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 
 def backup(
-    path: Annotated[Path, typer.Argument(help="Where to write the copy (a new file; never overwritten).", readable=False)],
+    path: Annotated[
+        Path, typer.Argument(help="Where to write the copy (a new file; never overwritten).", readable=False)
+    ],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
