@@ -231,3 +231,20 @@ async def test_docs_restrict_the_queue(project, tmp_path: Path) -> None:  # type
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.review.size == 2  # the tie has two annotators only
+
+
+async def test_the_votes_panel_is_never_in_textuals_loading_state(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The panel's "Reading…" message once lived in a method named ``loading``, which hid
+    # Textual's ``loading`` reactive: Textual then took the panel for busy all the time
+    # (mouse events over it dropped, a "wait" pointer over it, as a disabled widget).
+    engine, _ = project
+    app = review_app(engine, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        panel = app.screen.query_one(VotesPanel)
+        assert panel.loading is False
+        assert "A amal" in panel_text(app, VotesPanel)
+        await pilot.hover("#votes")
+        await settle(pilot)
+        # The pointer shape the screen asks the terminal for (OSC 22) over the panel.
+        assert app.screen._pointer_shape == "default"

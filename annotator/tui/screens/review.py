@@ -152,7 +152,7 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(DefinitionPanel).show_label(None)
-        self.query_one(VotesPanel).loading("Reading the queue of disputed sentences…")
+        self.query_one(VotesPanel).show_message("Reading the queue of disputed sentences…")
         self.refresh_all()
         self.run_worker(self._queue_worker, group="review", thread=True, exit_on_error=False)
 
@@ -162,11 +162,11 @@ class ReviewScreen(Screen[None]):
     @on(QueueLoaded)
     def _queue_loaded(self, message: QueueLoaded) -> None:
         session = self.session
-        session.queue_loaded(message.queue)  # type: ignore[arg-type]
+        session.queue_loaded(message.queue)
         if session.size == 0:
             what = f"where {session.label} is disputed " if session.label else ""
             also = "" if session.include_gold else " and no gold yet (--all shows those with a gold too)"
-            self.query_one(VotesPanel).loading(
+            self.query_one(VotesPanel).show_message(
                 f"Nothing to adjudicate: no sentence {what}with {session.min_annotators}+ labelled decisions "
                 f"that disagree{also}."
             )
@@ -262,7 +262,7 @@ class ReviewScreen(Screen[None]):
         self.label_keys.end_definition()
         self._load_items(pos)
         if self.item is None:
-            self.query_one(VotesPanel).loading("Reading the sentence…")
+            self.query_one(VotesPanel).show_message("Reading the sentence…")
         self.refresh_all()
         self._prefetch_pages()
 
@@ -310,7 +310,7 @@ class ReviewScreen(Screen[None]):
     @on(ItemsLoaded)
     def _items_loaded(self, message: ItemsLoaded) -> None:
         self._loading_chunks.discard(message.first)
-        self.session.items_loaded(message.first, message.items)  # type: ignore[arg-type]
+        self.session.items_loaded(message.first, message.items)
         if self.pos is not None and message.first <= self.pos < message.first + CHUNK:
             self.refresh_all()
             self._prefetch_pages()

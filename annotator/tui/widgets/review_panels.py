@@ -114,12 +114,13 @@ class VotesPanel(QuietStatic):
             )
         text.append("\n")
         text.append(" disputed    ", style="dim")
-        for n, row in enumerate(_wrapped(label_names(schema, disputed) or "—", room + width - 4)):
+        for n, line in enumerate(_wrapped(label_names(schema, disputed) or "—", room + width - 4)):
             text.append("\n             " if n else "")
-            text.append(row, style="yellow")
+            text.append(line, style="yellow")
         self.show_text(text)
 
-    def loading(self, message: str) -> None:
+    def show_message(self, message: str) -> None:
+        # Not ``loading``: that is Textual's reactive (a busy widget that ignores the mouse).
         self.show_text(Text(" " + message, style="dim italic"))
 
 
