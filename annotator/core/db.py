@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, IntegrityError, OperationalError
 
@@ -127,6 +127,7 @@ def _install_error_context(engine: Engine, given: str) -> None:
     def _on_error(context: ExceptionContext) -> None:
         # Say which database failed: the CLI's one-line storage errors name it.
         if context.sqlalchemy_exception is not None:
+            # An attribute of ours on SQLAlchemy's exception, read by storage_errors.storage_problem.
             context.sqlalchemy_exception.annotator_database = where  # type: ignore[attr-defined]
 
 
@@ -220,6 +221,14 @@ def retry_locked(operation: Callable[[], T], *, limit: float | None = None) -> T
                 raise
         time.sleep(pause * random.uniform(0.5, 1.5))
         pause = min(pause * 2, 0.25)  # short: a long sleep lets the other writers take the lock again
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row a single-row INSERT wrote."""
+    key = result.inserted_primary_key
+    if key is None:  # SQLAlchemy gives none after an executemany: a caller's mistake, not the database's
+        raise TypeError("inserted_id: the INSERT wrote several rows")
+    return int(key[0])
 
 
 @contextmanager

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from annotator.core.db import retry_locked, write_connection
+from annotator.core.db import inserted_id, retry_locked, write_connection
 from annotator.core.entities import AnnotationState, SaveResult, UndoResult
 from annotator.core.errors import UserError
 from annotator.core.gold.store import GOLD_ACTIONS
@@ -101,7 +101,7 @@ def ensure_annotator(engine: Engine, name: str) -> int:
 
     def create() -> int:
         with write_connection(engine) as connection:
-            return int(connection.execute(insert(AN).values(name=name)).inserted_primary_key[0])
+            return inserted_id(connection.execute(insert(AN).values(name=name)))
 
     for _attempt in range(3):
         with engine.connect() as connection:
@@ -194,7 +194,10 @@ def _checked_seconds(seconds: float | None) -> float | None:
     return round(float(seconds), 3)  # milliseconds: finer is noise (key repeat, frame timing)
 
 
-def _retrying(operation: Callable[[], Any]) -> Any:
+T = TypeVar("T")
+
+
+def _retrying(operation: Callable[[], T]) -> T:
     # A lost race for the write lock is retried (retry_locked). A concurrent insert of the
     # same (sentence, annotator) row loses the unique race once at most; the second attempt
     # sees the row and updates it.
@@ -215,17 +218,19 @@ def save_decision(engine: Engine, schema: LabelSchema, annotator: int, sentence_
             after, mask = _validated(schema, change.apply(before or AnnotationState()))
             seconds = _checked_seconds(change.seconds)
             _write_state(connection, sentence_id, annotator, after, mask, seconds)
-            event_id = connection.execute(
-                insert(E).values(
-                    annotator_id=annotator,
-                    sentence_id=sentence_id,
-                    action=change.action,
-                    before=before.as_event_dict() if before else None,
-                    after=after.as_event_dict(),
-                    seconds=seconds,
+            event_id = inserted_id(
+                connection.execute(
+                    insert(E).values(
+                        annotator_id=annotator,
+                        sentence_id=sentence_id,
+                        action=change.action,
+                        before=before.as_event_dict() if before else None,
+                        after=after.as_event_dict(),
+                        seconds=seconds,
+                    )
                 )
-            ).inserted_primary_key[0]
-        return SaveResult(sentence_id, after, int(event_id))
+            )
+        return SaveResult(sentence_id, after, event_id)
 
     return _retrying(run)
 

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, insert, or_, select
 
 from annotator.core.annotated_import import AnnotatedImport, AnnotatedImportSummary
-from annotator.core.db import write_connection
+from annotator.core.db import inserted_id, write_connection
 from annotator.core.document_files import (
     SourceDocument,
     decode_bytes,
@@ -134,18 +134,20 @@ def store_document(
         if connection.execute(known).first() is not None:
             return None
         name = free_document_name(connection, doc.name[:500])
-        document_id = connection.execute(
-            insert(D).values(
-                uid=digest[:16],
-                name=name,
-                source_path=doc.source,
-                content_hash=digest,
-                lang=lang,
-                text=doc.text,
-                meta=doc.meta,
-                n_sentences=len(spans),
+        document_id = inserted_id(
+            connection.execute(
+                insert(D).values(
+                    uid=digest[:16],
+                    name=name,
+                    source_path=doc.source,
+                    content_hash=digest,
+                    lang=lang,
+                    text=doc.text,
+                    meta=doc.meta,
+                    n_sentences=len(spans),
+                )
             )
-        ).inserted_primary_key[0]
+        )
         for offset in range(0, len(spans), INSERT_BATCH):  # rows built a batch at a time
             rows = []
             for idx in range(offset, min(offset + INSERT_BATCH, len(spans))):

@@ -229,15 +229,22 @@ class Assignment(SQLModel, table=True):
     released_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
+def _table(model: type[SQLModel]) -> Table:
+    # SQLModel creates ``__table__`` for every ``table=True`` class but does not declare it to type checkers.
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
 # Core (non-ORM) handles on the tables, for bulk inserts, keyset reads and upserts:
 # modules import them as short names, e.g. ``from annotator.core.models import SENTENCE as S``.
-DOCUMENT: Table = Document.__table__  # type: ignore[attr-defined]
-SENTENCE: Table = Sentence.__table__  # type: ignore[attr-defined]
-ANNOTATOR: Table = Annotator.__table__  # type: ignore[attr-defined]
-ANNOTATION: Table = Annotation.__table__  # type: ignore[attr-defined]
-GOLD: Table = Gold.__table__  # type: ignore[attr-defined]
-EVENT: Table = Event.__table__  # type: ignore[attr-defined]
-SETTING: Table = Setting.__table__  # type: ignore[attr-defined]
-WORK_UNIT: Table = WorkUnit.__table__  # type: ignore[attr-defined]
-ASSIGNMENT: Table = Assignment.__table__  # type: ignore[attr-defined]
-SUGGESTION_MODEL: Table = SuggestionModelRow.__table__  # type: ignore[attr-defined]
+DOCUMENT = _table(Document)
+SENTENCE = _table(Sentence)
+ANNOTATOR = _table(Annotator)
+ANNOTATION = _table(Annotation)
+GOLD = _table(Gold)
+EVENT = _table(Event)
+SETTING = _table(Setting)
+LABEL_SCHEMA = _table(LabelSchemaRow)
+WORK_UNIT = _table(WorkUnit)
+ASSIGNMENT = _table(Assignment)
+SUGGESTION_MODEL = _table(SuggestionModelRow)

@@ -161,7 +161,7 @@ def _fetch_int_rows(connection: Connection, query: Any, width: int) -> np.ndarra
     if connection.dialect.name == "postgresql":
         # A named (server-side) cursor streams, inside the transaction the connection began.
         cursor = dbapi.cursor(name=f"ratings_{uuid.uuid4().hex[:12]}")
-        cursor.itersize = _CHUNK
+        cursor.itersize = _CHUNK  # type: ignore[attr-defined]  # psycopg's; SQLAlchemy's DBAPI cursor protocol lacks it
     else:
         cursor = dbapi.cursor()
     chunks: list[np.ndarray] = []

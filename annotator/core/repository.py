@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
@@ -25,14 +25,19 @@ from annotator.core.entities import (
 )
 from annotator.core.errors import UserError
 from annotator.core.models import ANNOTATION as A
-from annotator.core.models import ANNOTATOR, Annotator, LabelSchemaRow, Setting
+from annotator.core.models import ANNOTATOR, SETTING
 from annotator.core.models import DOCUMENT as D
+from annotator.core.models import LABEL_SCHEMA as LS
 from annotator.core.models import SENTENCE as S
 
 SentenceFilter = Literal["all", "unannotated", "flagged", "skipped", "labelled", "queue", "queue_open"]
 """``queue``: the sentences of the annotator's assigned units; ``queue_open``: those not decided yet."""
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes; everything we store is UTC."""
     if value is None:
@@ -84,7 +89,7 @@ _DOC_COLUMNS = (D.c.id, D.c.uid, D.c.name, D.c.lang, D.c.n_sentences, D.c.source
 
 def annotator_id(engine: Engine, name: str) -> int | None:
     with engine.connect() as connection:
-        return connection.execute(select(Annotator.id).where(Annotator.name == name)).scalar()
+        return connection.execute(select(ANNOTATOR.c.id).where(ANNOTATOR.c.name == name)).scalar()
 
 
 def list_documents(engine: Engine) -> list[DocumentInfo]:
@@ -250,17 +255,15 @@ def project_stats(engine: Engine) -> ProjectStats:
         }
         n_sentences = sum(languages.values())
         per_status = connection.execute(
-            select(Annotator.name, A.c.status, func.count(), func.sum(A.c.flagged.cast(S.c.idx.type)))
+            select(ANNOTATOR.c.name, A.c.status, func.count(), func.sum(A.c.flagged.cast(S.c.idx.type)))
             .select_from(A.join(ANNOTATOR, ANNOTATOR.c.id == A.c.annotator_id))
-            .group_by(Annotator.name, A.c.status)
+            .group_by(ANNOTATOR.c.name, A.c.status)
         ).all()
-        names = list(connection.execute(select(Annotator.name).order_by(Annotator.name)).scalars())
+        names = list(connection.execute(select(ANNOTATOR.c.name).order_by(ANNOTATOR.c.name)).scalars())
         schema_ref = None
-        value = connection.execute(select(Setting.value).where(Setting.key == "active_schema_id")).scalar()
+        value = connection.execute(select(SETTING.c.value).where(SETTING.c.key == "active_schema_id")).scalar()
         if value is not None:
-            row = connection.execute(
-                select(LabelSchemaRow.name, LabelSchemaRow.version).where(LabelSchemaRow.id == int(value))
-            ).first()
+            row = connection.execute(select(LS.c.name, LS.c.version).where(LS.c.id == int(value))).first()
             schema_ref = f"{row[0]}@{row[1]}" if row else None
     counts: dict[str, dict[str, int]] = {name: {"labelled": 0, "skipped": 0, "flagged": 0} for name in names}
     for name, status, n, flagged in per_status:

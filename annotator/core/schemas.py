@@ -9,14 +9,14 @@ mapping that rewrites the stored decisions in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Table, select, update
 
-from annotator.core.db import write_connection
+from annotator.core.db import inserted_id, write_connection
 from annotator.core.errors import UserError
 from annotator.core.labels import LabelSchema, load_schema, schema_from_json
-from annotator.core.models import EVENT, SETTING, Annotation, Gold, LabelSchemaRow, Setting
+from annotator.core.models import ANNOTATION, EVENT, GOLD, SETTING
+from annotator.core.models import LABEL_SCHEMA as LS
 
 ACTIVE_SCHEMA_KEY = "active_schema_id"
 
@@ -41,21 +41,19 @@ def active_schema(engine: Engine, *, install_default: bool = True) -> LabelSchem
 
 
 def _active_row(connection: Connection) -> tuple[int, str] | None:
-    value = connection.execute(select(Setting.value).where(Setting.key == ACTIVE_SCHEMA_KEY)).scalar()
+    value = connection.execute(select(SETTING.c.value).where(SETTING.c.key == ACTIVE_SCHEMA_KEY)).scalar()
     if value is None:
         return None
-    row = connection.execute(
-        select(LabelSchemaRow.id, LabelSchemaRow.definition).where(LabelSchemaRow.id == int(value))
-    ).first()
+    row = connection.execute(select(LS.c.id, LS.c.definition).where(LS.c.id == int(value))).first()
     return (row[0], row[1]) if row else None
 
 
-def _used_labels(connection: Connection, table: Any, current: LabelSchema | None) -> set[str]:
+def _used_labels(connection: Connection, table: Table, current: LabelSchema | None) -> set[str]:
     # DISTINCT over the integer mask: portable (PostgreSQL has no equality on json).
     if current is None:
         return set()
     used: set[str] = set()
-    for (mask,) in connection.execute(select(table.label_mask).distinct()):
+    for (mask,) in connection.execute(select(table.c.label_mask).distinct()):
         used.update(current.labels_of(int(mask)))
     return used
 
@@ -71,7 +69,7 @@ def set_schema(engine: Engine, schema: LabelSchema, rename: dict[str, str] | Non
         bad_targets = sorted(set(rename.values()) - set(schema.label_ids))
         if bad_targets:
             raise UserError(f"rename target(s) not in the new schema: {', '.join(bad_targets)}")
-        used = _used_labels(connection, Annotation, current) | _used_labels(connection, Gold, current)
+        used = _used_labels(connection, ANNOTATION, current) | _used_labels(connection, GOLD, current)
         orphaned = sorted((used - set(rename)) - set(schema.label_ids))
         if orphaned:
             raise UserError(
@@ -83,39 +81,33 @@ def set_schema(engine: Engine, schema: LabelSchema, rename: dict[str, str] | Non
         # when something stored would change: usually a new schema just appends labels.
         bits_kept = current is not None and all(current.bit_of[label] == schema.bit_of.get(label) for label in used)
         if rename or not bits_kept:
-            for table in (Annotation, Gold):
-                rows = connection.execute(select(table.id, table.labels)).all()
+            for table in (ANNOTATION, GOLD):
+                rows = connection.execute(select(table.c.id, table.c.labels)).all()
                 for row_id, labels in rows:
                     new_labels = schema.normalise({rename.get(label, label) for label in labels or []})
                     new_mask = schema.mask_of(new_labels)
                     connection.execute(
-                        update(table).where(table.id == row_id).values(labels=new_labels, label_mask=new_mask)
+                        update(table).where(table.c.id == row_id).values(labels=new_labels, label_mask=new_mask)
                     )
-                    rewritten += table is Annotation
+                    rewritten += table is ANNOTATION
         existing = connection.execute(
-            select(LabelSchemaRow.id, LabelSchemaRow.definition).where(
-                LabelSchemaRow.name == schema.name, LabelSchemaRow.version == schema.version
-            )
+            select(LS.c.id, LS.c.definition).where(LS.c.name == schema.name, LS.c.version == schema.version)
         ).first()
         if existing is not None and schema_from_json(existing[1]) != schema:
             if schema_from_json(existing[1]).without_hints() != schema.without_hints():
                 raise UserError(f"schema {schema.ref} is already stored with different content; bump `version`")
             # Only the keyword hints changed: they decide no stored label, so the new ones replace them.
-            connection.execute(
-                update(LabelSchemaRow)
-                .where(LabelSchemaRow.id == existing[0])
-                .values(definition=schema.model_dump_json())
-            )
+            connection.execute(update(LS).where(LS.c.id == existing[0]).values(definition=schema.model_dump_json()))
         if existing is None:
-            schema_id = connection.execute(
-                LabelSchemaRow.__table__.insert().values(  # type: ignore[attr-defined]
-                    name=schema.name, version=schema.version, definition=schema.model_dump_json()
+            schema_id = inserted_id(
+                connection.execute(
+                    LS.insert().values(name=schema.name, version=schema.version, definition=schema.model_dump_json())
                 )
-            ).inserted_primary_key[0]
+            )
         else:
             schema_id = existing[0]
         setting = SETTING
-        if connection.execute(select(Setting.key).where(Setting.key == ACTIVE_SCHEMA_KEY)).first():
+        if connection.execute(select(SETTING.c.key).where(SETTING.c.key == ACTIVE_SCHEMA_KEY)).first():
             connection.execute(setting.update().where(setting.c.key == ACTIVE_SCHEMA_KEY).values(value=str(schema_id)))
         else:
             connection.execute(setting.insert().values(key=ACTIVE_SCHEMA_KEY, value=str(schema_id)))

@@ -21,6 +21,7 @@ from collections import Counter
 
 from sqlalchemy import Connection, insert, select
 
+from annotator.core.db import inserted_id
 from annotator.core.formats import SentenceRecord, sentence_hash
 from annotator.core.models import DOCUMENT as D
 from annotator.core.models import EVENT as E
@@ -63,7 +64,7 @@ class _DocumentMatching:
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         langs = Counter(r.lang for r in records if r.lang)
         lang = langs.most_common(1)[0][0] if langs else None
-        document_id = int(
+        document_id = inserted_id(
             connection.execute(
                 insert(D).values(
                     uid=first.doc_id,
@@ -75,7 +76,7 @@ class _DocumentMatching:
                     meta=dict(first.meta),
                     n_sentences=len(records),
                 )
-            ).inserted_primary_key[0]
+            )
         )
         rows = [
             {

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
-from annotator.core.db import write_connection
+from annotator.core.db import inserted_id, write_connection
 from annotator.core.errors import UserError
 from annotator.core.models import ANNOTATION as A
 from annotator.core.models import ANNOTATOR as AN
@@ -144,7 +144,7 @@ def _assign(
             if row.id in holders or (plan.mode == "dynamic" and not reassign and row.id not in new)
         }
         fixed_overlap = {row.id: bool(row.overlap) for row in units if row.id in stays}
-        plan_units = [Unit(row.id, row.n_sentences) for row in units]
+        plan_units: list[Unit[int]] = [Unit(row.id, row.n_sentences) for row in units]
         added = 0
         loads: dict[str, int] = {}
         targets: dict[str, float] = {}
@@ -269,7 +269,7 @@ def _annotator_ids(connection: Connection, names: Sequence[str]) -> dict[str, in
     ids = {row.name: int(row.id) for row in connection.execute(select(AN.c.id, AN.c.name).where(AN.c.name.in_(names)))}
     for name in names:
         if name not in ids:
-            ids[name] = int(connection.execute(insert(AN).values(name=name)).inserted_primary_key[0])
+            ids[name] = inserted_id(connection.execute(insert(AN).values(name=name)))
     return ids
 
 

@@ -29,12 +29,14 @@ import heapq
 import random
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-UnitKey = Hashable
+# A unit's key: anything hashable (the work unit's id in the database); a plan's keys are its units'.
+UnitKey = TypeVar("UnitKey", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
-class Unit:
+class Unit(Generic[UnitKey]):
     key: UnitKey
     sentences: int
 
@@ -48,7 +50,7 @@ class FixedUnit:
 
 
 @dataclass(frozen=True)
-class Plan:
+class Plan(Generic[UnitKey]):
     annotators_of: dict[UnitKey, tuple[str, ...]]  # every unit -> its annotators (sorted)
     overlap: frozenset[UnitKey]  # the units in the agreement sample
     loads: dict[str, int] = field(default_factory=dict)  # sentences per team member
@@ -75,7 +77,7 @@ def check_options(annotators: Sequence[str], weights: Sequence[float] | None, pe
 
 
 def plan_assignment(
-    units: Sequence[Unit],
+    units: Sequence[Unit[UnitKey]],
     annotators: Sequence[str],
     *,
     per_item: int = 1,
@@ -84,7 +86,7 @@ def plan_assignment(
     seed: int | None = None,
     fixed: Mapping[UnitKey, FixedUnit] | None = None,
     fill_fixed: bool = False,
-) -> Plan:
+) -> Plan[UnitKey]:
     """Assign every unit (see the module docstring). Raises ValueError for impossible options.
 
     ``fill_fixed``: give a fixed unit with fewer annotators than it needs (an overlap unit
@@ -144,7 +146,7 @@ def plan_assignment(
 
 
 def draw_overlap(
-    units: Sequence[Unit], fixed: Mapping[UnitKey, bool], per_item: int, overlap: float, rng: random.Random
+    units: Sequence[Unit[UnitKey]], fixed: Mapping[UnitKey, bool], per_item: int, overlap: float, rng: random.Random
 ) -> set[UnitKey]:
     """The overlap sample: the ``fixed`` units flagged True, plus free units (not in ``fixed``)
     drawn in random order, each kept when it brings the sample closer to ``overlap`` of all

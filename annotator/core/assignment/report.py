@@ -197,8 +197,9 @@ def _queue(connection: Connection, plan: TeamPlan, annotator_id: int) -> Annotat
         .where(AS.c.annotator_id == annotator_id, active())
         .order_by(U.c.document_id, U.c.first_idx)
     ).all()
-    decided = dict(
-        connection.execute(
+    decided: dict[int, int] = {
+        doc_id: n
+        for doc_id, n in connection.execute(
             select(S.c.document_id, func.count())
             .select_from(
                 AS.join(U, U.c.id == AS.c.unit_id)
@@ -207,8 +208,8 @@ def _queue(connection: Connection, plan: TeamPlan, annotator_id: int) -> Annotat
             )
             .where(AS.c.annotator_id == annotator_id, active(), A.c.status.in_(DECIDED))
             .group_by(S.c.document_id)
-        ).all()
-    )
+        )
+    }
     ranges: dict[int, list[tuple[int, int]]] = {}
     for document_id, first, end in mine:
         ranges.setdefault(document_id, []).append((first, end))

@@ -9,9 +9,12 @@ from sqlalchemy import Connection, Engine, func, select
 from annotator.core.errors import UserError
 from annotator.core.formats import GOLD_POLICIES, SPLITS, assign_splits
 from annotator.core.labels import load_schema
+from annotator.core.models import ANNOTATOR as AN
+from annotator.core.models import DOCUMENT as D
+from annotator.core.models import SENTENCE as S
 from annotator.core.schemas import active_schema
 
-from .query import AN, BATCH, D, S
+from .query import BATCH
 from .records import ExportRecords
 from .summary import SplitCount
 

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, String, Text, and_, cast, func, select, type_coerce
@@ -42,11 +42,11 @@ def _json_text(connection: Connection, column: Any) -> Any:
     return type_coerce(column, String)
 
 
-def _fetch(connection: Connection, query: Any) -> list[tuple[Any, ...]]:
+def _fetch(connection: Connection, query: Any) -> Sequence[Any]:
     """All rows as plain DBAPI tuples (the columns selected need no result processing)."""
     result = connection.execute(query)
     try:
-        return result.cursor.fetchall()  # type: ignore[union-attr,no-any-return]
+        return result.cursor.fetchall()
     finally:
         result.close()
 
@@ -80,13 +80,14 @@ class ExportQueries:
         for docs in self._documents(connection):
             if not docs:
                 continue
-            counts = dict(
-                connection.execute(
+            counts: dict[int, int] = {
+                doc_id: n
+                for doc_id, n in connection.execute(
                     select(S.c.document_id, func.count())
                     .where(S.c.document_id.in_([d.id for d in docs]))
                     .group_by(S.c.document_id)
-                ).all()
-            )
+                )
+            }
             group: list[Any] = []
             size = 0
             for doc in docs:
@@ -107,7 +108,7 @@ class ExportQueries:
             if group:
                 yield group, S.c.document_id.in_([d.id for d in group])
 
-    def _sentence_rows(self, connection: Connection, condition: Any, limit: int | None = None) -> list[Any]:
+    def _sentence_rows(self, connection: Connection, condition: Any, limit: int | None = None) -> Sequence[Any]:
         gold_join = S.outerjoin(G, G.c.sentence_id == S.c.id)
         query = (
             select(
@@ -209,7 +210,7 @@ class ExportQueries:
                 bucket.append(entry)
         return found
 
-    def _pages(self, connection: Connection) -> Iterator[tuple[list[Any], list[Any], Any]]:
+    def _pages(self, connection: Connection) -> Iterator[tuple[list[Any], Sequence[Any], Any]]:
         """(documents in name order, their sentence rows, the chunk's condition) per chunk."""
         for docs, condition in self._chunks(connection):
             if condition is not None:

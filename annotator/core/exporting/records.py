@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import select
 
 from annotator.core.formats import MIN_ANNOTATORS, SentenceRecord
+from annotator.core.models import ANNOTATOR as AN
 
 from .gold import computed_gold, stored_gold
-from .query import AN, ExportQueries
+from .query import ExportQueries
 from .summary import SplitCount
 from .values import _LabelCache
 
@@ -69,7 +70,7 @@ class ExportRecords(ExportQueries):
         labels = _LabelCache()
         done = 0
         with self._connection() as connection:
-            names = dict(connection.execute(select(AN.c.id, AN.c.name)).all())
+            names = {row_id: name for row_id, name in connection.execute(select(AN.c.id, AN.c.name))}
             if progress is not None:
                 progress(0, self.total)
             for docs, rows, condition in self._pages(connection):
@@ -86,7 +87,7 @@ class ExportRecords(ExportQueries):
                     progress(done, self.total)
 
     def _chunk_records(
-        self, docs: list[Any], rows: list[Any], annotations: dict[int, list[dict[str, Any]]], labels: _LabelCache
+        self, docs: list[Any], rows: Sequence[Any], annotations: dict[int, list[dict[str, Any]]], labels: _LabelCache
     ) -> list[dict[str, Any]]:
         schema_ref, policy, split_of, only_gold = self.schema_ref, self.gold_policy, self.split_of, self.only_gold
         gold_counts = self.gold_counts

@@ -27,7 +27,7 @@ def remove_stale_temporaries(folder: Path, pattern: str, min_age: float = STALE_
     """
     import shutil
 
-    removed = []
+    removed: list[str] = []
     if not folder.is_dir():
         return removed
     for candidate in sorted(folder.glob(pattern)):

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from annotator.core.db import write_connection
+from annotator.core.db import inserted_id, write_connection
 from annotator.core.errors import UserError
 from annotator.core.labels import LabelSchema
 from annotator.core.models import ANNOTATION as A
@@ -173,7 +173,7 @@ def save_gold(
     schema: LabelSchema,
     adjudicator: int,
     sentence_id: int,
-    labels: Sequence[str],
+    labels: list[str] | tuple[str, ...],
     *,
     by: str,
     note: str | None = None,
@@ -203,16 +203,18 @@ def save_gold(
             updated_at=utcnow(),
         )
         write_gold(connection, schema, sentence_id, gold)
-        event_id = connection.execute(
-            insert(E).values(
-                annotator_id=adjudicator,
-                sentence_id=sentence_id,
-                action="gold",
-                before=before.as_event_dict() if before else None,
-                after=gold.as_event_dict(),
+        event_id = inserted_id(
+            connection.execute(
+                insert(E).values(
+                    annotator_id=adjudicator,
+                    sentence_id=sentence_id,
+                    action="gold",
+                    before=before.as_event_dict() if before else None,
+                    after=gold.as_event_dict(),
+                )
             )
-        ).inserted_primary_key[0]
-    return GoldSaved(sentence_id, gold, before, int(event_id))
+        )
+    return GoldSaved(sentence_id, gold, before, event_id)
 
 
 def undo_gold(engine: Engine, schema: LabelSchema, adjudicator: int) -> GoldUndone | None:
