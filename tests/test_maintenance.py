@@ -166,6 +166,15 @@ def test_the_revision_is_reported_and_never_changed(cli, db_path: str) -> None: 
     assert code == 1 and "written by a newer annotator" in report["problems"][0]["what"]
 
 
+def test_an_in_memory_database_url_is_checked_not_an_internal_error(cli) -> None:  # type: ignore[no-untyped-def]
+    # sqlite:// names no file (the URL's database is None): the report names the URL instead.
+    code, report = _check(cli, "sqlite://")
+    assert code == 1 and report["database"] == "sqlite://" and report["revision"] is None
+    assert "no schema revision" in report["problems"][0]["what"]
+    table = cli("check", "--db", "sqlite://")
+    assert table.code == 1 and "Check of sqlite://" in table.out and "internal error" not in table.err
+
+
 def test_tables_changed_by_hand_are_found(cli, db_path: str) -> None:  # type: ignore[no-untyped-def]
     _project(db_path)
     _by_hand(db_path, "DROP INDEX ix_sentence_text_hash")

@@ -37,8 +37,9 @@ from annotator.core.models import ANNOTATOR as AN
 from annotator.core.models import DOCUMENT as D
 from annotator.core.models import EVENT as E
 from annotator.core.models import GOLD as G
+from annotator.core.models import LABEL_SCHEMA as LS
 from annotator.core.models import SENTENCE as S
-from annotator.core.models import SETTING, LabelSchemaRow
+from annotator.core.models import SETTING
 from annotator.core.schemas import ACTIVE_SCHEMA_KEY
 from annotator.core.storage_errors import storage_problem
 
@@ -97,8 +98,9 @@ def check_database(engine: Engine, progress: Progress | None = None) -> Integrit
     script = ScriptDirectory.from_config(migrate.alembic_config())
     head = script.get_current_head() or ""
     report = IntegrityReport(
+        # An in-memory SQLite URL (sqlite://) names no file: the URL itself then.
         database=engine.url.database
-        if engine.dialect.name == "sqlite"
+        if engine.dialect.name == "sqlite" and engine.url.database
         else engine.url.render_as_string(hide_password=True),
         dialect=engine.dialect.name,
         revision=None,
@@ -248,7 +250,7 @@ def _orphans(connection: Connection, report: IntegrityReport) -> str | None:
             )
     value = connection.execute(select(SETTING.c.value).where(SETTING.c.key == ACTIVE_SCHEMA_KEY)).scalar()
     if value is not None:
-        found = connection.execute(select(LabelSchemaRow.id).where(LabelSchemaRow.id == int(value))).first()
+        found = connection.execute(select(LS.c.id).where(LS.c.id == int(value))).first()
         if found is None:
             report.problems.append(
                 Problem(
@@ -268,7 +270,7 @@ def _active_schema(connection: Connection) -> LabelSchema | None:
     value = connection.execute(select(SETTING.c.value).where(SETTING.c.key == ACTIVE_SCHEMA_KEY)).scalar()
     if value is None:
         return None
-    definition = connection.execute(select(LabelSchemaRow.definition).where(LabelSchemaRow.id == int(value))).scalar()
+    definition = connection.execute(select(LS.c.definition).where(LS.c.id == int(value))).scalar()
     return schema_from_json(definition) if definition is not None else None
 
 

@@ -226,8 +226,8 @@ def compute_agreement(
         n_items=overall_data.n_items,
         n_pairable_items=overall_data.n_pairable_items,
         annotators=list(annotators),
-        overall=OverallAgreement(**overall),
-        per_label={lab: LabelAgreement(**e) for lab, e in per_label.items()},
+        overall=OverallAgreement.model_validate(overall),
+        per_label={lab: LabelAgreement.model_validate(e) for lab, e in per_label.items()},
         pairwise=dict(sorted(pairwise.items())),
     )
 

@@ -220,17 +220,19 @@ def from_csv_row(row: dict[str, str], number: int = 0) -> Part:
     )
     annotation = None
     if row["annotator"]:
-        annotation = Annotation(
-            annotator=row["annotator"],
-            labels=_labels(row["labels"]),
-            status=row["status"],  # type: ignore[arg-type]
-            negated=_parse_bool(row["negated"], "negated"),
-            flagged=_parse_bool(row["flagged"], "flagged"),
-            note=row["note"] or None,
-            updated_at=row["updated_at"],
-            seconds=_seconds(row.get("seconds", "")),
-            suggested=_provenance(row.get("suggested", "")),
-            accepted=_provenance(row.get("accepted", "")),
+        annotation = Annotation.model_validate(
+            {
+                "annotator": row["annotator"],
+                "labels": _labels(row["labels"]),
+                "status": row["status"],
+                "negated": _parse_bool(row["negated"], "negated"),
+                "flagged": _parse_bool(row["flagged"], "flagged"),
+                "note": row["note"] or None,
+                "updated_at": row["updated_at"],
+                "seconds": _seconds(row.get("seconds", "")),
+                "suggested": _provenance(row.get("suggested", "")),
+                "accepted": _provenance(row.get("accepted", "")),
+            }
         )
     elif any(
         row.get(c)
@@ -239,11 +241,13 @@ def from_csv_row(row: dict[str, str], number: int = 0) -> Part:
         raise ValueError("annotation columns are filled but annotator is empty")
     gold = None
     if row["gold_method"]:
-        gold = Gold(
-            labels=_labels(row["gold_labels"]),
-            method=row["gold_method"],  # type: ignore[arg-type]
-            by=row["gold_by"] or None,
-            agreed=jsonio.loads(row["gold_agreed"]) if row.get("gold_agreed") else [],
+        gold = Gold.model_validate(
+            {
+                "labels": _labels(row["gold_labels"]),
+                "method": row["gold_method"],
+                "by": row["gold_by"] or None,
+                "agreed": jsonio.loads(row["gold_agreed"]) if row.get("gold_agreed") else [],
+            }
         )
     return Part(number, info, annotation, gold)
 

@@ -42,4 +42,4 @@ def choose_gold(
     if found is None:
         return None
     labels, method = found
-    return Gold(labels=labels, method=method, by=None, agreed=agreed_with(labels, annotations))  # type: ignore[arg-type]
+    return Gold(labels=labels, method=method, by=None, agreed=agreed_with(labels, annotations))

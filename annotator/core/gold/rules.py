@@ -24,11 +24,12 @@ value is returned in the form it was given.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 GoldPolicy = Literal["unanimous", "majority", "adjudicated"]
 GOLD_POLICIES: tuple[GoldPolicy, ...] = ("unanimous", "majority", "adjudicated")
 AUTO_POLICIES: tuple[GoldPolicy, ...] = ("unanimous", "majority")
+RuleMethod = Literal["unanimous", "majority"]  # how a rule reached a gold
 MIN_ANNOTATORS = 2
 
 V = TypeVar("V")
@@ -39,7 +40,7 @@ def check_policy(policy: str) -> None:
         raise ValueError(f"unknown gold policy {policy!r}; expected one of {', '.join(GOLD_POLICIES)}")
 
 
-def rule_gold(sets: Sequence[V], policy: str, min_annotators: int = MIN_ANNOTATORS) -> tuple[V, str] | None:
+def rule_gold(sets: Sequence[V], policy: str, min_annotators: int = MIN_ANNOTATORS) -> tuple[V, RuleMethod] | None:
     """The gold of one sentence by rule: (winning set, method) or None.
 
     ``sets``: the label sets of its labelled decisions (see the module docstring). Written
@@ -61,16 +62,20 @@ def rule_gold(sets: Sequence[V], policy: str, min_annotators: int = MIN_ANNOTATO
         return None
     counts: dict[Hashable, int] = {}
     for value in sets:
-        key = tuple(value) if type(value) is list else value
-        counts[key] = counts.get(key, 0) + 1  # type: ignore[index]
+        key: Hashable = tuple(value) if isinstance(value, list) else value  # a list is counted by its tuple
+        counts[key] = counts.get(key, 0) + 1
     top = max(counts, key=counts.__getitem__)
     if 2 * counts[top] <= n or not top:
         return None
-    winner = list(top) if type(first) is list else top  # type: ignore[arg-type]
-    return winner, "majority"  # type: ignore[return-value]
+    # Given lists, the keys are their tuples: the winner goes back to a list. Typing cannot
+    # follow V through the key, hence the casts.
+    winner = cast(V, list(cast(tuple[Any, ...], top)) if isinstance(first, list) else top)
+    return winner, "majority"
 
 
-def rule_gold_rows(masks: Any, policy: str, min_annotators: int = MIN_ANNOTATORS) -> list[tuple[int, int, str] | None]:
+def rule_gold_rows(
+    masks: Any, policy: str, min_annotators: int = MIN_ANNOTATORS
+) -> list[tuple[int, int, RuleMethod] | None]:
     """:func:`rule_gold` for every row of a ratings matrix (label bitmasks, -1 = missing):
     per row (winning mask, number of labelled decisions, method) or None.
 
@@ -88,7 +93,7 @@ def rule_gold_rows(masks: Any, policy: str, min_annotators: int = MIN_ANNOTATORS
     low = np.where(present, matrix, np.iinfo(np.int64).max).min(axis=1, initial=np.iinfo(np.int64).max)
     high = np.where(present, matrix, -1).max(axis=1, initial=-1)
     need = max(min_annotators, MIN_ANNOTATORS)
-    out: list[tuple[int, int, str] | None] = [None] * matrix.shape[0]
+    out: list[tuple[int, int, RuleMethod] | None] = [None] * matrix.shape[0]
     if policy == "adjudicated":
         return out
     agreeing = (counts >= need) & (low == high) & (low != 0)
