@@ -124,7 +124,7 @@ def test_confusion_by_hand() -> None:
     assert report.matrix[0][1] == pytest.approx(1 / 3) and report.matrix[0][0] is None
     assert report.matrix[2][0] == pytest.approx(2 / 2)
     top = report.top_pairs()
-    assert (top[0].a, top[0].b, top[0].count) == ("sharing", "none", 2)
+    assert (top[0].a, top[0].b, top[0].times) == ("sharing", "none", 2)
     # prevalence of sharing: amal 3 of her 4 sentences; ola 2 of 3; zofia 1 of 2
     assert report.prevalence["amal"]["sharing"].annotator == 0.75
     assert report.prevalence["amal"]["sharing"].others_mean == pytest.approx((2 / 3 + 1 / 2) / 2)

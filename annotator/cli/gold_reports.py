@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -68,20 +68,21 @@ def confusion_tables(report: ConfusionReport, top: int) -> RenderableType:
         f"{report.n_comparisons:,} comparisons of two annotators)",
         title_justify="left",
     )
-    for column, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("label a", "left"),
         ("label b", "left"),
         ("times", "right"),
         ("% of a's disputes", "right"),
         ("% of b's disputes", "right"),
-    ):
-        pairs.add_column(column, justify=justify)  # type: ignore[arg-type]
+    )
+    for column, justify in columns:
+        pairs.add_column(column, justify=justify)
     found = report.top_pairs(top)
     for pair in found:
         pairs.add_row(
             pair.a,
             pair.b,
-            f"{pair.count:,}",
+            f"{pair.times:,}",
             _figure(format_share(pair.share_of_a)),
             _figure(format_share(pair.share_of_b)),
         )

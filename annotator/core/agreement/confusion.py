@@ -38,7 +38,7 @@ class Prevalence(BaseModel):
 class ConfusedPair(NamedTuple):
     a: str
     b: str
-    count: int
+    times: int  # not ``count``: that would hide tuple.count
     share_of_a: float | None  # counts / disputes[a]
     share_of_b: float | None  # counts / disputes[b]
 
@@ -64,7 +64,7 @@ class ConfusionReport(BaseModel):
                 count = self.counts[i][j]
                 if count:
                     pairs.append(ConfusedPair(a, self.labels[j], count, self.matrix[i][j], self.matrix[j][i]))
-        pairs.sort(key=lambda p: (-p.count, -max(p.share_of_a or 0.0, p.share_of_b or 0.0), p.a, p.b))
+        pairs.sort(key=lambda p: (-p.times, -max(p.share_of_a or 0.0, p.share_of_b or 0.0), p.a, p.b))
         return pairs[:n]
 
 
