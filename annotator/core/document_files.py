@@ -107,7 +107,7 @@ def jsonl_documents(
                 pos = end + 1
                 continue
         else:
-            line = data[pos:end]  # type: ignore[assignment]
+            line = data[pos:end]  # type: ignore[assignment]  # no view: data is a str
         pos = end + 1
         if number == 1:
             line = line.removeprefix("\ufeff")

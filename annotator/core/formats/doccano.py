@@ -260,7 +260,9 @@ def _members(path: Path) -> Iterator[tuple[str, str, IO[bytes]]]:
                 raise FormatError(path, None, "no .jsonl file in this zip")
             for name in names:
                 with zf.open(name) as f:
-                    yield Path(name).stem, f"{path}/{name}", io.BufferedReader(f)  # type: ignore[arg-type]
+                    # typeshed types the member as IO[bytes]; it is a ZipExtFile, a readable stream
+                    # BufferedReader accepts
+                    yield Path(name).stem, f"{path}/{name}", io.BufferedReader(f)  # type: ignore[type-var]
     else:
         with open(path, "rb") as f:
             yield path.stem, str(path), f

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from os import PathLike
-from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -39,7 +38,7 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(parts) or "invalid record"
 
 
-def format_error(path: str | Path | None, line: int | None, error: Exception) -> FormatError:
+def format_error(path: str | PathLike[str] | None, line: int | None, error: Exception) -> FormatError:
     """Turn a validation or decoding error into a :class:`FormatError`."""
     if isinstance(error, FormatError):
         return error

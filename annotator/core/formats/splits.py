@@ -43,8 +43,9 @@ def parse_ratios(text: str) -> tuple[float, float, float]:
         values = tuple(float(x) for x in text.split(","))
     except ValueError:
         raise ValueError(f"split ratios must be three numbers like 0.8,0.1,0.1, got {text!r}") from None
-    split_counts(0, values)
-    return values  # type: ignore[return-value]
+    split_counts(0, values)  # raises unless three finite ratios summing to 1
+    train, dev, test = values
+    return train, dev, test
 
 
 def _rank(seed: int | str, doc_id: str) -> bytes:

@@ -125,8 +125,8 @@ class Featuriser:
         kept = np.flatnonzero(df >= min_df)
         if max_features is not None and kept.size > max_features:
             total = np.bincount(ids, minlength=n_grams)
-            order = sorted(kept.tolist(), key=lambda g: (-int(total[g]), grams[g]))
-            kept = np.array(order[:max_features], dtype=np.int64)
+            ranked = sorted(kept.tolist(), key=lambda g: (-int(total[g]), grams[g]))
+            kept = np.array(ranked[:max_features], dtype=np.int64)
         kept = kept[np.argsort(grams[kept].astype(str), kind="stable")]  # alphabetical columns
         column = np.full(n_grams, -1, dtype=np.int64)
         column[kept] = np.arange(kept.size)

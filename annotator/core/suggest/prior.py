@@ -36,6 +36,10 @@ _CAP = 0.95
 _WORD_CACHE = 200_000
 _MIN_SIMILARITY_WORD = 4
 
+# What one word matches (KeywordPrior._word_matches): one-word hints, phrases that may start at it,
+# examples it is in, whether it counts for the similarity.
+_WordMatches = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], bool]
+
 
 def packaged_hints(schema: LabelSchema, path: Path = DEFAULT_SCHEMA_PATH) -> dict[str, list[str]]:
     """Hints for a schema stored before hints existed: the packaged file's, when it is the same schema."""
@@ -90,7 +94,7 @@ class KeywordPrior:
         self._phrases_by_start: dict[str, list[int]] = {}
         for index, (_hint_id, phrase, _arabic) in enumerate(self._phrases):
             self._phrases_by_start.setdefault(phrase.split()[0], []).append(index)
-        self._matches: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self._matches: dict[str, _WordMatches] = {}
 
     @staticmethod
     def _is_residual(label: Label, hints: dict[str, list[str]]) -> bool:
@@ -100,13 +104,13 @@ class KeywordPrior:
     def _words(text: str) -> frozenset[str]:
         return frozenset(w for w in normalise(text).split() if len(w) >= _MIN_SIMILARITY_WORD)
 
-    def _word_matches(self, word: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], bool]:
+    def _word_matches(self, word: str) -> _WordMatches:
         """(one-word hints the word matches, phrases that may start at it, examples it is in,
         whether it counts for the similarity), cached."""
         found = self._matches.get(word)
         if found is None:
-            hits = set()
-            phrases = set()
+            hits: set[int] = set()
+            phrases: set[int] = set()
             for position, stem in enumerate(_stems(word)):
                 for hint_id, hint, arabic in self._word_hints.get(stem[:2], ()):
                     if (position == 0 or arabic) and stem.startswith(hint):
