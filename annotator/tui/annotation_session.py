@@ -30,6 +30,7 @@ from annotator.core.entities import (
     UndoResult,
 )
 from annotator.core.repository import document_progress, list_documents, sentence_page
+from annotator.core.suggest.session import SessionJob
 from annotator.core.timing import ActiveTimer
 from annotator.tui.context import AppContext
 from annotator.tui.messages import ProgressLoaded
@@ -156,7 +157,8 @@ class AnnotationSession:
             return "✓", flag, "sentence-view--saved"
         if state.status == "skipped":
             return "↷", flag, "sentence-view--saved"
-        if self.sentence_queue and not self.queue.contains(row.document_id, row.idx):  # type: ignore[union-attr]
+        queue = self.queue
+        if self.sentence_queue and queue is not None and not queue.contains(row.document_id, row.idx):
             return "·", flag, "sentence-view--gutter"  # someone else's sentence
         return " ", flag, "sentence-view--gutter"
 
@@ -224,8 +226,8 @@ class AnnotationSession:
             partial(self._retrain_worker, suggester, job), group="suggest", thread=True, exit_on_error=False
         )
 
-    def _retrain_worker(self, suggester: Suggester, job: object) -> None:
-        self.context.app.post_message(Retrained(suggester.run(job)))  # type: ignore[arg-type]
+    def _retrain_worker(self, suggester: Suggester, job: SessionJob) -> None:
+        self.context.app.post_message(Retrained(suggester.run(job)))
 
     def record_state(self, sentence_id: int, document_id: int, idx: int, state: AnnotationState) -> None:
         """A committed state: into the page overlay, off the failed list, into the progress counts."""

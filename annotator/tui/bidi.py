@@ -218,27 +218,26 @@ def reorder_line(line: str, rtl: bool) -> str:
     levels = embedding_levels(line, rtl)
     if levels is None or not same_order(_visual_order(line, levels), library):
         return _fix_marks(library)  # python-bidi's own order, marks put back after their base
-    units: list[list[object]] = []  # [cluster text, level]
+    units: list[tuple[str, int]] = []  # (cluster text, level)
     for char, level in zip(line, levels, strict=True):
         if units and is_mark(char):
-            units[-1][0] = str(units[-1][0]) + char
+            units[-1] = (units[-1][0] + char, units[-1][1])
         else:
-            units.append([char, level])
-    highest = max((int(level) for _text, level in units), default=0)
-    lowest_odd = min((int(level) for _text, level in units if int(level) % 2), default=highest + 1)
+            units.append((char, level))
+    highest = max((level for _text, level in units), default=0)
+    lowest_odd = min((level for _text, level in units if level % 2), default=highest + 1)
     for level in range(highest, lowest_odd - 1, -1):
         start = None
         for index in range(len(units) + 1):
-            inside = index < len(units) and int(units[index][1]) >= level  # type: ignore[call-overload]
+            inside = index < len(units) and units[index][1] >= level
             if inside and start is None:
                 start = index
             elif not inside and start is not None:
                 units[start:index] = units[start:index][::-1]
                 start = None
     out = []
-    for unit, level in units:
-        text = str(unit)
-        if int(level) % 2 and text[0] in _MIRROR:  # type: ignore[call-overload]
+    for text, level in units:
+        if level % 2 and text[0] in _MIRROR:
             text = _MIRROR[text[0]] + text[1:]
         out.append(text)
     return "".join(out)

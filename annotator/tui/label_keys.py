@@ -7,6 +7,8 @@ forwards its ``on_key`` and asks ``definition_wanted`` before toggling a label.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.screen import Screen
 
@@ -17,7 +19,7 @@ from annotator.tui.widgets.panels import DefinitionPanel, StatusLine
 
 
 class LabelKeys:
-    def __init__(self, screen: Screen[object], schema: LabelSchema) -> None:
+    def __init__(self, screen: Screen[Any], schema: LabelSchema) -> None:
         self.screen = screen
         self.schema = schema
         self.awaiting_definition = False

@@ -147,7 +147,8 @@ class AnnotateScreen(Screen[None]):
     def _sentence_queue(self) -> bool:
         """The annotator's share is sentences, some of them in this document."""
         session = self.session
-        return session.sentence_queue and self.document.id in session.queue.documents  # type: ignore[union-attr]
+        queue = session.queue
+        return session.sentence_queue and queue is not None and self.document.id in queue.documents
 
     def _clamp(self, idx: int) -> int:
         return max(0, min(idx, max(0, self.document.n_sentences - 1)))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from annotator.core.labels import LabelSchema
-from annotator.core.repository import next_matching
+from annotator.core.repository import SentenceFilter, next_matching
 from annotator.tui.messages import SeekDone
 from annotator.tui.screens.dialogs import FilterChoice
 
@@ -29,7 +29,7 @@ NOT_FOUND = {
 @dataclass(frozen=True)
 class SeekQuery:
     request: int
-    kind: str
+    kind: SentenceFilter
     bit: int | None
     after: int
     backwards: bool
@@ -42,11 +42,11 @@ def find(engine: Engine, document_id: int, n_sentences: int, annotator: int, que
     """Run a query (in a worker thread): the first matching index after ``query.after``."""
     args = (engine, document_id, annotator)
     kind, bit, backwards, text = query.kind, query.bit, query.backwards, query.text
-    found = next_matching(*args, query.after, kind, label_bit=bit, backwards=backwards, text=text)  # type: ignore[arg-type]
+    found = next_matching(*args, query.after, kind, label_bit=bit, backwards=backwards, text=text)
     wrapped = False
     if found is None and query.wrap:
         restart = n_sentences if backwards else -1
-        found = next_matching(*args, restart, kind, label_bit=bit, backwards=backwards, text=text)  # type: ignore[arg-type]
+        found = next_matching(*args, restart, kind, label_bit=bit, backwards=backwards, text=text)
         wrapped = found is not None
     return SeekDone(query.request, found, query.purpose, wrapped)
 
@@ -70,7 +70,7 @@ class Navigator:
 
     def seek(
         self,
-        kind: str,
+        kind: SentenceFilter,
         label: str | None = None,
         *,
         purpose: str,
@@ -99,7 +99,9 @@ class Navigator:
         return idx + 1 if idx + 1 < n_sentences else None
 
     def next_open(self, idx: int) -> SeekQuery:
-        kind = "queue_open" if self.filter[0] == "queue" else "unannotated"  # in your queue: your next open one
+        kind: SentenceFilter = (
+            "queue_open" if self.filter[0] == "queue" else "unannotated"
+        )  # in your queue: your next open one
         return self.seek(kind, purpose="next_open", after=idx, wrap=True)
 
     def search(self, idx: int, text: str) -> SeekQuery:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -14,6 +14,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotator.core.labels import LabelSchema
+from annotator.core.repository import SentenceFilter
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -46,7 +47,7 @@ class TextPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-FilterChoice = tuple[str, str | None]  # (kind, label id)
+FilterChoice = tuple[SentenceFilter, str | None]  # (kind, label id)
 
 
 class FilterDialog(ModalScreen[FilterChoice | None]):
@@ -91,7 +92,7 @@ class FilterDialog(ModalScreen[FilterChoice | None]):
         if ident.startswith("label:"):
             self.dismiss(("labelled", ident.removeprefix("label:")))
         else:
-            self.dismiss((ident, None))
+            self.dismiss((cast(SentenceFilter, ident), None))  # the ids of the options above
 
     def action_cancel(self) -> None:
         self.dismiss(None)

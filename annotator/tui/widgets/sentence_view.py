@@ -97,8 +97,10 @@ class SentenceView(Widget):
             super().__init__()
             self.idx = idx
 
-    def __init__(self, source: SentenceSource, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, source: SentenceSource, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
         self.source = source
         self._version = 0
         self._layout_key: tuple[object, ...] | None = None
@@ -250,8 +252,9 @@ class SentenceView(Widget):
         return self._lines
 
     def on_click(self, event: events.Click) -> None:
-        if 0 <= event.y < len(self._row_index) and self._row_index[event.y] is not None:
-            self.post_message(self.Picked(self._row_index[event.y]))  # type: ignore[arg-type]
+        idx = self._row_index[event.y] if 0 <= event.y < len(self._row_index) else None
+        if idx is not None:
+            self.post_message(self.Picked(idx))
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
