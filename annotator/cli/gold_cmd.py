@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,6 +14,9 @@ from annotator.cli.agreement_cmd import split_list
 from annotator.cli.options import DbOption, JsonOption
 from annotator.cli.output import console, print_json, warning
 from annotator.core.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 DocsOption = Annotated[
     list[str] | None,
@@ -35,12 +38,12 @@ AUTO_ROWS = (
 )
 
 
-def _document_ids(engine: object, docs: list[str] | None) -> list[int] | None:
+def _document_ids(engine: Engine, docs: list[str] | None) -> list[int] | None:
     from annotator.core.repository import find_document
 
     if docs is None:
         return None
-    return sorted({find_document(engine, ref).id for ref in docs})  # type: ignore[arg-type]
+    return sorted({find_document(engine, ref).id for ref in docs})
 
 
 def gold(

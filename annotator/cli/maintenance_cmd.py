@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -14,6 +14,9 @@ from rich.text import Text
 from annotator.cli.options import DbOption, JsonOption
 from annotator.cli.output import console, print_json
 from annotator.safe_text import safe
+
+if TYPE_CHECKING:
+    from annotator.core.integrity import IntegrityReport
 
 STATUS_STYLES = {"ok": "green", "problems": "bold red", "skipped": "dim"}
 
@@ -93,7 +96,7 @@ def backup(
         raise typer.Exit(1)
 
 
-def _print_report(report) -> None:  # type: ignore[no-untyped-def]
+def _print_report(report: IntegrityReport) -> None:
     checks = Table(title=f"Check of {report.database}", title_justify="left", show_edge=False)
     for column in ("check", "what", "result"):
         checks.add_column(column)

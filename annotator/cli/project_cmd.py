@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 from annotator.safe_text import safe
 
 if TYPE_CHECKING:
+    from annotator.core.annotated_import import AnnotatedImportSummary
     from annotator.core.importing import ImportSummary
 
 
@@ -210,7 +211,7 @@ def _print_notices(summary: ImportSummary) -> None:
 CONFLICTS_SHOWN = 20
 
 
-def _print_annotated(results: list) -> None:  # type: ignore[type-arg]
+def _print_annotated(results: list[AnnotatedImportSummary]) -> None:
     """The annotated imports: one row a file, then the conflicts (all of them with --json)."""
     if not results:
         return
@@ -271,7 +272,7 @@ def _print_annotated(results: list) -> None:  # type: ignore[type-arg]
             warning(f"{r.source}: {r.decisions_made_open} decisions labelled with no label were stored as open")
 
 
-def _decision_text(state: dict) -> str:  # type: ignore[type-arg]
+def _decision_text(state: dict[str, Any]) -> str:
     labels = ",".join(state.get("labels") or []) or "-"
     flags = "".join(f" {name}" for name in ("negated", "flagged") if state.get(name))
     return f"{state.get('status')} {labels}{flags} @ {state.get('updated_at')}"

@@ -118,7 +118,7 @@ def assign(
                 per_item=per_item,
                 overlap=overlap,
                 weights=_weights(weights),
-                unit=unit,  # type: ignore[arg-type]
+                unit=unit,  # type: ignore[arg-type]  # checked above: None, document or sentence
                 seed=seed,
                 documents=documents,
                 reassign=reassign,
