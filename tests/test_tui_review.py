@@ -248,3 +248,45 @@ async def test_the_votes_panel_is_never_in_textuals_loading_state(project, tmp_p
         await settle(pilot)
         # The pointer shape the screen asks the terminal for (OSC 22) over the panel.
         assert app.screen._pointer_shape == "default"
+
+
+def gold_events(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        query = select(EVENT.c.action).where(EVENT.c.action.like("gold%")).order_by(EVENT.c.id)
+        return [row[0] for row in connection.execute(query)]
+
+
+async def test_undo_reverts_only_ones_own_gold_if_nobody_changed_it_since(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Two adjudicators, two review sessions on one database, on the same sentence (#6).
+    engine, ids = project
+    hard = ids[5]
+    bea = ReviewApp(engine, adjudicator="bea", settings=Settings(path=tmp_path / "b.toml"), clock=lambda: NOW)
+    lead = review_app(engine, tmp_path, include_gold=True)
+    async with bea.run_test(size=SIZE) as pilot_b:
+        await settle(pilot_b)
+        assert bea.review.queue.disputes[0].sentence_id == hard  # type: ignore[union-attr]
+        await press(pilot_b, "f3", "enter")  # bea takes C's set for #6
+        assert read_gold(engine, [hard])[hard].by == "bea"
+        async with lead.run_test(size=SIZE) as pilot_a:
+            await settle(pilot_a)
+            await press(pilot_a, "home")
+            assert position(lead) == 0 and selection(lead) == ("data_sharing", "ads_use")  # bea's gold shown
+            await press(pilot_a, "n")  # the lead changes it: none
+            assert read_gold(engine, [hard])[hard].labels == ("none",)
+            # bea undoes: her last gold is no longer what she left: refused, the lead's gold kept
+            await press(pilot_b, "u")
+            assert "Not undone" in status_text(bea) and "lead" in status_text(bea)
+            kept = read_gold(engine, [hard])[hard]
+            assert kept.labels == ("none",) and kept.by == "lead"
+            assert gold_events(engine) == ["gold", "gold"]  # nothing written by the refusal
+            assert "None" in panel_text(bea, LabelPanel) or "lead" in panel_text(bea, LabelPanel)
+            # the lead undoes their own (still as they left it): bea's gold is back, exactly
+            await press(pilot_a, "u")
+            assert "Undone" in status_text(lead)
+            back = read_gold(engine, [hard])[hard]
+            assert back.labels == ("data_sharing", "ads_use") and back.by == "bea"
+        # now bea's gold is what she left: her undo goes through
+        await press(pilot_b, "u")
+        assert "Undone" in status_text(bea)
+    assert hard not in read_gold(engine, [hard])
+    assert gold_events(engine) == ["gold", "gold", "gold_undo", "gold_undo"]

@@ -19,7 +19,7 @@ from textual.message_pump import MessagePump
 from annotator.core.decisions import ensure_annotator
 from annotator.core.entities import DocumentInfo, SentenceRow
 from annotator.core.gold.review import ReviewItem, ReviewQueue, Vote, review_items, review_queue
-from annotator.core.gold.store import GoldSaved, GoldState, GoldUndone, save_gold, undo_gold
+from annotator.core.gold.store import GoldSaved, GoldState, GoldUndone, GoldUndoRefused, save_gold, undo_gold
 from annotator.core.labels import LabelSchema
 from annotator.core.repository import list_documents, sentence_page
 from annotator.tui.context import AppContext
@@ -42,7 +42,7 @@ def _save(
     return save_gold(engine, schema, adjudicator, sentence_id, labels, by=by, note=note)
 
 
-def _undo(engine: Engine, schema: LabelSchema, adjudicator: int) -> GoldUndone | None:
+def _undo(engine: Engine, schema: LabelSchema, adjudicator: int) -> GoldUndone | GoldUndoRefused | None:
     return undo_gold(engine, schema, adjudicator)
 
 
@@ -202,6 +202,8 @@ class ReviewSession:
     def _saved(self, result: GoldSaved) -> None:
         self._set_gold(result.sentence_id, result.gold)
 
-    def _undone(self, result: GoldUndone | None) -> None:
-        if result is not None:
+    def _undone(self, result: GoldUndone | GoldUndoRefused | None) -> None:
+        if isinstance(result, GoldUndone):
             self._set_gold(result.sentence_id, result.gold)
+        elif isinstance(result, GoldUndoRefused):
+            self._set_gold(result.sentence_id, result.current)  # show the gold that was kept

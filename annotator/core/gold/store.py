@@ -83,6 +83,22 @@ class GoldUndone:
     undone_event_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class GoldUndoRefused:
+    """An undo refused: the gold was changed by someone else since the undoer saved it.
+
+    ``current`` is the gold as it stands (kept), ``changed_by`` who changed it last (the
+    adjudicator's name, or ``None`` for ``gold --auto`` or an import).
+    """
+
+    sentence_id: int
+    document_id: int
+    idx: int
+    current: GoldState | None
+    changed_by: str | None
+    action: str  # the event that changed it: gold | gold_auto | gold_undo | gold_import
+
+
 @dataclass(frozen=True)
 class GoldSet:
     """Stored gold as arrays: ``masks[k]`` is the gold of sentence ``sentence_ids[k]`` (ascending)."""
@@ -217,20 +233,43 @@ def save_gold(
     return GoldSaved(sentence_id, gold, before, event_id)
 
 
-def undo_gold(engine: Engine, schema: LabelSchema, adjudicator: int) -> GoldUndone | None:
-    """Revert the adjudicator's most recent gold change not yet undone; None if none is left."""
+def _same_state(current: GoldState | None, expected: dict[str, Any] | None) -> bool:
+    """Whether the stored gold is still the one an event left (every field, its time included)."""
+    if current is None or expected is None:
+        return current is None and expected is None
+    return current == GoldState.from_event_dict(expected)
+
+
+def undo_gold(engine: Engine, schema: LabelSchema, adjudicator: int) -> GoldUndone | GoldUndoRefused | None:
+    """Revert the adjudicator's most recent gold change not yet undone; None if none is left.
+
+    Optimistic concurrency: the gold is reverted only if it is still exactly what that
+    change left. If another adjudicator (or ``gold --auto``, or an import) changed it
+    since, nothing is written and :class:`GoldUndoRefused` says who: their gold is kept.
+    """
     with write_connection(engine) as connection:
         undone = select(E.c.undoes).where(E.c.action == "gold_undo", E.c.undoes.is_not(None))
         target = connection.execute(
-            select(E.c.id, E.c.sentence_id, E.c.before)
+            select(E.c.id, E.c.sentence_id, E.c.before, E.c.after)
             .where(E.c.annotator_id == adjudicator, E.c.action == "gold", E.c.id.not_in(undone))
             .order_by(E.c.id.desc())
             .limit(1)
         ).first()
         if target is None:
             return None
-        event_id, sentence_id, before_dict = target
+        event_id, sentence_id, before_dict, after_dict = target
         current = read_gold_on(connection, [sentence_id]).get(sentence_id)
+        position = connection.execute(select(S.c.document_id, S.c.idx).where(S.c.id == sentence_id)).one()
+        if not _same_state(current, after_dict):
+            last = connection.execute(
+                select(E.c.action, AN.c.name)
+                .select_from(E.outerjoin(AN, AN.c.id == E.c.annotator_id))
+                .where(E.c.sentence_id == sentence_id, E.c.action.in_(GOLD_ACTIONS), E.c.id > event_id)
+                .order_by(E.c.id.desc())
+                .limit(1)
+            ).first()
+            action, name = (last.action, last.name) if last is not None else ("gold", None)
+            return GoldUndoRefused(sentence_id, position.document_id, position.idx, current, name, action)
         restored = GoldState.from_event_dict(before_dict) if before_dict else None
         write_gold(connection, schema, sentence_id, restored)
         connection.execute(
@@ -243,7 +282,6 @@ def undo_gold(engine: Engine, schema: LabelSchema, adjudicator: int) -> GoldUndo
                 undoes=event_id,
             )
         )
-        position = connection.execute(select(S.c.document_id, S.c.idx).where(S.c.id == sentence_id)).one()
     return GoldUndone(sentence_id, position.document_id, position.idx, restored, int(event_id))
 
 

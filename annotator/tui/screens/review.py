@@ -31,7 +31,7 @@ from textual.worker import Worker, WorkerState
 
 from annotator.core.entities import SentenceRow
 from annotator.core.gold.review import ReviewItem, disputed_labels, suggestion
-from annotator.core.gold.store import GoldSaved, GoldState, GoldUndone
+from annotator.core.gold.store import GoldSaved, GoldState, GoldUndone, GoldUndoRefused
 from annotator.core.text import visible
 from annotator.safe_text import safe
 from annotator.tui.bidi import sentence_is_rtl
@@ -474,6 +474,10 @@ class ReviewScreen(Screen[None]):
         job, result = message.job, message.result
         when = self.session.context.clock().strftime("%H:%M:%S")
         if job.kind == "gold_undo":
+            if isinstance(result, GoldUndoRefused):
+                self._undo_refused(result)
+                self.refresh_all()
+                return
             if not isinstance(result, GoldUndone):
                 self.say("Nothing left to undo", "warning")
                 self.refresh_all()
@@ -496,6 +500,19 @@ class ReviewScreen(Screen[None]):
                 text += ". Queue done: every sentence has a gold (q quits)"
             self.say(text, "saved")
         self.refresh_all()
+
+    def _undo_refused(self, result: GoldUndoRefused) -> None:
+        pos = self.session.positions.get(result.sentence_id)
+        if pos is not None:
+            self.go(pos)
+        who = {
+            "gold_auto": "gold --auto",
+            "gold_import": "an import",
+        }.get(result.action, result.changed_by or "someone else")
+        kept = label_names(self.schema, result.current.labels) if result.current else "no gold"
+        self.say(
+            f"Not undone: #{result.idx + 1:,}'s gold was changed since by {who[:40]}; kept theirs ({kept})", "warning"
+        )
 
     def _agreed(self, item: ReviewItem, gold: GoldState) -> str:
         return self.session.agreed_letters(item, gold)
