@@ -44,6 +44,7 @@ def test_gold_auto_dry_run_changes_no_byte_then_fills_and_is_idempotent(cli, db)
         "unchanged": 0,
         "removed": 0,
         "adjudicated": 0,
+        "imported": 0,
         "left_for_review": 2,
         "too_few": 1,
     }

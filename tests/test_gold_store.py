@@ -149,3 +149,36 @@ def test_review_queue_and_items(engine: Engine, tmp_path: Path) -> None:
     assert suggestion(first.votes) is None and items[2].gold is not None
     hint = suggestion(items[2].votes)
     assert hint is not None and hint.labels == ("first_party_collection",) and (hint.support, hint.of) == (2, 3)
+
+
+def test_auto_gold_keeps_an_imported_gold_the_decisions_do_not_support(engine: Engine, tmp_path: Path) -> None:
+    from annotator.core.importing import import_paths
+    from tests.test_annotated_import import ann, record, write_jsonl
+
+    ids = build_votes(engine, tmp_path)
+    schema = active_schema(engine)
+    rule = {"labels": ["user_rights"], "method": "majority", "by": None}
+    person = {"labels": ["retention"], "method": "adjudicated", "by": "boss"}
+    path = write_jsonl(
+        tmp_path / "gold.jsonl",
+        [
+            record("d", 0, 0, "Kept 5 years.", [], gold=rule),  # no decision at all
+            record("d", 1, 14, "Ask us.", [ann("amal", ["retention"]), ann("ola", ["ads_use"])], gold=rule),  # a tie
+            record("d", 2, 22, "Or not.", [], gold=person),
+        ],
+    )
+    assert not import_paths(engine, [path]).refused
+    before = read_gold(engine, range(1, 10_000))
+    assert len(before) == 3
+    summary = auto_gold(engine, schema, "majority")
+    after = read_gold(engine, range(1, 10_000))
+    assert {sid: gold for sid, gold in after.items() if sid in before} == before  # not one imported gold changed
+    assert (summary.imported, summary.adjudicated, summary.removed) == (2, 1, 0)
+    assert summary.created == 3  # the rule's own gold is made as before (pl_news)
+    assert auto_gold(engine, schema, "majority").model_dump() == {**summary.model_dump(), "created": 0, "unchanged": 3}
+    # the rule's own gold is still removed when the decisions stop supporting it
+    ola, piotr = ensure_annotator(engine, "ola"), ensure_annotator(engine, "piotr")
+    save_decision(engine, schema, ola, ids[3], Change(labels=["retention"], status="labelled"))
+    save_decision(engine, schema, piotr, ids[3], Change(labels=["ads_use"], status="labelled"))
+    again = auto_gold(engine, schema, "majority")
+    assert (again.removed, again.imported) == (1, 2) and ids[3] not in read_gold(engine, [ids[3]])

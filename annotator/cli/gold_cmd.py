@@ -33,6 +33,7 @@ AUTO_ROWS = (
     ("unchanged", "unchanged", "rule gold that still holds"),
     ("removed", "removed", "rule gold the decisions no longer support"),
     ("adjudicated", "kept: adjudicated", "a person's gold is never changed"),
+    ("imported", "kept: imported", "an imported gold is not the rule's: never changed"),
     ("left_for_review", "left for review", "disputed, no gold: `annotator adjudicate` shows them"),
     ("too_few", "too few decisions", "labelled by fewer than --min-annotators"),
 )
@@ -52,7 +53,8 @@ def gold(
         typer.Option(
             "--auto",
             help="Fill the gold by rule: unanimous (every labelled decision the same set) or majority "
-            "(one set chosen by more than half; ties give none). Never changes a gold a person adjudicated.",
+            "(one set chosen by more than half; ties give none). Never changes a gold a person adjudicated "
+            "or an imported one.",
         ),
     ] = None,
     min_annotators: MinOption = 2,

@@ -4,6 +4,12 @@ For every sentence with labelled decisions or a stored gold, in one write transa
 (reads included, so no save slips between reading and writing):
 
 - a gold a person adjudicated is never changed (counted ``adjudicated``);
+- nor is a gold that came from an import (``annotator import`` of an annotated file,
+  whatever its method): the rule did not make it, so the decisions here neither confirm
+  nor refute it (counted ``imported``). A rule gold is *the rule's own* when the last
+  event that set the sentence's gold from outside (a ``gold_auto`` or an import) is a
+  ``gold_auto`` one (:func:`_rule_owned`: an undo restores the state an event left, it
+  is no new origin);
 - the rule (:func:`~annotator.core.gold.rules.rule_gold`) gives the gold the decisions
   support *now*, with its method (``unanimous`` or ``majority``) and the annotators who
   agreed; the policy says which are taken (``unanimous``: only unanimous ones) and
@@ -27,7 +33,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select
 
 from annotator.core.db import write_connection
 from annotator.core.labels import LabelSchema
@@ -52,6 +58,7 @@ class AutoGoldSummary(BaseModel):
     unchanged: int = 0
     removed: int = 0
     adjudicated: int = 0  # a person's gold, kept as it is
+    imported: int = 0  # an imported gold (not made by this rule), kept as it is
     left_for_review: int = 0
     too_few: int = 0  # labelled by fewer than min_annotators, no gold
 
@@ -82,12 +89,16 @@ def auto_gold(
         rows = ratings.masks.tolist()
         row_of = {int(sid): k for k, sid in enumerate(ratings.sentence_ids.tolist())}
         stored = read_gold_on(connection, _stored_ids(connection, documents))
+        owned = _rule_owned(connection, [sid for sid, gold in stored.items() if gold.method != "adjudicated"])
         now = utcnow()
         writes: list[tuple[int, GoldState | None, GoldState | None]] = []  # (sentence, before, after)
         for sentence_id in sorted(set(row_of) | set(stored)):
             before = stored.get(sentence_id)
             if before is not None and before.method == "adjudicated":
                 summary.adjudicated += 1
+                continue
+            if before is not None and sentence_id not in owned:
+                summary.imported += 1
                 continue
             row = rows[row_of[sentence_id]] if sentence_id in row_of else []
             labelled = [mask for mask in row if mask >= 0]
@@ -124,6 +135,31 @@ def auto_gold(
         if not dry_run and writes:
             _write(connection, schema, writes)
     return summary
+
+
+def _rule_owned(connection: Any, sentence_ids: Sequence[int]) -> set[int]:
+    """Of these sentences (each with a rule-method gold), those whose gold ``gold --auto``
+    made: their last ``gold_auto`` event is later than their last gold import.
+
+    Gold imports are ``gold_import`` events, and in databases written before those existed
+    ``import`` events without an annotator (an imported decision always has one).
+    """
+    if not sentence_ids:
+        return set()
+    wanted = set(sentence_ids)
+    imports = or_(E.c.action == "gold_import", and_(E.c.action == "import", E.c.annotator_id.is_(None)))
+    last: list[dict[int, int]] = []
+    for where in (E.c.action == "gold_auto", imports):
+        # One grouped scan each (the event table has no sentence index; chunks of ids would
+        # scan it once a chunk), kept to the wanted sentences here.
+        query = (
+            select(E.c.sentence_id, func.max(E.c.id))
+            .where(where, E.c.sentence_id.is_not(None))
+            .group_by(E.c.sentence_id)
+        )
+        last.append({int(sid): int(eid) for sid, eid in connection.execute(query) if int(sid) in wanted})
+    last_auto, last_import = last
+    return {sid for sid, eid in last_auto.items() if eid > last_import.get(sid, -1)}
 
 
 @contextlib.contextmanager
