@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from textual.pilot import Pilot
 
 from annotator.core.db import open_database
 from annotator.core.exporting import export_dataset
 from annotator.core.gold.store import read_gold
-from annotator.core.models import EVENT
+from annotator.core.models import EVENT, SENTENCE
 from annotator.tui.config import Settings
 from annotator.tui.review_app import ReviewApp
 from annotator.tui.screens.help import HelpScreen
@@ -290,3 +290,42 @@ async def test_undo_reverts_only_ones_own_gold_if_nobody_changed_it_since(projec
         assert "Undone" in status_text(bea)
     assert hard not in read_gold(engine, [hard])
     assert gold_events(engine) == ["gold", "gold", "gold_undo", "gold_undo"]
+
+
+async def test_twelve_annotators_every_column_shown_and_taken_by_key(tmp_path: Path) -> None:
+    from textual.containers import VerticalScroll
+
+    from annotator.core.decisions import Change, ensure_annotator, save_decision
+    from annotator.core.importing import import_paths
+    from annotator.core.schemas import active_schema
+    from tests.tui_helpers import POLISH, write_docs
+
+    engine = open_database(str(tmp_path / "project.db"))
+    import_paths(engine, write_docs(tmp_path / "docs", {"pl_news": POLISH}))
+    schema = active_schema(engine)
+    with engine.connect() as connection:
+        first = int(connection.execute(select(func.min(SENTENCE.c.id))).scalar_one())
+    labels = [label for label in schema.label_ids if label != "none"][:12]
+    for n, label in enumerate(labels, start=1):  # twelve annotators, twelve different sets
+        save_decision(
+            engine, schema, ensure_annotator(engine, f"ann{n:02d}"), first, Change(labels=[label], status="labelled")
+        )
+    app = review_app(engine, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        votes = panel_text(app, VotesPanel)
+        for n in range(1, len(labels) + 1):
+            assert f"{chr(ord('A') + n - 1)} ann{n:02d}" in votes  # every column, none dropped past I
+        box = app.screen.query_one("#votes-box", VerticalScroll)
+        assert box.max_scroll_y > 0  # more than fits at 80x24: the panel scrolls
+        await press(pilot, "pagedown")
+        assert box.scroll_y > 0
+        await press(pilot, "pageup")
+        assert box.scroll_y == 0
+        await press(pilot, "K")  # Shift+K: the eleventh column
+        assert selection(app) == (labels[10],) and "Took K ann11's set" in status_text(app)
+        await press(pilot, "f12")  # F12: the twelfth
+        assert selection(app) == (labels[11],) and "Took L ann12's set" in status_text(app)
+        await press(pilot, "enter")
+    gold = read_gold(engine, [first])[first]
+    assert gold.labels == (labels[11],) and gold.agreed == ("ann12",)

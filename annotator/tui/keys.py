@@ -164,6 +164,22 @@ REVIEW_BINDINGS: list[BindingType] = [
     ),
     Binding("ctrl+r", "retry", "Retry", id="review.retry", show=False, tooltip="Retry a save that failed now"),
     Binding(
+        "pagedown",
+        "scroll_votes(1)",
+        "Votes down",
+        id="review.votes_down",
+        show=False,
+        tooltip="Scroll the annotators' votes down (when there are more than fit)",
+    ),
+    Binding(
+        "pageup",
+        "scroll_votes(-1)",
+        "Votes up",
+        id="review.votes_up",
+        show=False,
+        tooltip="Scroll the annotators' votes up",
+    ),
+    Binding(
         "escape",
         "close",
         "Close",
@@ -173,18 +189,33 @@ REVIEW_BINDINGS: list[BindingType] = [
     ),
 ]
 
-TAKE_LETTERS = "ABCDEFGHI"  # the annotators' columns on the review screen, A first
+TAKE_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # the annotators' columns on the review screen with a key
+TAKE_FKEYS = 12  # F1…F12 take the first twelve columns too (terminals rarely send F13 and beyond)
+
+
+def column_letter(n: int) -> str:
+    """The letter of the ``n``-th annotator column (1-based): A…Z, then AA, AB… (no key past Z)."""
+    name = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
 
 
 def take_bindings(schema: LabelSchema) -> list[Binding]:
-    """A key per annotator column: Shift+letter (A, B, C…: the column's letter) and F1…F9.
+    """A key per annotator column: Shift+letter (A…Z: the column's letter) and F1…F12.
 
-    A letter that the schema uses as a label key is left out (F-keys always work).
+    A letter that the schema uses as a label key is left out (its F-key, if any, works).
+    Columns past Z (a sentence with more than 26 annotators) are shown, with no key: take
+    their set with the label keys.
     """
     used = {key for label in schema.labels for key in label.keys}
     bindings: list[Binding] = []
     for n, letter in enumerate(TAKE_LETTERS, start=1):
-        keys = ",".join(k for k in (letter if letter not in used else "", f"f{n}") if k)
+        fkey = f"f{n}" if n <= TAKE_FKEYS else ""
+        keys = ",".join(k for k in (letter if letter not in used else "", fkey) if k)
+        if not keys:
+            continue
         bindings.append(
             Binding(
                 keys,

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from annotator.core.labels import LabelSchema
 from annotator.tui.base import BaseApp
 from annotator.tui.config import Settings
-from annotator.tui.keys import APP_BINDINGS, REVIEW_BINDINGS, TAKE_LETTERS, take_bindings
+from annotator.tui.keys import APP_BINDINGS, REVIEW_BINDINGS, TAKE_FKEYS, TAKE_LETTERS, take_bindings
 from annotator.tui.review_session import ReviewSession
 from annotator.tui.screens.help import HelpScreen
 from annotator.tui.screens.review import ReviewScreen
@@ -24,7 +24,8 @@ REVIEW_INTRO = (
     "The queue holds the sentences whose annotators disagree, the most split first. The majority set is "
     "pre-selected: Enter accepts it as the gold and goes on. A label key toggles a label (the 'none' key saves "
     f"at once). To take one annotator's set press the letter of their column: Shift+{TAKE_LETTERS[0]} for A, "
-    f"Shift+{TAKE_LETTERS[1]} for B, … (or F1, F2, …), then Enter. x leaves a sentence for later, w writes why, "
+    f"Shift+{TAKE_LETTERS[1]} for B, … Shift+{TAKE_LETTERS[-1]} (or F1…F{TAKE_FKEYS} for the first {TAKE_FKEYS}), "
+    "then Enter; columns past Z have no key. x leaves a sentence for later, w writes why, "
     "u undoes. A gold is saved to the database when the status line says so."
 )
 

@@ -23,7 +23,7 @@ from annotator.core.gold.store import GoldSaved, GoldState, GoldUndone, GoldUndo
 from annotator.core.labels import LabelSchema
 from annotator.core.repository import list_documents, sentence_page
 from annotator.tui.context import AppContext
-from annotator.tui.keys import TAKE_LETTERS
+from annotator.tui.keys import column_letter
 from annotator.tui.pages import PageCache
 from annotator.tui.saving import Job, SaveQueue
 
@@ -136,8 +136,9 @@ class ReviewSession:
         return len(self.gold_ids)
 
     def columns(self, item: ReviewItem) -> list[tuple[str, Vote]]:
-        """(column letter, vote) of the annotators on the sentence: A, B, C… in name order."""
-        return list(zip(TAKE_LETTERS, item.votes, strict=False))
+        """(column letter, vote) of every annotator on the sentence: A, B, C… in name order
+        (after Z: AA, AB…)."""
+        return [(column_letter(n), vote) for n, vote in enumerate(item.votes, start=1)]
 
     def shown_name(self, letter: str, vote: Vote) -> str:
         return letter if self.blind else f"{letter} {vote.annotator}"

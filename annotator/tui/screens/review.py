@@ -8,9 +8,10 @@ also counts each label's votes and shows the gold's provenance.
 
 Keys, in the habits of the annotate screen (ids in ``annotator.tui.keys``): a label key
 toggles it (``none`` saves at once), Enter saves the selection as the gold and goes on
-(so Enter alone accepts the suggestion), Shift+A…I or F1…F9 take annotator A…I's set,
-x leaves the sentence for later, w writes why, u undoes, j/k move, h + a label key or ?
-shows definitions. Gold goes through the app's ordered save queue and shows as saved
+(so Enter alone accepts the suggestion), Shift+A…Z (and F1…F12 for the first twelve)
+take annotator A…Z's set, x leaves the sentence for later, w writes why, u undoes, j/k
+move, h + a label key or ? shows definitions. The votes panel scrolls when there are
+more annotators than it has rows. Gold goes through the app's ordered save queue and shows as saved
 only after its commit.
 """
 
@@ -24,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
@@ -36,7 +37,7 @@ from annotator.core.text import visible
 from annotator.safe_text import safe
 from annotator.tui.bidi import sentence_is_rtl
 from annotator.tui.errors import describe_error
-from annotator.tui.keys import REVIEW_BINDINGS, take_bindings
+from annotator.tui.keys import REVIEW_BINDINGS, column_letter, take_bindings
 from annotator.tui.label_keys import LabelKeys
 from annotator.tui.messages import ItemsLoaded, Notice, PageLoaded, QueueLoaded
 from annotator.tui.review_session import CHUNK, ReviewSession
@@ -142,7 +143,8 @@ class ReviewScreen(Screen[None]):
         with Horizontal(id="main"):
             with Vertical(id="review-left"):
                 yield SentenceView(self, id="sentences")
-                yield VotesPanel(id="votes")
+                with VerticalScroll(id="votes-box", can_focus=False):  # scrolls with many annotators
+                    yield VotesPanel(id="votes")
             with Vertical(id="side"):
                 yield LabelPanel(id="labels")
                 yield DefinitionPanel(id="definition")
@@ -383,7 +385,7 @@ class ReviewScreen(Screen[None]):
             return
         columns = self.session.columns(item)
         if n > len(columns):
-            self.say(f"No annotator {chr(ord('A') + n - 1)} on this sentence (A to {columns[-1][0]})", "warning")
+            self.say(f"No annotator {column_letter(n)} on this sentence (A to {columns[-1][0]})", "warning")
             return
         letter, vote = columns[n - 1]
         shown = self.session.shown_name(letter, vote)
@@ -463,6 +465,10 @@ class ReviewScreen(Screen[None]):
         self.draft_note = None
         self.session.submit_undo(self)
         self.say("Undoing…", "info")
+
+    def action_scroll_votes(self, direction: int) -> None:
+        box = self.query_one("#votes-box", VerticalScroll)
+        box.scroll_to(y=box.scroll_y + direction * max(1, box.size.height - 1), animate=False)
 
     def action_retry(self) -> None:
         self.session.saves.retry_now()
