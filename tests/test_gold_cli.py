@@ -132,3 +132,30 @@ def test_errors_are_one_line(cli, db, args: list[str], message: str) -> None:  #
     result = cli(*args, "--db", path)
     assert result.code == 2 and message in result.err, result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_gold_docs_without_auto_counts_those_documents_only(cli, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path, ids = db
+    engine = open_database(path)
+    schema = active_schema(engine)
+    lead = ensure_annotator(engine, "lead")
+    ar_first = max(ids.values()) + 1  # ar_news was imported after pl_news
+    save_gold(engine, schema, lead, ar_first, ["retention"], by="lead")
+    engine.dispose()
+    assert cli("gold", "--auto", "majority", "--db", path).code == 0
+    everything = json.loads(cli("gold", "--db", path, "--json").out)
+    assert everything == {"gold": {"adjudicated": 1, "unanimous": 2, "majority": 1}, "total": 4}
+    arabic = cli("gold", "--docs", "ar_news", "--db", path, "--json")
+    assert arabic.code == 0, arabic.err
+    assert json.loads(arabic.out) == {"gold": {"adjudicated": 1, "unanimous": 0, "majority": 0}, "total": 1}
+    table = cli("gold", "--docs", "pl_news", "--db", path)
+    assert table.code == 0 and "Stored gold in 1 document(s)" in table.out
+    missing = cli("gold", "--docs", "nope", "--db", path)
+    assert missing.code == 2 and "no document named 'nope'" in missing.err and len(missing.err.splitlines()) == 1
+
+
+def test_export_gold_help_says_what_the_option_does(cli) -> None:  # type: ignore[no-untyped-def]
+    shown = " ".join(cli("export", "--help").out.replace("│", " ").split())
+    assert "Gold for the sentences without a stored one" in shown
+    assert "A stored gold (adjudicated, from gold --auto or imported) always wins" in shown
+    assert "An adjudicated gold always wins" not in shown  # it was not only an adjudicated one

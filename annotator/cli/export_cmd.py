@@ -19,8 +19,10 @@ from annotator.safe_text import safe
 
 FORMAT_HELP = "jsonl (default: one line a sentence), jsonl-annotations, prodigy, doccano, labelstudio or csv."
 GOLD_HELP = (
-    "Gold where none was adjudicated: unanimous (every labelled decision the same), majority (one label set "
-    "chosen by more than half; ties give none) or adjudicated (adjudicated gold only). An adjudicated gold always wins."
+    "Gold for the sentences without a stored one, computed from the exported annotators' labelled decisions: "
+    "unanimous (every labelled decision the same set), majority (one label set chosen by more than half; "
+    "ties give none) or adjudicated (none computed: only the stored gold). A stored gold (adjudicated, "
+    "from gold --auto or imported) always wins, whatever this says."
 )
 
 
@@ -42,7 +44,9 @@ def export(
     docs: Annotated[
         str | None, typer.Option("--docs", help="Only these documents, by name or doc id: d1,d2 (default: all).")
     ] = None,
-    only_gold: Annotated[bool, typer.Option("--only-gold", help="Only sentences that have a gold.")] = False,
+    only_gold: Annotated[
+        bool, typer.Option("--only-gold", help="Only sentences that have a gold: a stored one, or one --gold computes.")
+    ] = False,
     gold: Annotated[str, typer.Option("--gold", help=GOLD_HELP)] = "majority",
     split: Annotated[
         str | None,

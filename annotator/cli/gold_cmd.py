@@ -22,6 +22,14 @@ DocsOption = Annotated[
     list[str] | None,
     typer.Option("--docs", help="Only the sentences of these documents (comma-separated names or ids)."),
 ]
+GoldDocsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--docs",
+        help="Only the sentences of these documents (comma-separated names or ids): what --auto fills, "
+        "or what the count shows.",
+    ),
+]
 MinOption = Annotated[
     int,
     typer.Option("--min-annotators", help="Labelled decisions a sentence needs (at least 2)."),
@@ -59,11 +67,11 @@ def gold(
     ] = None,
     min_annotators: MinOption = 2,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing.")] = False,
-    docs: DocsOption = None,
+    docs: GoldDocsOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Gold labels: fill them by rule (--auto), or show how many there are per method."""
+    """Gold labels: fill them by rule (--auto), or show how many there are per method (of --docs only, if given)."""
     from annotator.core.db import open_database
     from annotator.core.gold.auto import auto_gold
     from annotator.core.gold.rules import AUTO_POLICIES
@@ -78,12 +86,15 @@ def gold(
         raise UserError("--dry-run goes with --auto unanimous|majority")
     engine = open_database(db, create=False)
     try:
+        document_ids = _document_ids(engine, split_list(docs, "--docs"))
         if auto is None:
-            counts = gold_counts(engine)
+            counts = gold_counts(engine, documents=document_ids)
             if as_json:
                 print_json({"gold": counts, "total": sum(counts.values())})
                 return
-            table = Table(title="Stored gold", title_justify="left")
+            where = f" in {len(document_ids):,} document(s)" if document_ids is not None else ""
+            title = f"Stored gold{where}"
+            table = Table(title=title, title_justify="left", min_width=len(title))
             table.add_column("method")
             table.add_column("sentences", justify="right")
             for method, n in counts.items():
@@ -92,7 +103,6 @@ def gold(
             console.print(table)
             return
         schema = active_schema(engine, install_default=False)
-        document_ids = _document_ids(engine, split_list(docs, "--docs"))
         with console.status("computing the gold…") if not as_json else nullcontext():
             summary = auto_gold(
                 engine, schema, auto, min_annotators=min_annotators, dry_run=dry_run, documents=document_ids

@@ -285,12 +285,16 @@ def undo_gold(engine: Engine, schema: LabelSchema, adjudicator: int) -> GoldUndo
     return GoldUndone(sentence_id, position.document_id, position.idx, restored, int(event_id))
 
 
-def gold_counts(engine: Engine) -> dict[str, int]:
-    """How many sentences have a gold, per method (``adjudicated``, ``unanimous``, ``majority``)."""
+def gold_counts(engine: Engine, *, documents: Sequence[int] | None = None) -> dict[str, int]:
+    """How many sentences have a gold, per method (``adjudicated``, ``unanimous``, ``majority``),
+    in every document or in ``documents``."""
     from sqlalchemy import func
 
+    query = select(G.c.method, func.count()).group_by(G.c.method)
+    if documents is not None:
+        query = query.where(G.c.sentence_id.in_(select(S.c.id).where(S.c.document_id.in_(sorted(set(documents))))))
     with engine.connect() as connection:
-        rows = connection.execute(select(G.c.method, func.count()).group_by(G.c.method)).all()
+        rows = connection.execute(query).all()
     counts = {"adjudicated": 0, "unanimous": 0, "majority": 0}
     counts.update({str(method): int(n) for method, n in rows})
     return counts
