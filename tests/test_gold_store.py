@@ -182,3 +182,61 @@ def test_auto_gold_keeps_an_imported_gold_the_decisions_do_not_support(engine: E
     save_decision(engine, schema, piotr, ids[3], Change(labels=["ads_use"], status="labelled"))
     again = auto_gold(engine, schema, "majority")
     assert (again.removed, again.imported) == (1, 2) and ids[3] not in read_gold(engine, [ids[3]])
+
+
+def test_every_gold_write_leaves_one_event_in_one_shape(engine: Engine, tmp_path: Path) -> None:
+    """import, gold --auto, a person's gold and its undo: each a gold_* event whose 'after'
+    is the gold as stored right then (and 'before' the one it replaced)."""
+    from annotator.core.gold.store import GOLD_ACTIONS, GoldState
+    from annotator.core.importing import import_paths
+    from tests.test_annotated_import import record, write_jsonl
+
+    ids = build_votes(engine, tmp_path)
+    schema = active_schema(engine)
+    seen: list[tuple[str, int, object]] = []  # (action, sentence, the gold stored after it)
+
+    def last_event() -> tuple[str, int, dict[str, object] | None, dict[str, object] | None]:
+        with engine.connect() as connection:
+            row = connection.execute(
+                select(EVENT.c.action, EVENT.c.sentence_id, EVENT.c.before, EVENT.c.after)
+                .where(EVENT.c.action.in_(GOLD_ACTIONS))
+                .order_by(EVENT.c.id.desc())
+                .limit(1)
+            ).one()
+        return row[0], row[1], row[2], row[3]
+
+    def check(action: str, sentence_id: int, before: GoldState | None) -> None:
+        got_action, got_sentence, got_before, got_after = last_event()
+        assert (got_action, got_sentence) == (action, sentence_id)
+        now = read_gold(engine, [sentence_id]).get(sentence_id)
+        assert (GoldState.from_event_dict(got_after) if got_after is not None else None) == now
+        assert (GoldState.from_event_dict(got_before) if got_before is not None else None) == before
+        for state in (got_before, got_after):
+            if state is not None:
+                assert set(GoldState((), "x").as_event_dict()) <= set(state)
+        seen.append((action, sentence_id, now))
+
+    rule = {"labels": ["retention"], "method": "majority", "by": None, "agreed": []}
+    path = write_jsonl(tmp_path / "g.jsonl", [record("d", 0, 0, "Kept 5 years.", [], gold=rule)])
+    import_paths(engine, [path])
+    with engine.connect() as connection:
+        imported_id = int(
+            connection.execute(select(EVENT.c.sentence_id).where(EVENT.c.action == "gold_import")).scalar_one()
+        )
+    check("gold_import", imported_id, None)
+    auto_gold(engine, schema, "majority")
+    check("gold_auto", ids[3], None)
+    lead = ensure_annotator(engine, "lead")
+    majority = read_gold(engine, [ids[1]])[ids[1]]
+    save_gold(engine, schema, lead, ids[1], ["data_sharing"], by="lead", note="why")
+    check("gold", ids[1], majority)
+    person = read_gold(engine, [ids[1]])[ids[1]]
+    undo_gold(engine, schema, lead)
+    check("gold_undo", ids[1], person)
+    # an imported person's gold replaces the rule's one: the event says what it replaced
+    person_file = {"labels": ["ads_use"], "method": "adjudicated", "by": "boss", "agreed": []}
+    import_paths(
+        engine, [write_jsonl(tmp_path / "h.jsonl", [record("d", 0, 0, "Kept 5 years.", [], gold=person_file)])]
+    )
+    check("gold_import", imported_id, seen[0][2])  # type: ignore[arg-type]
+    assert [action for action, _, _ in seen] == ["gold_import", "gold_auto", "gold", "gold_undo", "gold_import"]

@@ -127,7 +127,8 @@ class Gold(SQLModel, table=True):
     ``method``: ``adjudicated`` (a person chose it), ``unanimous`` or ``majority`` (a rule
     did, ``gold --auto``); ``by``: who adjudicated (None for a rule); ``updated_at``: when;
     ``note``: why; ``agreed``: the annotators whose labelled set equalled the gold when it
-    was decided. Every change is also an event (actions ``gold``, ``gold_auto``, ``gold_undo``).
+    was decided. Every change is also an event (actions ``gold``, ``gold_auto``, ``gold_undo``,
+    ``gold_import``).
     """
 
     __tablename__ = "gold"
@@ -176,7 +177,7 @@ class Event(SQLModel, table=True):
     at: datetime = _utc_column(nullable=False)
     annotator_id: int | None = Field(default=None, foreign_key="annotator.id")
     sentence_id: int | None = Field(default=None, foreign_key="sentence.id")
-    # save | skip | flag | negate | note | undo | import | schema | gold | gold_auto | gold_undo
+    # save | skip | flag | negate | note | undo | import | schema | gold | gold_auto | gold_undo | gold_import
     action: str = Field(max_length=32)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

@@ -17,7 +17,8 @@
   ``agreed`` (a stored gold wins at export, so round trips hold). A person's
   (``adjudicated``) gold replaces a rule's; a rule's gold never replaces a person's
   (counted ``gold_not_stored``); a different gold of the same kind already stored is kept
-  and reported as a conflict.
+  and reported as a conflict. Each stored gold gets one ``gold_import`` event, in the
+  shape of every gold event (the gold before and after, plus the source file).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from annotator.core.formats import Annotation, SentenceRecord, format_utc, parse_utc
+from annotator.core.gold.store import GoldState, read_gold_on, write_gold
 from annotator.core.labels import LabelSchema
 from annotator.core.models import ANNOTATION as A
 from annotator.core.models import EVENT as E
-from annotator.core.models import GOLD as G
 from annotator.core.models import utcnow
 
 from .labels import _Labels
@@ -229,14 +230,7 @@ class _DecisionMerging:
         wanted = [(r, ids[r.sent_idx]) for r in records if r.gold is not None]
         if not wanted:
             return
-        stored = {
-            row.sentence_id: row
-            for row in connection.execute(
-                select(G.c.sentence_id, G.c.labels, G.c.method, G.c.by).where(
-                    G.c.sentence_id.in_([sid for _, sid in wanted])
-                )
-            )
-        }
+        stored = read_gold_on(connection, [sid for _, sid in wanted])
         events = []
         for record, sentence_id in wanted:
             gold = record.gold
@@ -245,7 +239,7 @@ class _DecisionMerging:
             new = {"labels": labels, "method": gold.method, "by": gold.by}
             old = stored.get(sentence_id)
             if old is not None:
-                current = {"labels": list(old.labels or []), "method": old.method, "by": old.by or None}
+                current = {"labels": list(old.labels), "method": old.method, "by": old.by or None}
                 person_old, person_new = old.method == "adjudicated", gold.method == "adjudicated"
                 if current == new:
                     self.summary.gold_unchanged += 1
@@ -258,33 +252,21 @@ class _DecisionMerging:
                         GoldConflict(sentence=record.id, sentence_id=sentence_id, existing=current, imported=new)
                     )
                     continue
-            values = {
-                "labels": labels,
-                "label_mask": self.schema.mask_of(labels),
-                "method": gold.method,
-                "by": gold.by,
-                "agreed": list(gold.agreed),
-            }
-            if old is None:
-                connection.execute(insert(G).values(sentence_id=sentence_id, updated_at=utcnow(), **values))
-            else:  # a rule's gold: the person's one from the file replaces it
-                connection.execute(
-                    update(G).where(G.c.sentence_id == sentence_id).values(updated_at=utcnow(), **values)
-                )
+            # a new gold, or a person's from the file replacing a rule's
+            after = GoldState(
+                tuple(labels), gold.method, gold.by, old.note if old else None, tuple(gold.agreed), utcnow()
+            )
+            write_gold(connection, self.schema, sentence_id, after)
+            # The same event as every gold write (gold, gold_auto, gold_undo): the gold before and
+            # after as GoldState dicts; an import adds the file it came from.
             events.append(
                 {
                     "at": utcnow(),
                     "annotator_id": None,
                     "sentence_id": sentence_id,
-                    "action": "import",
-                    "before": None if old is None else {"gold": list(old.labels or []), "method": old.method},
-                    "after": {
-                        "gold": labels,
-                        "method": gold.method,
-                        "by": gold.by,
-                        "agreed": list(gold.agreed),
-                        "source": self.source,
-                    },
+                    "action": "gold_import",
+                    "before": old.as_event_dict() if old is not None else None,
+                    "after": {**after.as_event_dict(), "source": self.source},
                     "undoes": None,
                 }
             )

@@ -2,8 +2,9 @@
 
 Every write is one transaction (``BEGIN IMMEDIATE`` on SQLite) that also appends an event
 (``gold`` for a person's decision, ``gold_undo`` for its undo; ``gold --auto`` writes
-``gold_auto`` events in :mod:`.auto`) with the gold before and after: the basis of undo
-and of the audit. ``save_gold`` returns only after the commit: the review screen says a
+``gold_auto`` events in :mod:`.auto`, an import ``gold_import`` ones in
+:mod:`annotator.core.annotated_import.merge`) with the gold before and after, in one shape
+(:data:`GOLD_ACTIONS`): the basis of undo and of the audit. ``save_gold`` returns only after the commit: the review screen says a
 gold is saved when this function has returned.
 """
 
@@ -28,8 +29,13 @@ from annotator.core.models import SENTENCE as S
 from annotator.core.models import utcnow
 from annotator.core.repository import as_utc
 
-GOLD_ACTIONS = ("gold", "gold_auto", "gold_undo")
-"""Event actions of gold changes (an annotator's undo never reverts these)."""
+GOLD_ACTIONS = ("gold", "gold_auto", "gold_undo", "gold_import")
+"""Event actions of gold changes (an annotator's undo never reverts these). Each event has
+the gold ``before`` and ``after`` as :meth:`GoldState.as_event_dict` (None: no gold), the
+same for every way gold is written; an import adds ``source`` (the file) to ``after``.
+Databases from before ``gold_import`` hold an ``import`` event without an annotator and
+with ``{"gold": labels, "method", ...}`` instead: the event log is append-only, so those
+are read as they are (:func:`annotator.core.gold.auto._rule_owned`), never rewritten."""
 
 
 @dataclass(frozen=True, slots=True)
