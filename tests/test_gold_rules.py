@@ -96,3 +96,28 @@ def test_queue_split_is_one_minus_the_share_of_agreeing_pairs(rows: list[list[in
     keys = [(-round(d.split, 9), round(d.top_share, 9), -d.n_sets) for d in found.values()]
     ordered = [(-round(d.split, 9), round(d.top_share, 9), -d.n_sets) for d in disputes(masks, np.arange(len(rows)))]
     assert ordered == sorted(keys)
+
+
+MATRICES = st.integers(1, 5).flatmap(
+    lambda cols: st.lists(st.lists(st.integers(-1, 6), min_size=cols, max_size=cols), min_size=1, max_size=25)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MATRICES, st.integers(2, 4))
+def test_one_definition_of_agreed_and_disputed(rows: list[list[int]], min_annotators: int) -> None:
+    """sentence_verdict is what the numpy rows, the queue and the unanimous rule all say."""
+    from annotator.core.gold.rules import sentence_verdict, verdict_rows
+
+    matrix = np.array(rows, dtype=np.int64)
+    agreed, disputed = verdict_rows(matrix, min_annotators)
+    queued = {d.row for d in disputes(matrix, np.arange(len(rows)), min_annotators=min_annotators)}
+    unanimous = rule_gold_rows(matrix, "unanimous", min_annotators)
+    for k, row in enumerate(rows):
+        labelled = [value for value in row if value >= 0]
+        verdict = sentence_verdict(labelled, min_annotators)
+        assert (bool(agreed[k]), bool(disputed[k])) == (verdict == "agreed", verdict == "disputed")
+        assert (k in queued) == (verdict == "disputed")  # the adjudication queue
+        by_rule = rule_gold(labelled, "unanimous", min_annotators)
+        assert (by_rule is not None) == (verdict == "agreed" and labelled[0] != 0)
+        assert (unanimous[k] is not None) == (by_rule is not None)

@@ -240,3 +240,15 @@ def test_every_gold_write_leaves_one_event_in_one_shape(engine: Engine, tmp_path
     )
     check("gold_import", imported_id, seen[0][2])  # type: ignore[arg-type]
     assert [action for action, _, _ in seen] == ["gold_import", "gold_auto", "gold", "gold_undo", "gold_import"]
+
+
+@pytest.mark.parametrize("policy", ["unanimous", "majority"])
+@pytest.mark.parametrize("min_annotators", [2, 3])
+def test_left_for_review_is_what_the_adjudication_queue_shows(
+    engine: Engine, tmp_path: Path, policy: str, min_annotators: int
+) -> None:
+    build_votes(engine, tmp_path)
+    schema = active_schema(engine)
+    summary = auto_gold(engine, schema, policy, min_annotators=min_annotators)
+    queue = review_queue(engine, schema, min_annotators=min_annotators)
+    assert summary.left_for_review == len(queue.disputes) > 0

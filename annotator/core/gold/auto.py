@@ -19,8 +19,10 @@ For every sentence with labelled decisions or a stored gold, in one write transa
 - a rule gold the decisions no longer support (an annotator changed their mind since; the
   check uses the base minimum of 2 decisions, so a later run with a higher minimum does
   not remove what an earlier one made) is ``removed``;
-- a sentence with at least ``--min-annotators`` labelled decisions and no gold after the
-  run is ``left_for_review`` (what ``annotator adjudicate`` shows); fewer: ``too_few``.
+- a *disputed* sentence (:func:`~annotator.core.gold.rules.sentence_verdict`, the
+  definition the adjudication queue uses, with ``--min-annotators``) with no gold after
+  the run is ``left_for_review`` (what ``annotator adjudicate`` shows); one labelled by
+  fewer: ``too_few``.
 
 Running it twice changes nothing the second time. ``dry_run`` computes the same summary
 and writes nothing. Every change is one ``gold_auto`` event (no annotator: a rule did it).
@@ -43,7 +45,7 @@ from annotator.core.models import SENTENCE as S
 from annotator.core.models import utcnow
 from annotator.core.ratings import load_ratings_on
 
-from .rules import AUTO_POLICIES, MIN_ANNOTATORS, rule_gold
+from .rules import AUTO_POLICIES, MIN_ANNOTATORS, rule_gold, sentence_verdict
 from .store import GoldState, read_gold_on, write_gold
 
 
@@ -113,15 +115,16 @@ def auto_gold(
                     target = candidate
                 elif before is not None and _same(before, candidate):
                     target = before  # still true, only not one this run would make
+            verdict = sentence_verdict(labelled, min_annotators)  # as the adjudication queue sees it
             if target is None and before is None:
-                if len(labelled) >= min_annotators:
+                if verdict == "disputed":
                     summary.left_for_review += 1
-                elif labelled:
+                elif verdict == "too_few" and labelled:
                     summary.too_few += 1
                 continue
             if target is None:
                 summary.removed += 1
-                if len(labelled) >= min_annotators:
+                if verdict == "disputed":
                     summary.left_for_review += 1
                 writes.append((sentence_id, before, None))
             elif before is None:

@@ -1,7 +1,8 @@
 """Which sentences need a person, hardest first: the adjudication queue (pure numpy).
 
 A sentence is *disputed* when at least ``min_annotators`` annotators labelled it and
-their label sets are not all the same; with ``label`` given, when some of them chose
+their label sets are not all the same (:func:`~annotator.core.gold.rules.sentence_verdict`,
+the one definition); with ``label`` given, when some of them chose
 that label and some did not. Skipped and open decisions are missing, never votes.
 
 Order, hardest first: by *split* (the share of disagreeing annotator pairs on the
@@ -20,7 +21,7 @@ import numpy as np
 
 from annotator.core.agreement._arrays import MISSING
 
-from .rules import MIN_ANNOTATORS
+from .rules import MIN_ANNOTATORS, verdict_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +87,10 @@ def disputes(
     disputed = union & ~inter
     if label_bit is None:
         values = masks
-        wanted = disputed != 0
+        wanted = verdict_rows(masks, min_annotators)[1]  # the one definition of a disputed sentence
     else:
         values = np.where(present, (masks >> label_bit) & 1, MISSING)
-        wanted = (disputed >> label_bit) & 1 == 1
-    wanted &= m >= max(min_annotators, MIN_ANNOTATORS)
+        wanted = ((disputed >> label_bit) & 1 == 1) & (m >= max(min_annotators, MIN_ANNOTATORS))
     rows = np.flatnonzero(wanted)
     if rows.size == 0:
         return []

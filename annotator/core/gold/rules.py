@@ -34,6 +34,45 @@ MIN_ANNOTATORS = 2
 
 V = TypeVar("V")
 
+Verdict = Literal["agreed", "disputed", "too_few"]
+
+
+def sentence_verdict(sets: Sequence[Hashable], min_annotators: int = MIN_ANNOTATORS) -> Verdict:
+    """The one definition of an *agreed* and a *disputed* sentence, from the label sets of
+    its labelled decisions (skipped and open ones are missing, never passed):
+
+    - ``too_few``: fewer than ``min_annotators`` (and always fewer than 2) of them;
+    - ``agreed``: otherwise, every set identical (what ``unanimous`` takes as gold);
+    - ``disputed``: otherwise (what ``annotator adjudicate`` queues, what ``gold --auto``
+      reports as left for review when no gold came of it).
+
+    :func:`verdict_rows` is the same over a ratings matrix (a property test checks both
+    against each other, the queue, the rules and ``gold --auto``).
+    """
+    if len(sets) < max(min_annotators, MIN_ANNOTATORS):
+        return "too_few"
+    first = sets[0]
+    for value in sets:
+        if value != first:
+            return "disputed"
+    return "agreed"
+
+
+def verdict_rows(masks: Any, min_annotators: int = MIN_ANNOTATORS) -> tuple[Any, Any]:
+    """:func:`sentence_verdict` for every row of a ratings matrix (label bitmasks, -1 =
+    missing): boolean arrays ``(agreed, disputed)``; a row in neither has too few."""
+    import numpy as np
+
+    matrix = np.asarray(masks, dtype=np.int64)
+    if matrix.ndim != 2 or matrix.shape[1] == 0:
+        empty = np.zeros(matrix.shape[0] if matrix.ndim else 0, dtype=bool)
+        return empty, empty.copy()
+    present = matrix >= 0
+    enough = present.sum(axis=1) >= max(min_annotators, MIN_ANNOTATORS)
+    low = np.where(present, matrix, np.iinfo(np.int64).max).min(axis=1)
+    high = np.where(present, matrix, -1).max(axis=1)
+    return enough & (low == high), enough & (low != high)
+
 
 def check_policy(policy: str) -> None:
     if policy not in GOLD_POLICIES:
@@ -49,17 +88,15 @@ def rule_gold(sets: Sequence[V], policy: str, min_annotators: int = MIN_ANNOTATO
     if policy not in AUTO_POLICIES:
         check_policy(policy)
         return None  # adjudicated: no rule computes it
-    n = len(sets)
-    if n < min_annotators or n < MIN_ANNOTATORS:
+    verdict = sentence_verdict(cast(Sequence[Hashable], sets), min_annotators)
+    if verdict == "too_few":
         return None
     first = sets[0]
-    for value in sets:
-        if value != first:
-            break
-    else:  # everybody agrees: unanimous, under either policy
+    if verdict == "agreed":  # everybody agrees: unanimous, under either policy
         return (first, "unanimous") if first else None
     if policy == "unanimous":
         return None
+    n = len(sets)
     counts: dict[Hashable, int] = {}
     for value in sets:
         key: Hashable = tuple(value) if isinstance(value, list) else value  # a list is counted by its tuple
@@ -90,19 +127,18 @@ def rule_gold_rows(
         return [None] * len(matrix)
     present = matrix >= 0
     counts = present.sum(axis=1)
-    low = np.where(present, matrix, np.iinfo(np.int64).max).min(axis=1, initial=np.iinfo(np.int64).max)
     high = np.where(present, matrix, -1).max(axis=1, initial=-1)
-    need = max(min_annotators, MIN_ANNOTATORS)
     out: list[tuple[int, int, RuleMethod] | None] = [None] * matrix.shape[0]
     if policy == "adjudicated":
         return out
-    agreeing = (counts >= need) & (low == high) & (low != 0)
+    agreed, disputed = verdict_rows(matrix, min_annotators)
+    agreeing = agreed & (high != 0)  # an agreed empty set gives no gold
     for row, value, n in zip(
-        np.flatnonzero(agreeing).tolist(), low[agreeing].tolist(), counts[agreeing].tolist(), strict=True
+        np.flatnonzero(agreeing).tolist(), high[agreeing].tolist(), counts[agreeing].tolist(), strict=True
     ):
         out[row] = (value, n, "unanimous")
     if policy == "majority":
-        split = np.flatnonzero((counts >= need) & (low != high))
+        split = np.flatnonzero(disputed)
         for row, values in zip(split.tolist(), matrix[split].tolist(), strict=True):
             labelled = [value for value in values if value >= 0]
             found = rule_gold(labelled, policy, min_annotators)

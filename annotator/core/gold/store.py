@@ -160,14 +160,16 @@ def load_gold(engine: Engine, *, documents: Sequence[int] | None = None) -> Gold
 
 
 def agreeing_annotators(connection: Connection, sentence_id: int, labels: Sequence[str]) -> tuple[str, ...]:
-    """Names of the annotators whose labelled set on the sentence equals ``labels`` (sorted)."""
-    wanted = set(labels)
+    """Names of the annotators whose labelled set on the sentence equals ``labels`` (sorted):
+    :func:`annotator.core.formats.records.agreed_with`, the definition the export uses."""
+    from annotator.core.formats.records import agreed_with
+
     rows = connection.execute(
         select(AN.c.name, A.c.labels)
         .select_from(A.join(AN, AN.c.id == A.c.annotator_id))
         .where(A.c.sentence_id == sentence_id, A.c.status == "labelled")
     )
-    return tuple(sorted(name for name, chosen in rows if set(chosen or ()) == wanted))
+    return tuple(agreed_with(labels, ({"annotator": name, "labels": chosen or []} for name, chosen in rows)))
 
 
 def write_gold(connection: Connection, schema: LabelSchema, sentence_id: int, gold: GoldState | None) -> None:
