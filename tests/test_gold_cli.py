@@ -159,3 +159,13 @@ def test_export_gold_help_says_what_the_option_does(cli) -> None:  # type: ignor
     assert "Gold for the sentences without a stored one" in shown
     assert "A stored gold (adjudicated, from gold --auto or imported) always wins" in shown
     assert "An adjudicated gold always wins" not in shown  # it was not only an adjudicated one
+
+
+def test_vs_gold_without_gold_says_how_to_make_one(cli, db) -> None:  # type: ignore[no-untyped-def]
+    path, _ = db
+    shown = cli("agreement", "--vs-gold", "--db", path)
+    assert shown.code == 0
+    assert "No sentence has a gold yet: run `annotator gold --auto majority`" in shown.out
+    assert "annotator adjudicate" in shown.out and "┃" not in shown.out  # a hint, no empty table
+    as_json = cli("agreement", "--vs-gold", "--db", path, "--json")
+    assert json.loads(as_json.out)["n_gold"] == 0 and "gold --auto" in as_json.err  # the shape scripts read

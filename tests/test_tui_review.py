@@ -147,7 +147,7 @@ async def test_blind_hides_names_and_help_says_which_key_takes_a_set(project, tm
         assert " A " in votes and "amal" not in votes and "piotr" not in votes
         assert "only first_party_collection" in str(app.screen.query_one("#doc-header").content)
         await press(pilot, "enter")
-        assert "agreed: A B;" in status_text(app)
+        assert "agreed: A B)" in status_text(app)
         await press(pilot, "h", "s")
         assert "Third-party sharing/collection" in str(app.screen.query_one(DefinitionPanel).content)
         await press(pilot, "escape")
@@ -329,3 +329,49 @@ async def test_twelve_annotators_every_column_shown_and_taken_by_key(tmp_path: P
         await press(pilot, "enter")
     gold = read_gold(engine, [first])[first]
     assert gold.labels == (labels[11],) and gold.agreed == ("ann12",)
+
+
+async def test_status_counts_golds_net_of_undos_and_u_drops_an_unsaved_selection_first(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    engine, ids = project
+    app = review_app(engine, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "f1", "enter")  # #6: A's set
+        assert "1 this session" in status_text(app)
+        await press(pilot, "enter")  # #3, a tie: nothing suggested, Enter saves nothing
+        await press(pilot, "f1", "enter")
+        assert "2 this session" in status_text(app)
+        # an unsaved selection: u drops it and undoes nothing
+        assert position(app) == 2 and selection(app) == ("first_party_collection",)
+        await press(pilot, "s")
+        assert selection(app) == ("first_party_collection", "data_sharing")
+        await press(pilot, "u")
+        assert "discarded" in status_text(app) and selection(app) == ("first_party_collection",)
+        assert set(read_gold(engine, ids.values())) == {ids[5], ids[2]}  # nothing undone
+        await press(pilot, "u")  # now the last gold (#3) is undone: the count goes down
+        assert "Undone" in status_text(app) and "1 saved this session" in status_text(app)
+        assert set(read_gold(engine, ids.values())) == {ids[5]}
+        await press(pilot, "enter")  # #3 again, the tie: Enter with nothing selected saves nothing
+        await press(pilot, "f2", "enter")
+        assert "2 this session" in status_text(app)
+    assert app.run_result()["saved"] == 2  # what `annotator adjudicate` prints at the end
+
+
+async def test_an_rtl_gold_note_reads_right_to_left(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from annotator.tui.bidi import display_lines
+
+    engine, _ = project
+    note = "لا بيع للبيانات هنا"  # "no sale of the data here"
+    reordered = display_lines(note, 40, True, True)[0]
+    assert reordered != note
+    app = review_app(engine, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "w")
+        await pilot.press(*note, "enter")
+        await settle(pilot)
+        shown = panel_text(app, LabelPanel)
+        assert reordered.strip() in shown and note not in shown  # the visual order, as the votes' notes
+        await press(pilot, "v")  # reordering off (a terminal that does bidi): the stored order
+        shown = panel_text(app, LabelPanel)
+        assert note in shown

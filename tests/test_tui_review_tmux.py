@@ -83,7 +83,7 @@ def test_sigkill_loses_no_acknowledged_gold(tmp_path: Path) -> None:
         # phase 1: take A's set, B's set, none, two labels: wait until all four are acknowledged
         for keys in [["A", "Enter"], ["B", "Enter"], ["n"], ["s", "a", "Enter"]]:
             tmux.keys(*keys)
-        tmux.wait_for(lambda s: "; 4 this session)" in s and "4/30" in s)
+        tmux.wait_for(lambda s: "✓ 4 this session" in s and "4/30" in s)
         # phase 2: a burst, read what the screen says right now, then kill -9 at once
         for keys in [["A", "Enter"], ["n"], ["B", "Enter"], ["n"], ["s", "Enter"], ["n"], ["A", "Enter"], ["n"]]:
             tmux.keys(*keys)

@@ -86,3 +86,12 @@ def test_snapshot_review_screen_blind_with_a_suggestion(snap_compare, tmp_path: 
     """--blind: letters only; the 2-of-3 sentence with its majority pre-selected."""
     app = _review_app(tmp_path, blind=True, label="first_party_collection")
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_snapshot_review_screen_80x24(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The review screen on the smallest usual terminal: the votes, the labels with their
+    counts and the status line (a gold saved: the session's count) all within 80x24."""
+    from datetime import datetime
+
+    app = _review_app(tmp_path, clock=lambda: datetime(2026, 11, 24, 10, 0, 0))
+    assert snap_compare(app, press=["f1", "enter"], terminal_size=(80, 24), run_before=settle)

@@ -376,12 +376,19 @@ def _gold_report(ratings: Ratings, gold: GoldSet | None, label_ids: list[str], *
         scores = vs_gold(
             ratings.masks, ratings.annotators, ratings.sentence_ids, gold.sentence_ids, gold.masks, label_ids
         )
+        hint = (
+            "No sentence has a gold yet: run `annotator gold --auto majority` (or unanimous) "
+            "or `annotator adjudicate --as NAME`, then --vs-gold scores each annotator against it."
+        )
         if as_json:
-            print_json(scores.model_dump())
+            print_json(scores.model_dump())  # the shape scripts expect, n_gold 0; the hint on stderr
+            if scores.n_gold == 0:
+                warning(hint)
+            return
+        if scores.n_gold == 0:
+            console.print(hint, markup=False, highlight=False)  # an empty table says nothing
             return
         console.print(vs_gold_tables(scores))
-        if scores.n_gold == 0:
-            warning("no sentence has a gold yet: run `annotator gold --auto majority` or `annotator adjudicate`")
         return
     from annotator.core.agreement.confusion import confusion
 

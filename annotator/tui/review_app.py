@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -60,6 +61,10 @@ class ReviewApp(BaseApp):
             blind=blind,
             include_gold=include_gold,
         )
+
+    def run_result(self) -> dict[str, Any]:
+        """``saved``: golds saved this session less those undone (what ``adjudicate`` prints)."""
+        return {**super().run_result(), "saved": self.review.net_saved}
 
     def on_mount(self) -> None:
         super().on_mount()

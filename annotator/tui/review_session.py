@@ -71,6 +71,7 @@ class ReviewSession:
         self.items: dict[int, ReviewItem] = {}  # queue position -> item, as read so far
         self.positions: dict[int, int] = {}  # sentence id -> queue position
         self.gold_ids: set[int] = set()  # sentences of the queue that have a gold now
+        self.saved_events: set[int] = set()  # this session's gold events not undone since
         self.documents: dict[int, DocumentInfo] = {}
         self.pages = PageCache(self._read_page, page_size=page_size)
 
@@ -130,6 +131,11 @@ class ReviewSession:
         assert self.queue is not None
         sentence_id = self.queue.disputes[pos].sentence_id
         return sentence_id not in self.gold_ids and not self.saves.pending(sentence_id)
+
+    @property
+    def net_saved(self) -> int:
+        """Golds saved this session, less those undone since (what the status line counts)."""
+        return len(self.saved_events)
 
     def decided(self) -> int:
         """Sentences of the queue whose gold is committed (a gold still being saved is not)."""
@@ -201,10 +207,12 @@ class ReviewSession:
             self.items[pos] = dataclasses.replace(self.items[pos], gold=gold)
 
     def _saved(self, result: GoldSaved) -> None:
+        self.saved_events.add(result.event_id)
         self._set_gold(result.sentence_id, result.gold)
 
     def _undone(self, result: GoldUndone | GoldUndoRefused | None) -> None:
         if isinstance(result, GoldUndone):
+            self.saved_events.discard(result.undone_event_id)  # an earlier session's gold was not counted
             self._set_gold(result.sentence_id, result.gold)
         elif isinstance(result, GoldUndoRefused):
             self._set_gold(result.sentence_id, result.current)  # show the gold that was kept

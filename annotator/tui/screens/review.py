@@ -45,7 +45,7 @@ from annotator.tui.saving import SaveQueue
 from annotator.tui.screens.annotate_decisions import press_label
 from annotator.tui.screens.dialogs import TextPrompt
 from annotator.tui.widgets.panels import DefinitionPanel, LabelPanel, StatusLine
-from annotator.tui.widgets.review_panels import QueueLine, ReviewHeader, VotesPanel, label_names
+from annotator.tui.widgets.review_panels import QueueLine, ReviewHeader, VotesPanel, display_text, label_names
 from annotator.tui.widgets.sentence_view import SentenceView
 
 
@@ -236,7 +236,15 @@ class ReviewScreen(Screen[None]):
             text.append(self.session.agreed_letters(item, gold) or "nobody", style="" if gold.agreed else "dim")
         note = self.draft_note if self.draft_note is not None else (gold.note if gold else None)
         text.append("\nnote    ", style="dim")
-        text.append_text(safe(note, "italic", limit=200) if note else Text("—", style="dim"))
+        if note:
+            # Right-to-left notes reordered for display, as the votes panel and the sentences are.
+            shown = note if len(note) <= 200 else note[:199] + "…"
+            width = (self.query_one(LabelPanel).size.width or 48) - 8
+            for n, row in enumerate(display_text(shown, width, self.reorder, "italic")):
+                text.append("\n        " if n else "")
+                text.append_text(row)
+        else:
+            text.append("—", style="dim")
         if self._dirty():
             text.append("\n(not saved: Enter saves the gold)", style="bold yellow")
         saves = self.session.saves
@@ -287,7 +295,7 @@ class ReviewScreen(Screen[None]):
         if target is None:
             self.draft = None
             self.refresh_all()
-            saved = self.session.saves.saved_count
+            saved = self.session.net_saved
             self.say(f"Queue done: every sentence has a gold ({saved:,} saved this session). j/k look back, q quits.")
             return
         if target in self.later and target != self.pos:
@@ -461,6 +469,12 @@ class ReviewScreen(Screen[None]):
         )
 
     def action_undo(self) -> None:
+        if self._dirty():  # an unsaved selection or note goes first, as on the annotate screen
+            self.draft = None
+            self.draft_note = None
+            self.refresh_all()
+            self.say("Unsaved selection discarded (u again undoes your last saved gold)", "info")
+            return
         self.draft = None
         self.draft_note = None
         self.session.submit_undo(self)
@@ -492,13 +506,15 @@ class ReviewScreen(Screen[None]):
             if pos is not None:
                 self.go(pos)
             now = label_names(self.schema, result.gold.labels) if result.gold else "no gold"
-            self.say(f"↶ Undone at {when}: #{result.idx + 1:,} now has {now}", "saved")
+            saved = self.session.net_saved
+            self.say(f"↶ {saved:,} saved this session. Undone at {when}: #{result.idx + 1:,} now has {now}", "saved")
         elif isinstance(result, GoldSaved):
             item = self.session.item(job.payload) if isinstance(job.payload, int) else None
             agreed = self._agreed(item, result.gold) if item is not None else ", ".join(result.gold.agreed)
+            # the session's count first: a narrow terminal cuts the end of the line
             text = (
-                f"✓ Gold saved for {job.where}: {label_names(self.schema, result.gold.labels)} at {when} "
-                f"(agreed: {agreed or 'nobody'}; {message.saved} this session)"
+                f"✓ {self.session.net_saved:,} this session. Gold saved for {job.where}: "
+                f"{label_names(self.schema, result.gold.labels)} at {when} (agreed: {agreed or 'nobody'})"
             )
             if message.waiting:
                 text += f"; {message.waiting} more being saved"

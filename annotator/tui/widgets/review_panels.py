@@ -78,14 +78,16 @@ class VotesPanel(QuietStatic):
     ) -> None:
         text = Text()
         width = max((len(shown) for _, shown, _ in columns), default=1)
-        room = (self.size.width or 80) - width - 10
+        total = (self.size.width or 80) - 1  # a column kept for the scrollbar
+        room = total - width - 9
         for _letter, shown, vote in columns:
             name = Text(" ").join(display_text(shown[:24], 24, reorder, "bold cyan"))
             name.pad_right(width + 2 - name.cell_len)
             text.append(" ")
             text.append_text(name)
-            if vote.status == "labelled":
-                text.append(label_names(schema, vote.labels), style="bold")
+            if vote.status == "labelled":  # label names wrapped under themselves, not under the name
+                rows = _wrapped(label_names(schema, vote.labels), total - width - 3)
+                text.append(("\n" + " " * (width + 3)).join(rows), style="bold")
             elif vote.status == "skipped":
                 text.append("skipped (not a vote)", style="dim italic")
             else:
@@ -104,9 +106,11 @@ class VotesPanel(QuietStatic):
         text.append("\n")
         text.append(" suggestion  ", style="dim")
         if suggestion is None:
-            text.append("none: no set has more than half of the votes", style="yellow")
+            rows = _wrapped("none: no set has more than half of the votes", total - 13)
+            text.append("\n             ".join(rows), style="yellow")
         else:
-            text.append(label_names(schema, suggestion.labels), style="bold green")
+            rows = _wrapped(label_names(schema, suggestion.labels), total - 13)
+            text.append("\n             ".join(rows), style="bold green")
             text.append(
                 f"\n             {suggestion.method}, {suggestion.support} of {suggestion.of}: {suggestion_by}"
                 " (Enter accepts it)",
@@ -114,7 +118,7 @@ class VotesPanel(QuietStatic):
             )
         text.append("\n")
         text.append(" disputed    ", style="dim")
-        for n, line in enumerate(_wrapped(label_names(schema, disputed) or "—", room + width - 4)):
+        for n, line in enumerate(_wrapped(label_names(schema, disputed) or "—", total - 13)):
             text.append("\n             " if n else "")
             text.append(line, style="yellow")
         self.show_text(text)
@@ -151,7 +155,7 @@ def _wrapped(text: str, width: int) -> list[str]:
     """Plain words onto rows of ``width`` (the panel indents the rows after the first)."""
     rows: list[str] = []
     for word in text.split(" "):
-        if rows and len(rows[-1]) + 1 + len(word) <= max(20, width):
+        if rows and len(rows[-1]) + 1 + len(word) <= max(12, width):
             rows[-1] += " " + word
         else:
             rows.append(word)
