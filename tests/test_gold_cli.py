@@ -29,6 +29,20 @@ def _digest(path: str) -> str:
     return hashlib.sha256(b"".join(f.name.encode() + f.read_bytes() for f in files)).hexdigest()
 
 
+def _content(path: str) -> tuple[bytes, str]:
+    """The database file's bytes and every row (read through SQLite: a WAL included). The
+    -wal/-shm files themselves come and go with the connections an in-process export leaves
+    open; their pages are in the dump."""
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        dump = "\n".join(connection.iterdump())
+    finally:
+        connection.close()
+    return Path(path).read_bytes(), dump
+
+
 def test_gold_auto_dry_run_changes_no_byte_then_fills_and_is_idempotent(cli, db) -> None:  # type: ignore[no-untyped-def]
     path, _ = db
     before = _digest(path)
@@ -169,3 +183,24 @@ def test_vs_gold_without_gold_says_how_to_make_one(cli, db) -> None:  # type: ig
     assert "annotator adjudicate" in shown.out and "┃" not in shown.out  # a hint, no empty table
     as_json = cli("agreement", "--vs-gold", "--db", path, "--json")
     assert json.loads(as_json.out)["n_gold"] == 0 and "gold --auto" in as_json.err  # the shape scripts read
+
+
+@pytest.mark.parametrize("policy", ["majority", "unanimous"])
+def test_gold_auto_twice_changes_no_byte_and_exports_the_same_bytes(cli, db, tmp_path: Path, policy: str) -> None:  # type: ignore[no-untyped-def]
+    path, ids = db
+    engine = open_database(path)
+    save_gold(engine, active_schema(engine), ensure_annotator(engine, "lead"), ids[2], ["user_rights"], by="lead")
+    engine.dispose()
+    first = json.loads(cli("gold", "--auto", policy, "--db", path, "--json").out)
+    assert first["created"] > 0
+    assert cli("export", "--db", path, "-o", str(tmp_path / "one.jsonl")).code == 0
+    assert cli("export", "--db", path, "--format", "csv", "-o", str(tmp_path / "one.csv")).code == 0
+    after_first = _content(path)
+    second = json.loads(cli("gold", "--auto", policy, "--db", path, "--json").out)
+    assert (second["created"], second["updated"], second["removed"]) == (0, 0, 0)
+    assert second["unchanged"] == first["created"] + first["unchanged"]
+    assert _content(path) == after_first  # the database: not one byte changed, not one row
+    assert cli("export", "--db", path, "-o", str(tmp_path / "two.jsonl")).code == 0
+    assert cli("export", "--db", path, "--format", "csv", "-o", str(tmp_path / "two.csv")).code == 0
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
