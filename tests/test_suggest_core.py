@@ -198,7 +198,7 @@ def test_uncertainty_is_the_least_certain_label() -> None:
 def test_prior_counts_hints_at_word_starts_and_after_arabic_proclitics() -> None:
     prior = KeywordPrior(SCHEMA)
     column = SCHEMA.bit_of
-    hits = prior.hits("We share your data with third parties and advertisers.")
+    hits = prior.hits("We share your data, and disclose it, to advertisers.")
     assert hits[column["data_sharing"]] == 2 and hits[column["ads_use"]] == 1
     assert prior.hits("The bartender shared nothing")[column["data_sharing"]] == 1  # "shared" starts with "share"
     assert prior.hits("a timeshare")[column["data_sharing"]] == 0  # not at a word start
@@ -209,7 +209,7 @@ def test_prior_counts_hints_at_word_starts_and_after_arabic_proclitics() -> None
 def test_prior_probabilities_and_the_residual_none() -> None:
     prior = KeywordPrior(SCHEMA)
     column = SCHEMA.bit_of
-    probs = prior.predict_proba(["We share data with third parties.", "The weather was fine on Tuesday."])
+    probs = prior.predict_proba(["We share and disclose data.", "The weather was warm on Tuesday."])
     assert probs[0, column["data_sharing"]] >= 0.75  # two hints
     assert probs[0, column["none"]] == pytest.approx(1 - probs[0].max())
     assert decide(probs[1], SCHEMA) == ["none"]  # nothing matched: suggested as not about privacy
