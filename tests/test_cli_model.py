@@ -100,3 +100,21 @@ def test_annotate_order_errors_are_one_line(cli, labelled_db: str) -> None:  # t
     assert result.code == 2 and "--order 'random': expected document or uncertain" in result.err
     result = cli("annotate", "--order", "uncertain", "--db", labelled_db)
     assert result.code == 2 and "--order uncertain needs your name" in result.err
+
+
+@pytest.mark.parametrize(
+    ("folds", "message"),
+    [
+        ("1", "--folds 1: cross-validation needs at least 2 folds"),
+        ("0", "--folds 0: cross-validation needs at least 2 folds"),
+        ("-3", "--folds -3: cross-validation needs at least 2 folds"),
+        ("107", "--folds 107: 106 labelled sentences cannot be split into 107 folds"),
+    ],
+)
+def test_evaluate_folds_out_of_range_is_one_line(cli, labelled_db: str, folds: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    for as_json in ((), ("--json",)):
+        result = cli(
+            "model", "evaluate", "--from", "annotator:reference", f"--folds={folds}", *as_json, "--db", labelled_db
+        )
+        assert result.code == 2 and result.err.strip() == f"error: {message}", result.err
+        assert "Traceback" not in result.out + result.err and "Usage" not in result.out + result.err

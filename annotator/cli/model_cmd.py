@@ -133,17 +133,20 @@ def train(
 @model_app.command("evaluate")
 def evaluate(
     source: SourceOption = "gold",
-    folds: Annotated[int, typer.Option("--folds", min=2, help="Number of cross-validation folds.")] = 5,
+    folds: Annotated[int, typer.Option("--folds", help="Number of cross-validation folds (2 or more).")] = 5,
     seed: SeedOption = 0,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """How good are the suggestions? k-fold cross-validation of training on a source (stores nothing)."""
     from annotator.core.db import open_database
+    from annotator.core.suggest.evaluation import check_folds
     from annotator.core.suggest.project import evaluate_project
     from annotator.core.suggest.sources import parse_source
     from annotator.core.suggest.training import require_sklearn
 
+    # checked here, not with typer's min=, whose error is a usage block (agreement --bootstrap: the same)
+    check_folds(folds)
     parse_source(source)
     require_sklearn()
     engine = open_database(db, create=False)

@@ -89,6 +89,15 @@ def fold_ids(n: int, folds: int, seed: int) -> np.ndarray:
     return out
 
 
+def check_folds(folds: int, n: int | None = None) -> None:
+    """A one-line error unless ``folds`` can split ``n`` sentences (each fold tested on one sentence at least)."""
+    if folds < 2:
+        raise UserError(f"--folds {folds}: cross-validation needs at least 2 folds")
+    if n is not None and n < folds:
+        plural = "" if n == 1 else "s"
+        raise UserError(f"--folds {folds}: {n} labelled sentence{plural} cannot be split into {folds} folds")
+
+
 def evaluate_model(
     texts: Sequence[str],
     truth: np.ndarray,
@@ -101,10 +110,7 @@ def evaluate_model(
 ) -> Evaluation:
     truth = np.asarray(truth, dtype=bool)
     n = len(texts)
-    if folds < 2:
-        raise UserError(f"--folds {folds}: cross-validation needs at least 2 folds")
-    if n < folds:
-        raise UserError(f"{n} labelled sentence(s) cannot be split into {folds} folds")
+    check_folds(folds, n)
     assignment = fold_ids(n, folds, seed)
     probs = np.zeros(truth.shape)
     trained = np.zeros(truth.shape[1], dtype=np.int64)

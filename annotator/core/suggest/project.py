@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from annotator.core.errors import UserError
 from annotator.core.schemas import active_schema
-from annotator.core.suggest.evaluation import Evaluation, Progress, evaluate_model, figures
+from annotator.core.suggest.evaluation import Evaluation, Progress, check_folds, evaluate_model, figures
 from annotator.core.suggest.model import MIN_POSITIVES, SuggestionModel
 from annotator.core.suggest.sources import TrainingSet, training_set
 from annotator.core.suggest.store import StoredModel, save_model
@@ -83,6 +83,7 @@ def evaluate_project(
 ) -> tuple[TrainingSet, Evaluation]:
     """k-fold cross-validation of training on a source (nothing is stored)."""
     data = _data(engine, source)
+    check_folds(folds, len(data.texts))  # before any fold is fitted
     evaluation = evaluate_model(
         data.texts,
         data.truth,
