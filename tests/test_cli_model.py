@@ -108,7 +108,7 @@ def test_annotate_order_errors_are_one_line(cli, labelled_db: str) -> None:  # t
         ("1", "--folds 1: cross-validation needs at least 2 folds"),
         ("0", "--folds 0: cross-validation needs at least 2 folds"),
         ("-3", "--folds -3: cross-validation needs at least 2 folds"),
-        ("107", "--folds 107: 106 labelled sentences cannot be split into 107 folds"),
+        ("106", "--folds 106: 106 labelled sentences (105 different texts) cannot be split into 106 folds"),
     ],
 )
 def test_evaluate_folds_out_of_range_is_one_line(cli, labelled_db: str, folds: str, message: str) -> None:  # type: ignore[no-untyped-def]

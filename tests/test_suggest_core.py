@@ -290,3 +290,44 @@ def test_folds_cover_every_sentence_once_and_evaluation_reports_what_it_predicte
     assert report["prior"]["per_label"]["ads_use"] == label_scores(truth, prior_predicted)[2].as_dict()
     with pytest.raises(UserError, match="cannot be split"):
         evaluate_model(texts[:3], truth[:3], SCHEMA, folds=5)
+
+
+def test_no_fold_trains_on_its_test_sentences_or_copies_of_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cross-validation without leakage: the same text in two documents (or with other harakat,
+    spacing or case) goes to one fold, so a fold never trains on a copy of a sentence it tests."""
+    texts, truth = labelled(SCHEMA, SEEDS_LABELS)
+    copies = [texts[0], texts[5].upper(), "  " + texts[7] + " ", texts[9].replace("ا", "أ")] * 3
+    texts, truth = texts + copies, np.vstack([truth, truth[[0, 5, 7, 9] * 3]])
+    folds: list[tuple[set[str], set[str]]] = []
+
+    class Fitted:
+        def __init__(self, train: list[str]) -> None:
+            self.train = {normalise(text) for text in train}
+            self.trained = np.zeros(len(SCHEMA.label_ids), dtype=bool)
+
+        def predict_proba(self, test: list[str]) -> np.ndarray:
+            folds.append((self.train, {normalise(text) for text in test}))
+            return np.zeros((len(test), len(SCHEMA.label_ids)))
+
+    def fake_fit(train: list[str], *_args: object, **_kwargs: object) -> object:
+        return type("Result", (), {"model": Fitted(train)})()
+
+    monkeypatch.setattr("annotator.core.suggest.evaluation.fit_model", fake_fit)
+    for k in (2, 3, 5, 10):
+        folds.clear()
+        evaluate_model(texts, truth, SCHEMA, folds=k, seed=k)
+        assert len(folds) == k
+        for train, test in folds:
+            assert test and not train & test
+        assert sum(len(test) for _train, test in folds) == len({normalise(t) for t in texts})
+    assert normalise(texts[9]) == normalise(texts[9].replace("ا", "أ"))  # the copies are copies to the model
+
+
+def test_fold_ids_keep_groups_together_and_balance_sizes() -> None:
+    groups = [str(i % 7) for i in range(30)]
+    ids = fold_ids(30, 3, seed=4, groups=groups)
+    for group in set(groups):
+        assert len({ids[i] for i, g in enumerate(groups) if g == group}) == 1
+    assert max(np.bincount(ids)) - min(np.bincount(ids)) <= 5  # at most one group's size apart
+    with pytest.raises(UserError, match=r"3 labelled sentences \(1 different texts\) cannot be split into 2 folds"):
+        evaluate_model(["Same.", "same.", "SAME."], np.zeros((3, len(SCHEMA.label_ids)), bool), SCHEMA, folds=2)

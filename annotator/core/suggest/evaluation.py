@@ -1,6 +1,7 @@
 """How good are the suggestions? k-fold cross-validation of the whole training procedure.
 
-The sentences are split into ``folds`` parts (shuffled with ``seed``); for each part a
+The sentences are split into ``folds`` parts (shuffled with ``seed``; copies of one text,
+normalised, always in the same part); for each part a
 model is fitted on the others (featuriser, classifiers and calibration all refitted, so
 nothing of the held-out part leaks in) and its suggestions on the held-out part are
 compared with the truth. Suggestions are what the annotate screen would mark: labels at
@@ -21,6 +22,7 @@ from annotator.core.errors import UserError
 from annotator.core.labels import LabelSchema
 from annotator.core.suggest.metrics import LabelScore, exact_match, label_scores, macro
 from annotator.core.suggest.model import MIN_POSITIVES, THRESHOLD, decide
+from annotator.core.suggest.normalise import normalise
 from annotator.core.suggest.prior import KeywordPrior
 from annotator.core.suggest.training import fit_model
 
@@ -81,21 +83,41 @@ def figures(truth: np.ndarray, probs: np.ndarray, schema: LabelSchema) -> Figure
     return Figures(list(schema.label_ids), label_scores(truth, predicted), exact_match(truth, predicted))
 
 
-def fold_ids(n: int, folds: int, seed: int) -> np.ndarray:
-    """Fold number of each sentence: shuffled, sizes differing by one at most."""
-    order = np.random.default_rng(seed).permutation(n)
+def fold_ids(n: int, folds: int, seed: int, groups: Sequence[str] | None = None) -> np.ndarray:
+    """Fold number of each sentence: shuffled, sentences of one group (the same text) in one fold.
+
+    Groups are dealt in a random order, each to the fold with the fewest sentences so far:
+    without groups (or with every text different) fold sizes differ by one at most."""
+    rows: dict[object, list[int]] = {}
+    for row, key in enumerate(range(n) if groups is None else groups):
+        rows.setdefault(key, []).append(row)
+    members = list(rows.values())
+    sizes = np.zeros(folds, dtype=np.int64)
     out = np.empty(n, dtype=np.int64)
-    out[order] = np.arange(n) % folds
+    for index in np.random.default_rng(seed).permutation(len(members)):
+        fold = int(np.argmin(sizes))
+        out[members[index]] = fold
+        sizes[fold] += len(members[index])
     return out
 
 
-def check_folds(folds: int, n: int | None = None) -> None:
-    """A one-line error unless ``folds`` can split ``n`` sentences (each fold tested on one sentence at least)."""
+def text_groups(texts: Sequence[str]) -> list[str]:
+    """The key that keeps copies of a text in one fold: the text as the model sees it."""
+    return [normalise(text) for text in texts]
+
+
+def check_folds(folds: int, texts: Sequence[str] | None = None) -> None:
+    """A one-line error unless ``folds`` can split ``texts`` (each fold tested on one text at least)."""
     if folds < 2:
         raise UserError(f"--folds {folds}: cross-validation needs at least 2 folds")
-    if n is not None and n < folds:
-        plural = "" if n == 1 else "s"
-        raise UserError(f"--folds {folds}: {n} labelled sentence{plural} cannot be split into {folds} folds")
+    if texts is None:
+        return
+    n, distinct = len(texts), len(set(text_groups(texts)))
+    if distinct < folds:
+        different = "" if distinct == n else f" ({distinct} different texts)"
+        raise UserError(
+            f"--folds {folds}: {n} labelled sentence{'' if n == 1 else 's'}{different} cannot be split into {folds} folds"
+        )
 
 
 def evaluate_model(
@@ -110,8 +132,10 @@ def evaluate_model(
 ) -> Evaluation:
     truth = np.asarray(truth, dtype=bool)
     n = len(texts)
-    check_folds(folds, n)
-    assignment = fold_ids(n, folds, seed)
+    check_folds(folds, texts)
+    # copies of a text (the same sentence in two documents) go to one fold: a copy in training
+    # would be a test sentence the model has seen
+    assignment = fold_ids(n, folds, seed, text_groups(texts))
     probs = np.zeros(truth.shape)
     trained = np.zeros(truth.shape[1], dtype=np.int64)
     texts = list(texts)

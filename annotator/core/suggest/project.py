@@ -83,7 +83,7 @@ def evaluate_project(
 ) -> tuple[TrainingSet, Evaluation]:
     """k-fold cross-validation of training on a source (nothing is stored)."""
     data = _data(engine, source)
-    check_folds(folds, len(data.texts))  # before any fold is fitted
+    check_folds(folds, data.texts)
     evaluation = evaluate_model(
         data.texts,
         data.truth,
