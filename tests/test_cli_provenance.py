@@ -7,6 +7,7 @@ from pathlib import Path
 
 from annotator.core.db import open_database
 from annotator.core.decisions import Change, ensure_annotator, save_decision
+from annotator.core.gold.store import load_gold
 from annotator.core.importing import import_paths
 from annotator.core.repository import find_document, sentence_page
 from annotator.core.schemas import active_schema
@@ -66,3 +67,50 @@ def test_agreement_independent_only_leaves_out_suggested_decisions(cli, db_path:
     assert "independent_only" not in everything
     table = cli("agreement", "--independent-only", "--db", db_path)
     assert "3 decision(s) made with suggestions shown left out" in table.out
+
+
+def test_independent_only_applies_to_vs_gold_and_confusion(cli, db_path: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _project(db_path, tmp_path)
+    assert cli("gold", "--auto", "majority", "--db", db_path).code == 0  # gold on sentences 0, 2, 3, 4 (all decisions)
+    everything = json.loads(cli("agreement", "--vs-gold", "--db", db_path, "--json").out)
+    result = cli("agreement", "--vs-gold", "--independent-only", "--db", db_path, "--json")
+    assert result.code == 0, result.err
+    independent = json.loads(result.out)
+    assert everything["annotators"]["amal"]["n_items"] == 4 and "independent_only" not in everything
+    assert independent["annotators"]["amal"]["n_items"] == 2  # her decisions on 0 and 2 were made with suggestions
+    assert independent["annotators"]["ola"] == everything["annotators"]["ola"]
+    assert independent["independent_only"] == {"left_out": 3}
+    table = cli("agreement", "--vs-gold", "--independent-only", "--db", db_path)
+    assert table.code == 0 and "3 decision(s) made with suggestions shown left out" in table.out
+
+    everything = json.loads(cli("agreement", "--confusion", "--db", db_path, "--json").out)
+    result = cli("agreement", "--confusion", "--independent-only", "--db", db_path, "--json")
+    assert result.code == 0, result.err
+    independent = json.loads(result.out)
+    assert (everything["n_items"], independent["n_items"]) == (6, 3)
+    assert independent["independent_only"] == {"left_out": 3} and "independent_only" not in everything
+    table = cli("agreement", "--confusion", "--independent-only", "--db", db_path)
+    assert table.code == 0 and "3 decision(s) made with suggestions shown left out" in table.out
+
+
+def test_gold_auto_independent_only_builds_gold_from_independent_decisions(cli, db_path: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _project(db_path, tmp_path)
+    planned = json.loads(cli("gold", "--auto", "majority", "--dry-run", "--db", db_path, "--json").out)
+    assert (planned["created"], planned["left_for_review"], planned["too_few"]) == (4, 2, 0)
+    assert "independent_only" not in planned
+    result = cli("gold", "--auto", "majority", "--independent-only", "--db", db_path, "--json")
+    assert result.code == 0, result.err
+    summary = json.loads(result.out)
+    # amal's suggested decisions on 0-2 do not count: ola alone there is too few; 3 and 4 agree; 5 is a tie
+    assert (summary["created"], summary["left_for_review"], summary["too_few"]) == (2, 1, 3)
+    assert summary["independent_only"] == {"left_out": 3}
+    engine = open_database(db_path, create=False)
+    try:
+        ids = [row.id for row in sentence_page(engine, find_document(engine, "policy").id, 0, 10)]
+        assert sorted(load_gold(engine).sentence_ids.tolist()) == [ids[3], ids[4]]
+    finally:
+        engine.dispose()
+    table = cli("gold", "--auto", "majority", "--independent-only", "--dry-run", "--db", db_path)
+    assert table.code == 0 and "3 decision(s) made with suggestions shown not counted" in table.out
+    wrong = cli("gold", "--independent-only", "--db", db_path)
+    assert wrong.code == 2 and wrong.err.strip() == "error: --independent-only goes with --auto unanimous|majority"

@@ -329,7 +329,8 @@ def agreement(
     finally:
         engine.dispose()
     if vs_gold or confusion:
-        _gold_report(ratings, gold, schema.label_ids, as_json=as_json, top=top)
+        left_out = ratings.left_out if independent_only else None
+        _gold_report(ratings, gold, schema.label_ids, as_json=as_json, top=top, left_out=left_out)
         return
     masks = ratings.masks
     rated_by = {name: int((masks[:, a] >= 0).sum()) for a, name in enumerate(ratings.annotators)}
@@ -358,7 +359,7 @@ def agreement(
     if sample.note:
         console.print(Text(sample.note, style="dim"))
     if independent_only:
-        console.print(Text(f"--independent-only: {ratings.left_out} decision(s) made with suggestions shown left out"))
+        console.print(_left_out_line(ratings.left_out))
     if problem:
         console.print()
         warning(problem)
@@ -366,9 +367,24 @@ def agreement(
         console.print(Text("95% CIs of α: run with --bootstrap 2000 (and --seed N to reproduce them).", style="dim"))
 
 
-def _gold_report(ratings: Ratings, gold: GoldSet | None, label_ids: list[str], *, as_json: bool, top: int) -> None:
-    """``--vs-gold`` (with the stored gold) or ``--confusion`` (without)."""
+def _left_out_line(left_out: int) -> Text:
+    return Text(f"--independent-only: {left_out} decision(s) made with suggestions shown left out")
+
+
+def _gold_report(
+    ratings: Ratings,
+    gold: GoldSet | None,
+    label_ids: list[str],
+    *,
+    as_json: bool,
+    top: int,
+    left_out: int | None = None,
+) -> None:
+    """``--vs-gold`` (with the stored gold) or ``--confusion`` (without). ``left_out``: with
+    ``--independent-only``, how many suggestion-influenced decisions the ratings leave out."""
     from annotator.cli.gold_reports import confusion_tables, vs_gold_tables
+
+    extra = {} if left_out is None else {"independent_only": {"left_out": left_out}}
 
     if gold is not None:
         from annotator.core.gold.scores import vs_gold
@@ -381,19 +397,25 @@ def _gold_report(ratings: Ratings, gold: GoldSet | None, label_ids: list[str], *
             "or `annotator adjudicate --as NAME`, then --vs-gold scores each annotator against it."
         )
         if as_json:
-            print_json(scores.model_dump())  # the shape scripts expect, n_gold 0; the hint on stderr
+            print_json({**scores.model_dump(), **extra})  # the shape scripts expect, n_gold 0; the hint on stderr
             if scores.n_gold == 0:
                 warning(hint)
             return
         if scores.n_gold == 0:
             console.print(hint, markup=False, highlight=False)  # an empty table says nothing
+            if left_out is not None:
+                console.print(_left_out_line(left_out))
             return
         console.print(vs_gold_tables(scores))
+        if left_out is not None:
+            console.print(_left_out_line(left_out))
         return
     from annotator.core.agreement.confusion import confusion
 
     report = confusion(ratings.masks, ratings.annotators, label_ids)
     if as_json:
-        print_json(report.model_dump())
+        print_json({**report.model_dump(), **extra})
         return
     console.print(confusion_tables(report, top))
+    if left_out is not None:
+        console.print(_left_out_line(left_out))

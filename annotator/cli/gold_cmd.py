@@ -67,6 +67,13 @@ def gold(
     ] = None,
     min_annotators: MinOption = 2,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing.")] = False,
+    independent_only: Annotated[
+        bool,
+        typer.Option(
+            "--independent-only",
+            help="--auto: count only decisions saved without model suggestions shown (the others are not independent).",
+        ),
+    ] = False,
     docs: GoldDocsOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -84,6 +91,8 @@ def gold(
         raise UserError(f"--min-annotators {min_annotators}: agreement needs at least 2 annotators")
     if auto is None and dry_run:
         raise UserError("--dry-run goes with --auto unanimous|majority")
+    if auto is None and independent_only:
+        raise UserError("--independent-only goes with --auto unanimous|majority")
     engine = open_database(db, create=False)
     try:
         document_ids = _document_ids(engine, split_list(docs, "--docs"))
@@ -105,12 +114,18 @@ def gold(
         schema = active_schema(engine, install_default=False)
         with console.status("computing the gold…") if not as_json else nullcontext():
             summary = auto_gold(
-                engine, schema, auto, min_annotators=min_annotators, dry_run=dry_run, documents=document_ids
+                engine,
+                schema,
+                auto,
+                min_annotators=min_annotators,
+                dry_run=dry_run,
+                documents=document_ids,
+                independent_only=independent_only,
             )
     finally:
         engine.dispose()
     if as_json:
-        print_json(summary.model_dump())
+        print_json(summary.model_dump(exclude_none=True))
         return
     what = "would change (dry run: nothing written)" if dry_run else "done"
     table = Table(
@@ -122,6 +137,9 @@ def gold(
     for key, name, meaning in AUTO_ROWS:
         table.add_row(name, f"{getattr(summary, key):,}", meaning)
     console.print(table)
+    if summary.independent_only is not None:
+        left_out = summary.independent_only["left_out"]
+        console.print(Text(f"--independent-only: {left_out} decision(s) made with suggestions shown not counted"))
 
 
 def adjudicate(

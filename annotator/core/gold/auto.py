@@ -63,6 +63,8 @@ class AutoGoldSummary(BaseModel):
     imported: int = 0  # an imported gold (not made by this rule), kept as it is
     left_for_review: int = 0
     too_few: int = 0  # labelled by fewer than min_annotators, no gold
+    # with independent_only: {"left_out": decisions saved with suggestions shown, not counted}
+    independent_only: dict[str, int] | None = None
 
 
 def _stored_ids(connection: Any, documents: Sequence[int] | None) -> list[int]:
@@ -80,13 +82,18 @@ def auto_gold(
     min_annotators: int = MIN_ANNOTATORS,
     dry_run: bool = False,
     documents: Sequence[int] | None = None,
+    independent_only: bool = False,
 ) -> AutoGoldSummary:
+    """``independent_only``: the rule sees only decisions saved without suggestions shown (as
+    if the others were never made), so a rule gold only they supported is removed."""
     if policy not in AUTO_POLICIES:
         raise ValueError(f"gold --auto takes {' or '.join(AUTO_POLICIES)}, not {policy!r}")
     min_annotators = max(min_annotators, MIN_ANNOTATORS)
     summary = AutoGoldSummary(policy=policy, min_annotators=min_annotators, dry_run=dry_run)
     with _connection(engine, dry_run) as connection:
-        ratings = load_ratings_on(connection, documents=documents)
+        ratings = load_ratings_on(connection, documents=documents, independent_only=independent_only)
+        if independent_only:
+            summary.independent_only = {"left_out": ratings.left_out}
         names = ratings.annotators
         rows = ratings.masks.tolist()
         row_of = {int(sid): k for k, sid in enumerate(ratings.sentence_ids.tolist())}
