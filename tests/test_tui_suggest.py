@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
+from textual.pilot import Pilot
 
 from annotator.core.errors import UserError
 from annotator.core.exporting import export_dataset
@@ -231,3 +236,86 @@ def test_snapshot_annotate_with_suggestions(snap_compare, engine: Engine, tmp_pa
     """The label panel with suggestions: probabilities, ◆ on the suggested labels, * on hints-only ones."""
     app = _app(engine, tmp_path, _prior(engine))
     assert snap_compare(app, press=["tab"], terminal_size=SIZE, run_before=settle)
+
+
+class _GatedRunner(Executor):
+    """Runs the retraining in the worker thread once the test opens the gate: a slow retraining."""
+
+    gate = threading.Event()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        assert self.gate.wait(30), "the test never opened the gate"
+        return ThreadRunner().submit(fn, *args, **kwargs)
+
+
+async def _settle_but_the_retraining(pilot: Pilot[object]) -> None:
+    """Wait for the saves and every worker except the (gated) retraining."""
+    app = pilot.app
+    for _ in range(400):
+        await pilot.pause()
+        running = [worker for worker in app.workers if worker.is_running and worker.group != "suggest"]
+        if not getattr(app, "jobs", None) and not running:
+            await pilot.pause()
+            return
+    raise AssertionError("the saves never settled")
+
+
+@pytest.mark.parametrize("order", ["document", "uncertain"])
+async def test_a_background_retraining_swaps_the_model_without_moving_the_annotator(
+    engine: Engine, tmp_path: Path, order: str
+) -> None:
+    """While a retraining runs, keys move and select as usual; when it lands, the model and
+    the queue change but the sentence on screen, its unsaved selection and the keys counted
+    on it stay, and the next save carries the new model's suggestion."""
+    _GatedRunner.gate = threading.Event()
+    schema = active_schema(engine)
+    model = SuggestionModel.prior_only(schema)
+    amal = annotator_id(engine, "amal") or 0
+    queue = rank_uncertain(model, undecided(engine, amal)) if order == "uncertain" else None
+    suggester = Suggester(schema, model, "hints", order=order, queue=queue, retrain_every=2, executor=_GatedRunner)
+    app = _app(engine, tmp_path, suggester)
+    if order == "uncertain":
+        app = AnnotatorApp(
+            engine,
+            annotator="amal",
+            settings=Settings(path=tmp_path / "config.toml"),
+            clock=lambda: FIXED_NOW,
+            suggester=suggester,
+        )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnnotateScreen)
+        await pilot.press("tab", "enter")
+        await _settle_but_the_retraining(pilot)
+        await pilot.press("f", "enter")  # the second decision starts the retraining
+        await _settle_but_the_retraining(pilot)
+        assert suggester.retraining and suggester.retrained_count == 0
+        assert "retraining" in _panel(app)
+        screen = app.screen
+        assert isinstance(screen, AnnotateScreen)
+        before = screen.row_at(screen.idx)
+        await pilot.press("j")  # keys are not blocked by the retraining
+        await _settle_but_the_retraining(pilot)
+        moved = screen.row_at(screen.idx)
+        assert before is not None and moved is not None and moved.id != before.id
+        await pilot.press("c", "d")  # an unsaved selection on the sentence
+        await _settle_but_the_retraining(pilot)
+        assert screen.draft == ["consent_choice", "retention"]
+        position, document, keys = screen.idx, screen.document.id, screen.keys_here
+        old_model = suggester.model
+
+        _GatedRunner.gate.set()
+        await settle(pilot)  # the retraining lands
+        assert suggester.retrained_count == 1 and not suggester.retraining and suggester.model is not old_model
+        assert app.screen is screen and (screen.idx, screen.document.id) == (position, document)
+        now = screen.row_at(screen.idx)
+        assert now is not None and now.id == moved.id and screen.draft == ["consent_choice", "retention"]
+        assert screen.keys_here == keys and "retrained: 2 sentences" in _panel(app)
+        await pilot.press("enter")
+        await settle(pilot)
+    saved = _decisions(engine)
+    assert saved[moved.id][0] == ["consent_choice", "retention"]
+    assert saved[moved.id][2] == decide(suggester.model.predict_proba([moved.text])[0], schema)
+    assert saved[moved.id][4] == keys + 1
+    assert len(saved) == 3
