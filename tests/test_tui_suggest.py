@@ -319,3 +319,39 @@ async def test_a_background_retraining_swaps_the_model_without_moving_the_annota
     assert saved[moved.id][2] == decide(suggester.model.predict_proba([moved.text])[0], schema)
     assert saved[moved.id][4] == keys + 1
     assert len(saved) == 3
+
+
+async def test_preselected_suggestions_are_neither_saved_nor_dropped_silently_when_moving_on(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """suggest_preselect: j on a sentence whose pre-selected suggestion was not saved saves
+    nothing and says so; the legend says what the marks mean and that moving on saves nothing."""
+    app = _app(engine, tmp_path, _prior(engine, preselect=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnnotateScreen)
+        assert screen.draft == ["data_sharing", "ads_use"]
+        panel = _panel(app)
+        assert "◆ suggested, pre-selected: Enter saves" in panel and "moving on saves nothing" in panel
+        assert "% how likely" in panel and "* hints only" in panel
+        await pilot.press("j")
+        await settle(pilot)
+        assert screen.idx == 1
+        assert "Pre-selected suggestion on #1 was not saved (Enter saves it)" in status_text(app)
+        await pilot.press("k")  # back: the suggestion is pre-selected again, still unsaved
+        await settle(pilot)
+        assert screen.idx == 0 and screen.draft == ["data_sharing", "ads_use"]
+    assert _decisions(engine) == {}  # nothing saved behind the annotator's back
+
+
+async def test_the_legend_of_marked_suggestions(engine: Engine, tmp_path: Path) -> None:
+    app = _app(engine, tmp_path, _prior(engine))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        panel = _panel(app)
+        assert "◆ suggested: Tab selects, Enter saves" in panel and "% how likely" in panel
+        assert "pre-selected" not in panel
+        await pilot.press("f", "j")  # a selection of one's own, not saved: the usual warning
+        await settle(pilot)
+        assert "Selection on #1 was not saved (Enter saves)" in status_text(app)

@@ -40,6 +40,7 @@ class SuggestionView:
     sources: dict[str, str]  # label -> "model" | "prior"
     description: str
     retraining: bool
+    preselected: bool = False  # suggest_preselect: an undecided sentence starts with them selected
 
 
 class Retrained(Message):
@@ -106,6 +107,7 @@ class Suggester:
             self.model.sources,
             self.description,
             self.retraining,
+            self.preselect,
         )
 
     # -- the uncertainty queue -------------------------------------------------------------------

@@ -212,7 +212,11 @@ class AnnotateScreen(Screen[None]):
     def go(self, idx: int) -> None:
         idx = self._clamp(idx)
         if idx != self.idx and self._dirty():
-            self.say(f"Selection on #{self.idx + 1:,} was not saved (Enter saves)", "warning")
+            if self._preselected():
+                # suggest_preselect: selected for them, not by them; still not saved, and they should know
+                self.say(f"Pre-selected suggestion on #{self.idx + 1:,} was not saved (Enter saves it)", "warning")
+            else:
+                self.say(f"Selection on #{self.idx + 1:,} was not saved (Enter saves)", "warning")
         self.idx = idx
         self.session.timer.show((self.document.id, idx))  # time on screen goes to this sentence
         self.draft = None
@@ -221,6 +225,14 @@ class AnnotateScreen(Screen[None]):
         self.label_keys.end_definition()
         self.refresh_all()
         self._prefetch()
+
+    def _preselected(self) -> bool:
+        """The draft is the pre-selected suggestion (suggest_preselect), untouched."""
+        suggester = self.session.suggester
+        row = self.row_at(self.idx)
+        if suggester is None or not suggester.preselect or not suggester.enabled or row is None:
+            return False
+        return self.draft == suggester.suggested(row)
 
     def _preselect(self) -> None:
         """With ``suggest_preselect = true``: an undecided sentence starts with the suggestions selected."""

@@ -170,12 +170,16 @@ def _suggestion_legend(schema: LabelSchema, view: SuggestionView) -> Text:
     text.append_text(safe(view.description, "italic", limit=120))
     if view.retraining:
         text.append(" (retraining…)", style="yellow")
+    if not view.suggested:
+        text.append("\n        nothing suggested for this one", style="dim")
+    elif view.preselected:
+        text.append("\n        ◆ suggested, pre-selected: Enter saves;", style="cyan")
+        text.append("\n          moving on saves nothing", style="cyan")
+    else:
+        text.append("\n        ◆ suggested: Tab selects, Enter saves", style="cyan")
+    text.append("\n        % how likely each label is", style="dim")
     if any(view.sources.get(label.id) == "prior" for label in schema.labels):
         text.append("\n        * hints only (too few examples yet)", style="dim")
-    if view.suggested:
-        text.append("\n        ◆ suggested: Tab selects, Enter saves", style="cyan")
-    else:
-        text.append("\n        nothing suggested for this one", style="dim")
     return text
 
 
