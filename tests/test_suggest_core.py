@@ -39,12 +39,19 @@ def test_arabic_letters_and_marks_are_normalised() -> None:
     assert normalise("  Zażółć\tGĘŚLĄ  jaźń ") == "zażółć gęślą jaźń"  # Polish letters kept, case folded
 
 
+def test_persian_letters_and_direction_marks_are_normalised() -> None:
+    assert normalise("کتاب بیع") == normalise("كتاب بيع") == "كتاب بيع"  # keheh, Farsi yeh
+    assert normalise("ﯼ") == "ي"  # a presentation form of Farsi yeh (NFKC), then yeh
+    assert normalise("الخصو\u200fصية") == normalise("\u200eالخصوصية\u200f") == "الخصوصيه"  # RLM, LRM
+    assert normalise("\u2067نص\u2069 \u202bآخر\u202c\u061c") == "نص اخر"  # isolates, embeddings, ALM
+
+
 @given(TEXT)
 @settings(max_examples=300, deadline=None)
 def test_normalise_is_idempotent_and_leaves_no_marks_or_variants(text: str) -> None:
     once = normalise(text)
     assert normalise(once) == once
-    assert not set(once) & set("أإآٱةىـ\u064e\u064f\u0650\u0651\u0652\u0670")
+    assert not set(once) & set("أإآٱةىیکـ\u064e\u064f\u0650\u0651\u0652\u0670\u200e\u200f\u061c\u2066\u2069")
     assert "  " not in once and once == once.strip()
 
 
@@ -204,6 +211,55 @@ def test_prior_counts_hints_at_word_starts_and_after_arabic_proclitics() -> None
     assert prior.hits("a timeshare")[column["data_sharing"]] == 0  # not at a word start
     arabic = prior.hits("ولن تشاركها مع أي طرف ثالث، وللإعلانات")
     assert arabic[column["data_sharing"]] >= 1 and arabic[column["ads_use"]] == 1  # و+ل+ال… before إعلان
+
+
+def test_prior_hints_match_whole_words_or_marked_word_beginnings() -> None:
+    prior = KeywordPrior(SCHEMA)
+    column = SCHEMA.bit_of
+    rights, ads, law = column["user_rights"], column["ads_use"], column["enforcement"]
+    assert prior.hits("Ask for a copy of it")[rights] == 1
+    assert prior.hits("All copyright reserved, rightly")[rights] == 0  # "copy", "right": whole words only
+    assert prior.hits("The lawn and the lawyer")[law] == 0  # "law" is not inside "lawn"
+    assert prior.hits("advertisers and advertising")[ads] == 1  # "advertis*": a word beginning, one hint
+    assert prior.hits("a madvertisement")[ads] == 0  # a beginning, not a substring
+
+
+def test_prior_sees_words_through_punctuation() -> None:
+    prior = KeywordPrior(SCHEMA)
+    column = SCHEMA.bit_of
+    assert prior.hits("(advertising), 'ads'; marketing.")[column["ads_use"]] == 3
+    assert prior.hits("data-sharing")[column["data_sharing"]] == 1  # the hyphen separates the words
+    children = column["children_audiences"]
+    assert prior.hits("not for children under 13.")[children] == 2  # the phrase "under 13" before a stop
+    assert prior.hits("children under 130")[children] == 1  # "13" is a whole word of the phrase
+    assert prior.hits("under, 13")[children] == 1  # punctuation between the words of a phrase
+
+
+def test_prior_reads_persian_letters_and_direction_marks_as_arabic() -> None:
+    prior = KeywordPrior(SCHEMA)
+    other = SCHEMA.bit_of["other_privacy"]
+    assert prior.hits("مخاوف بشأن الخصوصية")[other] == 1
+    assert prior.hits("مخاوف بشأن الخصوصیة")[other] == 1  # Farsi yeh
+    assert prior.hits("مخاوف بشأن الخصو\u200fصية")[other] == 1  # an RLM inside the word
+
+
+def test_cold_start_ties_go_to_the_hinted_label_and_something_is_always_suggested() -> None:
+    """One hint gives exactly 0.5 and leaves "none" at exactly 0.5: the hinted label is suggested."""
+    prior = KeywordPrior(SCHEMA)
+    probs = prior.predict_proba(["Ads everywhere."])[0]
+    ads, none = SCHEMA.bit_of["ads_use"], SCHEMA.bit_of["none"]
+    assert probs[ads] == probs[none] == 0.5
+    assert decide(probs, SCHEMA) == ["ads_use"]
+
+
+@given(TEXT)
+@settings(max_examples=200, deadline=None)
+def test_the_prior_suggests_a_set_the_schema_allows_for_any_text(text: str) -> None:
+    probs = KeywordPrior(SCHEMA).predict_proba([text])[0]
+    suggested = decide(probs, SCHEMA)
+    assert suggested  # the hinted labels, or "none"
+    assert suggested == ["none"] or "none" not in suggested
+    assert ((probs >= 0) & (probs <= 1)).all()
 
 
 def test_prior_probabilities_and_the_residual_none() -> None:

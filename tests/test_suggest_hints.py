@@ -60,11 +60,10 @@ GLOSSARY: dict[str, str] = {
     "trzeci": "third",
     # ads_use
     "إعلان": "advertising",
-    "إعلاني": "advertising",
     "تسويق": "marketing",
     "reklam": "advertising",
     # consent_choice
-    "choose": "choice",
+    "choos": "choice",
     "موافق": "consent",
     "اختيار": "choice",
     "سحب": "withdrawing",
@@ -100,6 +99,7 @@ GLOSSARY: dict[str, str] = {
     "przechow": "stored",
     # security_breach
     "أمن": "security",
+    "أمني": "security",
     "حماية": "safeguards",
     "اختراق": "breach",
     "تشفير": "encrypted",
@@ -135,6 +135,7 @@ GLOSSARY: dict[str, str] = {
     "غرام": "fines",
     "دعوى": "lawsuits",
     "urząd": "regulator",
+    "fined": "fines",
     "dochodzeni": "investigation",
     "śledztw": "investigation",
     "kara": "fines",
@@ -188,8 +189,9 @@ def test_every_hint_traces_to_its_label_definition(label_id: str, hint: str) -> 
     definition = _definition_words(label_id)
     if _traces(hint, definition):
         return
-    assert hint in GLOSSARY, f"{label_id}: hint {hint!r} is not in the label's definition nor in GLOSSARY"
-    assert _traces(GLOSSARY[hint], definition), f"{label_id}: {hint!r} -> {GLOSSARY[hint]!r} not in the definition"
+    word = hint.rstrip("*")  # a word beginning: the glossary lists the letters
+    assert word in GLOSSARY, f"{label_id}: hint {hint!r} is not in the label's definition nor in GLOSSARY"
+    assert _traces(GLOSSARY[word], definition), f"{label_id}: {hint!r} -> {GLOSSARY[word]!r} not in the definition"
 
 
 def test_no_hint_phrase_occurs_in_an_evaluation_sentence() -> None:
@@ -219,4 +221,4 @@ def test_the_check_catches_a_lifted_hint() -> None:
 
 
 def test_the_glossary_holds_only_hints_in_use() -> None:
-    assert set(GLOSSARY) <= {hint for _label, hint in HINTS}
+    assert set(GLOSSARY) <= {hint.rstrip("*") for _label, hint in HINTS}

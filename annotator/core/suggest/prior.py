@@ -5,13 +5,17 @@ language) and an ``example`` sentence. For a sentence, a label's prior probabili
 
     p = 1 - 0.5 ** hits * (1 - similarity)
 
-where ``hits`` counts the distinct hints found in the normalised sentence (a one-word hint
-at the start of a word; an Arabic hint also after proclitics: و ف, ب ل ك س, ال) and
+where ``hits`` counts the distinct hints found in the normalised sentence and
 ``similarity`` is the cosine between the sets of words of 4 letters or more of the
-sentence and of the example. One hint gives 0.5 (suggested, at the 0.5 threshold), two
-0.75; an example alone suggests only a near-copy of itself. An exclusive label without
-hints (``none``) gets ``1 - max`` of the others: a sentence that matches nothing is
-suggested as "none".
+sentence and of the example. Words are the letter-and-digit runs of the normalised text
+(punctuation and hyphens separate them); a hint word matches a whole word, or a word's
+beginning when written with a trailing ``*`` (``advertis*``); a phrase matches consecutive
+words; an Arabic hint may also follow proclitics (و ف, ب ل ك س, ال). One hint gives 0.5
+(suggested, at the 0.5 threshold), two 0.75; an example alone suggests only a near-copy
+of itself. An exclusive label without hints (``none``) gets ``1 - max`` of the others: a
+sentence that matches nothing is suggested as "none", and one hint alone ties it at 0.5,
+a tie :func:`~.model.decide` gives to the hinted label (the exclusive one wins only when
+more probable). So the prior always suggests something: the hinted labels, or "none".
 
 Weak on purpose: ``benchmarks/bench_suggest.py coldstart`` measures how many labelled
 examples a trained classifier needs to beat it (:data:`~.model.MIN_POSITIVES`). Words are
@@ -32,6 +36,9 @@ from annotator.core.suggest.normalise import normalise
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 # conjunction, preposition or future particle, article: و+ل+ال… as in وللإعلانات, فبالبيانات
 _PROCLITICS = re.compile("[وف]?[بلكس]?(?:ال|ل)?")
+# a word: letters and digits; punctuation and hyphens separate words ("opt-out" is "opt out")
+WORD = re.compile(r"\w+")
+PREFIX_MARK = "*"
 _CAP = 0.95
 _WORD_CACHE = 200_000
 _MIN_SIMILARITY_WORD = 4
@@ -39,6 +46,18 @@ _MIN_SIMILARITY_WORD = 4
 # What one word matches (KeywordPrior._word_matches): one-word hints, phrases that may start at it,
 # examples it is in, whether it counts for the similarity.
 _WordMatches = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], bool]
+
+
+def hint_words(hint: str) -> list[tuple[str, bool]]:
+    """A hint as it is matched: its normalised words, each with whether it is a word beginning
+    (written with a trailing ``*``: ``advertis*``); punctuation separates words as in the text."""
+    out: list[tuple[str, bool]] = []
+    for part in normalise(hint).split():
+        words = WORD.findall(part)
+        if words:
+            out += [(word, False) for word in words[:-1]]
+            out.append((words[-1], part.endswith(PREFIX_MARK)))
+    return out
 
 
 def packaged_hints(schema: LabelSchema, path: Path = DEFAULT_SCHEMA_PATH) -> dict[str, list[str]]:
@@ -64,26 +83,35 @@ def _stems(word: str) -> list[str]:
     return out
 
 
+def _fits(word: str, hint: str, prefix: bool) -> bool:
+    return word.startswith(hint) if prefix else word == hint
+
+
 class KeywordPrior:
-    """Prior probabilities of every label of a schema, from its hints and examples."""
+    """Prior probabilities of every label of a schema, from its hints and examples.
+
+    A hint word matches a whole word of the sentence, or its beginning when the hint marks it
+    with ``*``; a phrase matches consecutive words. Words are the letter-and-digit runs of the
+    normalised text, so punctuation around or inside a word ("(cookies)", "opt-out") does not
+    hide it. An Arabic hint's first word may follow proclitics (و ف, ب ل ك س, ال).
+    """
 
     def __init__(self, schema: LabelSchema) -> None:
         self.label_ids = list(schema.label_ids)
         hints = packaged_hints(schema)
-        # hint id -> label column; one-word hints indexed by their first two letters
+        # hint id -> label column; hints indexed by the first two letters of their first word
         self._label_of: list[int] = []
-        self._word_hints: dict[str, list[tuple[int, str, bool]]] = {}
-        self._phrases: list[tuple[int, str, bool]] = []
+        self._hints: list[tuple[list[tuple[str, bool]], bool]] = []  # (words, Arabic)
+        self._by_start: dict[str, list[int]] = {}
         for col, label in enumerate(schema.labels):
             for hint in hints.get(label.id, []):
-                text = normalise(hint)
+                words = hint_words(hint)
+                if not words:
+                    continue
                 hint_id = len(self._label_of)
                 self._label_of.append(col)
-                arabic = bool(_ARABIC_LETTER.match(text))
-                if " " in text:
-                    self._phrases.append((hint_id, text, arabic))
-                else:
-                    self._word_hints.setdefault(text[:2], []).append((hint_id, text, arabic))
+                self._hints.append((words, bool(_ARABIC_LETTER.match(words[0][0]))))
+                self._by_start.setdefault(words[0][0][:2], []).append(hint_id)
         examples = [self._words(label.example) if label.example else frozenset() for label in schema.labels]
         self._example_size = np.array([len(words) for words in examples], dtype=np.float64)
         self._in_examples: dict[str, list[int]] = {}
@@ -91,9 +119,6 @@ class KeywordPrior:
             for word in words:
                 self._in_examples.setdefault(word, []).append(col)
         self.residual = [self._is_residual(label, hints) for label in schema.labels]
-        self._phrases_by_start: dict[str, list[int]] = {}
-        for index, (_hint_id, phrase, _arabic) in enumerate(self._phrases):
-            self._phrases_by_start.setdefault(phrase.split()[0], []).append(index)
         self._matches: dict[str, _WordMatches] = {}
 
     @staticmethod
@@ -102,22 +127,20 @@ class KeywordPrior:
 
     @staticmethod
     def _words(text: str) -> frozenset[str]:
-        return frozenset(w for w in normalise(text).split() if len(w) >= _MIN_SIMILARITY_WORD)
+        return frozenset(w for w in WORD.findall(normalise(text)) if len(w) >= _MIN_SIMILARITY_WORD)
 
     def _word_matches(self, word: str) -> _WordMatches:
-        """(one-word hints the word matches, phrases that may start at it, examples it is in,
-        whether it counts for the similarity), cached."""
+        """(one-word hints the word matches, phrases whose first word it matches, examples it is
+        in, whether it counts for the similarity), cached."""
         found = self._matches.get(word)
         if found is None:
             hits: set[int] = set()
             phrases: set[int] = set()
             for position, stem in enumerate(_stems(word)):
-                for hint_id, hint, arabic in self._word_hints.get(stem[:2], ()):
-                    if (position == 0 or arabic) and stem.startswith(hint):
-                        hits.add(hint_id)
-                for index in self._phrases_by_start.get(stem, ()):
-                    if position == 0 or self._phrases[index][2]:
-                        phrases.add(index)
+                for hint_id in self._by_start.get(stem[:2], ()):
+                    words, arabic = self._hints[hint_id]
+                    if (position == 0 or arabic) and _fits(stem, *words[0]):
+                        (hits if len(words) == 1 else phrases).add(hint_id)
             examples = tuple(self._in_examples.get(word, ()))
             found = (tuple(hits), tuple(phrases), examples, len(word) >= _MIN_SIMILARITY_WORD)
             if len(self._matches) >= _WORD_CACHE:
@@ -125,28 +148,31 @@ class KeywordPrior:
             self._matches[word] = found
         return found
 
-    def _phrase_matches(self, text: str, candidates: set[int]) -> set[int]:
+    def _phrase_matches(self, words: list[str], candidates: list[tuple[int, int]]) -> set[int]:
+        """The phrases of ``candidates`` ((hint, position of a word its first word matched)) whose
+        other words follow there."""
         hits = set()
-        for index in candidates:
-            hint_id, phrase, arabic = self._phrases[index]
-            start = text.find(phrase)
-            while start >= 0:
-                word_start = text.rfind(" ", 0, start) + 1
-                if start == word_start or (arabic and _PROCLITICS.fullmatch(text[word_start:start])):
-                    hits.add(hint_id)
-                    break
-                start = text.find(phrase, start + 1)
+        for hint_id, at in candidates:
+            if hint_id in hits:
+                continue
+            rest = self._hints[hint_id][0][1:]
+            following = words[at + 1 : at + 1 + len(rest)]
+            if len(following) == len(rest) and all(
+                _fits(word, hint, prefix) for word, (hint, prefix) in zip(following, rest, strict=True)
+            ):
+                hits.add(hint_id)
         return hits
 
     def _hit_ids(self, normal: str) -> set[int]:
         hits: set[int] = set()
-        candidates: set[int] = set()
-        for word in normal.split():
+        candidates: list[tuple[int, int]] = []
+        words = WORD.findall(normal)
+        for at, word in enumerate(words):
             word_hits, phrases, _examples, _long = self._word_matches(word)
             hits.update(word_hits)
-            candidates.update(phrases)
-        if candidates:  # a phrase is searched for only when its first word is there
-            hits |= self._phrase_matches(normal, candidates)
+            candidates += [(hint_id, at) for hint_id in phrases]
+        if candidates:  # a phrase is checked only where its first word is
+            hits |= self._phrase_matches(words, candidates)
         return hits
 
     def hits(self, text: str) -> list[int]:
@@ -172,19 +198,20 @@ class KeywordPrior:
         shared_cells: list[int] = []
         for row, normal in enumerate(texts):
             found: set[int] = set()
-            candidates: set[int] = set()
+            candidates: list[tuple[int, int]] = []
             words: set[str] = set()
-            for word in normal.split():
+            tokens = WORD.findall(normal)
+            for at, word in enumerate(tokens):
                 word_hits, phrases, examples, long = info if (info := get(word)) is not None else matches(word)
                 if word_hits:
                     found.update(word_hits)
                 if phrases:
-                    candidates.update(phrases)
+                    candidates += [(hint_id, at) for hint_id in phrases]
                 if long and word not in words:
                     words.add(word)
                     shared_cells.extend(row * n_labels + col for col in examples)
-            if candidates:  # a phrase is searched for only when its first word is there
-                found |= self._phrase_matches(normal, candidates)
+            if candidates:  # a phrase is checked only where its first word is
+                found |= self._phrase_matches(tokens, candidates)
             hit_cells.extend(row * n_labels + label_of[hint_id] for hint_id in found)
             sizes[row] = len(words)
         np.add.at(hits.reshape(-1), hit_cells, 1.0)
