@@ -272,6 +272,27 @@ def test_prior_probabilities_and_the_residual_none() -> None:
     assert ((probs >= 0) & (probs <= 1)).all()
 
 
+def test_a_project_stored_with_older_hints_gets_the_packaged_ones() -> None:
+    """privacy@1 stored with the first hints (word beginnings without *): the installed hints decide."""
+    old = SCHEMA.model_copy(
+        update={
+            "labels": [
+                label.model_copy(update={"hints": ["advertis", "cookies"] if label.id == "ads_use" else []})
+                for label in SCHEMA.labels
+            ]
+        }
+    )
+    for text in ("advertisers", "cookies", "advertisers and cookies"):
+        assert KeywordPrior(old).hits(text) == KeywordPrior(SCHEMA).hits(text)
+    assert KeywordPrior(old).hits("advertisers")[SCHEMA.bit_of["ads_use"]] == 1  # the packaged advertis*
+    assert KeywordPrior(old).hits("cookies")[SCHEMA.bit_of["ads_use"]] == 0  # the stored "cookies" is not used
+    own = parse_schema(
+        'name = "mine"\nversion = 1\n[[labels]]\nid = "a"\nname = "A"\nkey = "a"\ndescription = "A."\n'
+        'hints = ["cookie*"]\n'
+    )
+    assert KeywordPrior(own).hits("cookies") == [1]  # a schema of one's own keeps its hints
+
+
 def test_a_schema_stored_before_hints_gets_the_packaged_hints() -> None:
     without = SCHEMA.without_hints()
     assert KeywordPrior(without).hits("we share") == KeywordPrior(SCHEMA).hits("we share")

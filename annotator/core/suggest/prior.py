@@ -61,15 +61,20 @@ def hint_words(hint: str) -> list[tuple[str, bool]]:
 
 
 def packaged_hints(schema: LabelSchema, path: Path = DEFAULT_SCHEMA_PATH) -> dict[str, list[str]]:
-    """Hints for a schema stored before hints existed: the packaged file's, when it is the same schema."""
-    if any(label.hints for label in schema.labels):
-        return {label.id: list(label.hints) for label in schema.labels}
+    """The hints a schema's prior uses: the packaged file's when the schema is the packaged one
+    apart from its hints, else its own.
+
+    A project stores its schema, hints included, when it is made; the packaged schema's hints
+    follow the installed version instead (a project made before hints existed, or before they
+    were rewritten or their syntax changed, gets the current ones without a migration).
+    Hints of one's own need a schema of one's own (another name or version)."""
+    own = {label.id: list(label.hints) for label in schema.labels if label.hints}
     try:
         packaged = load_schema(path)
     except Exception:  # the packaged file is not ours to validate here
-        return {}
+        return own
     if packaged.without_hints() != schema.without_hints():
-        return {}
+        return own
     return {label.id: list(label.hints) for label in packaged.labels}
 
 
