@@ -13,9 +13,13 @@ Sections:
   of their words replaced by random letter strings, so that the vocabulary grows as in
   real text (117k n-grams).
 - ``predict``: suggestions for a page of 50 sentences with the model of ``train`` (numpy
-  only): the 6 full pages of the labelled sentences, with a freshly loaded model (empty word
-  caches) and again (words seen before, as when an annotator pages through a document),
-  against scikit-learn's ``transform`` + the linear scores of the same features.
+  only), p50 and p99 of the wall time, in three cases: (1) sentences never seen, cold: each
+  of the 6 full pages of the labelled sentences on a model just loaded (nothing cached; the
+  load itself is timed apart), 10 times; (2) sentences never seen, on a model in use: 60
+  new pages (labelled sentences with 30% of the words replaced by random letters, another
+  seed than ``train``'s) one after the other on one loaded model, as an annotator moves
+  through a project; (3) a page seen before (its words cached by the prior). Against
+  scikit-learn's ``transform`` + the linear scores of the same features on the pages of (1).
 - ``coldstart``: how many labelled examples a classifier needs to beat the keyword prior:
   train on 20 to 240 random sentences of the two sets (6 draws each), test on the rest, and
   compare every label's F1 with a classifier and with the prior, grouped by how many
@@ -131,31 +135,46 @@ def section_predict(model: SuggestionModel | None, n: int) -> None:
         model = fit_model(*synthetic(n), SCHEMA).model
     real, _ = labelled(SETS["both"])
     pages = [real[i : i + 50] for i in range(0, len(real) - 49, 50)]
+    unseen, _ = synthetic(50 * 60, seed=7)
+    new_pages = [unseen[i : i + 50] for i in range(0, len(unseen), 50)]
     blob = model.to_bytes()
 
-    def timed(page: list[str], fresh: bool) -> tuple[float, float]:
-        used = SuggestionModel.from_bytes(blob, SCHEMA) if fresh else model
+    def timed(page: list[str], used: SuggestionModel) -> tuple[float, float]:
         wall, cpu = time.perf_counter(), time.process_time()
         [decide(row, SCHEMA) for row in used.predict_proba(page)]
         return time.perf_counter() - wall, time.process_time() - cpu
 
-    cold = [timed(page, fresh=True) for page in pages for _ in range(5)]
-    for page in pages:
-        timed(page, fresh=False)
-    warm = [timed(page, fresh=False) for page in pages for _ in range(40)]
+    loads, cold = [], []
+    for page in pages * 10:
+        wall = time.perf_counter()
+        fresh = SuggestionModel.from_bytes(blob, SCHEMA)
+        loads.append(time.perf_counter() - wall)
+        cold.append(timed(page, fresh))
+    in_use = SuggestionModel.from_bytes(blob, SCHEMA)
+    for page in pages:  # the model has been used before
+        timed(page, in_use)
+    moving = [timed(page, in_use) for page in new_pages]
+    seen = [timed(page, in_use) for page in pages for _ in range(10)]
     vectorizer = _fitted_like(model)
     theirs = []
-    for page in pages * 40:
+    for page in pages * 10:
         wall = time.perf_counter()
         vectorizer.transform(page) @ model.coef
         theirs.append(time.perf_counter() - wall)
+
+    def line(samples: list[tuple[float, float]]) -> str:
+        walls = [w for w, _ in samples]
+        return f"p50 {_ms(walls, 50)}, p99 {_ms(walls, 99)} wall; p50 {_ms([c for _, c in samples], 50)} CPU"
+
     print(
-        f"predict: a page of 50 sentences (the labelled ones, {len(pages)} pages), probabilities of 13 labels + "
-        f"suggested sets, load average {os.getloadavg()[0]:.1f}:\n"
-        f"  new model, empty word caches: p50 {_ms([w for w, _ in cold], 50)} wall, {_ms([c for _, c in cold], 50)} CPU\n"
-        f"  words seen before:             p50 {_ms([w for w, _ in warm], 50)} wall, {_ms([c for _, c in warm], 50)} CPU; "
-        f"p99 {_ms([w for w, _ in warm], 99)} wall\n"
-        f"  baseline, scikit-learn transform + linear scores only (no prior, no calibration): p50 {_ms(theirs, 50)} wall"
+        f"predict: a page of 50 sentences, probabilities of 13 labels + suggested sets, "
+        f"load average {os.getloadavg()[0]:.1f}:\n"
+        f"  never seen, model just loaded (cold, {len(cold)} pages): {line(cold)}\n"
+        f"  never seen, model in use ({len(moving)} new pages):      {line(moving)}\n"
+        f"  a page seen before ({len(seen)}):                       {line(seen)}\n"
+        f"  loading the model from its blob: p50 {_ms(loads, 50)}\n"
+        f"  baseline, scikit-learn transform + linear scores only (no prior, no calibration), pages of the first "
+        f"line: p50 {_ms(theirs, 50)}, p99 {_ms(theirs, 99)} wall"
     )
 
 

@@ -408,3 +408,20 @@ def test_fold_ids_keep_groups_together_and_balance_sizes() -> None:
     assert max(np.bincount(ids)) - min(np.bincount(ids)) <= 5  # at most one group's size apart
     with pytest.raises(UserError, match=r"3 labelled sentences \(1 different texts\) cannot be split into 2 folds"):
         evaluate_model(["Same.", "same.", "SAME."], np.zeros((3, len(SCHEMA.label_ids)), bool), SCHEMA, folds=2)
+
+
+def test_the_fallback_for_huge_alphabets_gives_the_same_rows(
+    fitted_vectorizer, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A vocabulary with too many letters for 64-bit keys is looked up one n-gram at a time: same rows."""
+    import annotator.core.suggest.features as features
+
+    _vectorizer, featuriser = fitted_vectorizer
+    texts, _ = labelled(SCHEMA, SEEDS_LABELS)
+    texts = texts[:40] + ["", "(cookies) opt-out", "ﻻ ٢٠١٨"]
+    by_keys = featuriser.transform(texts)
+    monkeypatch.setattr(features, "_MAX_BASE", 1)
+    by_gram = Featuriser(featuriser.vocabulary, featuriser.idf).transform(texts)
+    np.testing.assert_array_equal(by_keys.indptr, by_gram.indptr)
+    np.testing.assert_array_equal(by_keys.indices, by_gram.indices)
+    np.testing.assert_allclose(by_keys.values, by_gram.values, rtol=1e-6)
