@@ -118,10 +118,10 @@ class KeywordPrior:
                 self._hints.append((words, bool(_ARABIC_LETTER.match(words[0][0]))))
                 self._by_start.setdefault(words[0][0][:2], []).append(hint_id)
         examples = [self._words(label.example) if label.example else frozenset() for label in schema.labels]
-        self._example_size = np.array([len(words) for words in examples], dtype=np.float64)
+        self._example_size = np.array([len(example) for example in examples], dtype=np.float64)
         self._in_examples: dict[str, list[int]] = {}
-        for col, words in enumerate(examples):
-            for word in words:
+        for col, example in enumerate(examples):
+            for word in example:
                 self._in_examples.setdefault(word, []).append(col)
         self.residual = [self._is_residual(label, hints) for label in schema.labels]
         self._matches: dict[str, _WordMatches] = {}
