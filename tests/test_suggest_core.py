@@ -425,3 +425,26 @@ def test_the_fallback_for_huge_alphabets_gives_the_same_rows(
     np.testing.assert_array_equal(by_keys.indptr, by_gram.indptr)
     np.testing.assert_array_equal(by_keys.indices, by_gram.indices)
     np.testing.assert_allclose(by_keys.values, by_gram.values, rtol=1e-6)
+
+
+def test_calibration_folds_keep_copies_of_a_text_together() -> None:
+    """model train's out-of-fold scores (calibration and stored figures): no fold scores a copy
+    of a text its classifier was fitted on."""
+    from annotator.core.suggest.training import calibration_folds
+
+    rng = np.random.default_rng(3)
+    groups = np.concatenate([np.arange(40), rng.integers(0, 40, 20)])  # 20 copies of earlier texts
+    y = groups % 3 == 0
+    folds = calibration_folds(y, groups, seed=0)
+    assert len(folds) == 3
+    seen = np.concatenate([test for _train, test in folds])
+    assert sorted(seen.tolist()) == list(range(groups.size))  # every row scored once
+    for train, test in folds:
+        assert not set(groups[train].tolist()) & set(groups[test].tolist())
+        assert y[test].any() and (~y[test]).any()  # stratified: both classes in every fold
+    plain = calibration_folds(y[:40], groups[:40], seed=0)  # no copies: the rows' own folds
+    from sklearn.model_selection import StratifiedKFold
+
+    expected = StratifiedKFold(3, shuffle=True, random_state=0).split(np.zeros(40), y[:40])
+    for (train, test), (want_train, want_test) in zip(plain, expected, strict=True):
+        assert list(train) == list(want_train) and list(test) == list(want_test)

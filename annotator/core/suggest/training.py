@@ -6,7 +6,8 @@ For each label with at least ``min_positives`` examples with it and as many with
    as scikit-learn's ``char_wb``) is fitted once on every training sentence (n-grams seen
    in one sentence only are dropped from 200 sentences up; at most 200,000 kept);
 2. a linear classifier (``SGDClassifier``, logistic loss, balanced class weights) gives
-   out-of-fold scores by 3-fold stratified cross-validation, and a Platt sigmoid is fitted
+   out-of-fold scores by 3-fold stratified cross-validation (copies of one text, normalised,
+   in one fold: :func:`calibration_folds`), and a Platt sigmoid is fitted
    on them and on the keyword prior's logit (:func:`~.metrics.fit_sigmoid`): calibrated
    probabilities without a held-out set, which lean on the schema hints where the
    classifier has little to go on (stacking);
@@ -32,6 +33,7 @@ from annotator.core.labels import LabelSchema
 from annotator.core.suggest.features import Featuriser
 from annotator.core.suggest.metrics import fit_sigmoid
 from annotator.core.suggest.model import MIN_POSITIVES, SuggestionModel
+from annotator.core.suggest.normalise import normalise
 from annotator.core.suggest.prior import KeywordPrior, logit
 
 INSTALL_HINT = "suggestions need scikit-learn: pip install 'annotator[suggest]'"
@@ -64,15 +66,35 @@ def _classifier(seed: int) -> Any:
     return SGDClassifier(loss="log_loss", alpha=1e-3, class_weight="balanced", max_iter=10, tol=None, random_state=seed)
 
 
-def _fit_label(
-    x: Any, y: np.ndarray, prior_logit: np.ndarray, seed: int
-) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """(coefficients, intercept, calibration (a, c, b), out-of-fold probabilities) of one label."""
+def calibration_folds(y: np.ndarray, groups: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train rows, test rows) of the out-of-fold scores of one label: stratified on it, and the
+    rows of one group (copies of a text) in one fold, so no score is of a text its classifier saw.
+
+    ``groups``: each row's group id, 0 to G - 1. Without copies the folds are the rows'
+    own; when copies leave fewer than 2 distinct texts with (or without) the label, too."""
     from sklearn.model_selection import StratifiedKFold
 
-    folds = min(CALIBRATION_FOLDS, int(y.sum()), int((~y).sum()))
+    first = np.unique(groups, return_index=True)[1]  # one row of each group, in group-id order
+    labelled = y[first]
+    folds = min(CALIBRATION_FOLDS, int(labelled.sum()), int((~labelled).sum()))
+    if first.size == y.size or folds < 2:
+        folds = min(CALIBRATION_FOLDS, int(y.sum()), int((~y).sum()))
+        return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(y.size), y))
+    out = []
+    for _train, test_groups in StratifiedKFold(folds, shuffle=True, random_state=seed).split(
+        np.zeros(labelled.size), labelled
+    ):
+        test = np.isin(groups, test_groups)
+        out.append((np.flatnonzero(~test), np.flatnonzero(test)))
+    return out
+
+
+def _fit_label(
+    x: Any, y: np.ndarray, prior_logit: np.ndarray, groups: np.ndarray, seed: int
+) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """(coefficients, intercept, calibration (a, c, b), out-of-fold probabilities) of one label."""
     oof = np.zeros(y.size)
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(y.size), y):
+    for train, test in calibration_folds(y, groups, seed):
         oof[test] = _classifier(seed).fit(x[train], y[train]).decision_function(x[test])
     inputs = np.column_stack([oof, prior_logit])
     calibration = fit_sigmoid(inputs, y)
@@ -108,10 +130,11 @@ def fit_model(
         return FitResult(SuggestionModel.prior_only(schema), oof, counts)
 
     featuriser, rows = Featuriser.fit_transform(texts, min_df=2 if n >= 200 else 1, max_features=MAX_FEATURES)
+    groups = np.unique(np.array([normalise(text) for text in texts], dtype=object), return_inverse=True)[1]
     x = csr_matrix((rows.values, rows.indices, rows.indptr), shape=(n, featuriser.n_features))
     columns = np.flatnonzero(trained)
     with ThreadPoolExecutor(max_workers=threads or min(len(columns), os.cpu_count() or 1)) as pool:
-        fitted = list(pool.map(lambda j: _fit_label(x, truth[:, j], prior_logit[:, j], seed), columns))
+        fitted = list(pool.map(lambda j: _fit_label(x, truth[:, j], prior_logit[:, j], groups, seed), columns))
 
     coef = np.zeros((featuriser.n_features, n_labels), dtype=np.float32)
     intercept = np.zeros(n_labels)
