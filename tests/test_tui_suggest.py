@@ -355,3 +355,22 @@ async def test_the_legend_of_marked_suggestions(engine: Engine, tmp_path: Path) 
         await pilot.press("f", "j")  # a selection of one's own, not saved: the usual warning
         await settle(pilot)
         assert "Selection on #1 was not saved (Enter saves)" in status_text(app)
+
+
+async def test_a_failed_retraining_never_shows_the_database_password(engine: Engine, tmp_path: Path) -> None:
+    # the retraining runs with the full URL; an error that quotes it is shown masked
+    suggester = _prior(engine, retrain_every=1)
+
+    def fails(_job: object) -> None:
+        raise RuntimeError("cannot reach postgresql://amal:s3cret@db/ann and postgresql://amal@db/ann?password=s3cret")
+
+    suggester.run = fails  # type: ignore[method-assign,assignment]
+    app = _app(engine, tmp_path, suggester)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        shown = [n.message for n in app._notifications]
+        assert any("Retraining failed" in message for message in shown), shown
+        assert not any("s3cret" in message for message in shown), shown
+        assert any("amal:***@db/ann" in message and "password=***" in message for message in shown), shown

@@ -32,6 +32,7 @@ from annotator.core.db import create_db_engine
 from annotator.core.errors import UserError
 from annotator.core.formats.atomic import _fsync_dir, _umask
 from annotator.core.integrity import IntegrityReport, check_database
+from annotator.core.redact import display_url
 from annotator.core.storage_errors import storage_problem
 
 
@@ -47,7 +48,7 @@ class BackupSummary(BaseModel):
 
 def pg_dump_hint(engine: Engine, path: str | os.PathLike[str]) -> str:
     url = make_url(engine.url.render_as_string(hide_password=False)).set(drivername="postgresql")
-    shown = url.render_as_string(hide_password=True)
+    shown = display_url(url)  # no password, in user:pass@ or ?password= form
     return f"backup copies SQLite files; for PostgreSQL run: pg_dump --format=custom --file {os.fspath(path)} '{shown}'"
 
 

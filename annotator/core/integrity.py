@@ -40,6 +40,7 @@ from annotator.core.models import GOLD as G
 from annotator.core.models import LABEL_SCHEMA as LS
 from annotator.core.models import SENTENCE as S
 from annotator.core.models import SETTING
+from annotator.core.redact import display_url
 from annotator.core.schemas import ACTIVE_SCHEMA_KEY
 from annotator.core.storage_errors import storage_problem
 
@@ -101,7 +102,7 @@ def check_database(engine: Engine, progress: Progress | None = None) -> Integrit
         # An in-memory SQLite URL (sqlite://) names no file: the URL itself then.
         database=engine.url.database
         if engine.dialect.name == "sqlite" and engine.url.database
-        else engine.url.render_as_string(hide_password=True),
+        else display_url(engine.url),  # no password, in user:pass@ or ?password= form
         dialect=engine.dialect.name,
         revision=None,
         head=head,

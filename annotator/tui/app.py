@@ -20,6 +20,7 @@ from annotator.core.labels import LabelSchema
 from annotator.tui.annotation_session import AnnotationSession
 from annotator.tui.base import BaseApp
 from annotator.tui.config import Settings
+from annotator.tui.errors import describe_error
 from annotator.tui.messages import OpenDocument, ProgressLoaded
 from annotator.tui.pages import PageCache
 from annotator.tui.progress import ProgressState
@@ -119,7 +120,8 @@ class AnnotatorApp(BaseApp):
         suggester = self.session.suggester
         if event.worker.group == "suggest" and event.state == WorkerState.ERROR and suggester is not None:
             suggester.finished(None)
-            reason = f"{type(event.worker.error).__name__}: {event.worker.error}"
+            # describe_error: one line, any URL password masked (the child gets the full URL)
+            reason = f"{type(event.worker.error).__name__}: {describe_error(event.worker.error)}"
             self.notify(f"Retraining failed: {reason}", title="Suggestions", severity="warning", markup=False)
             return
         super().on_worker_state_changed(event)
