@@ -7,10 +7,13 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from annotator.core.assignment.assigning import assign
 from annotator.core.assignment.queue import take_next
+from annotator.core.assignment.report import AnnotatorQueue, QueueDocument
 from annotator.core.db import open_database
 from annotator.core.decisions import Change, ensure_annotator, save_decision
 from annotator.core.errors import UserError
@@ -127,3 +130,20 @@ def test_a_static_plan_after_a_dynamic_queue_with_released_claims(project: Engin
     with project.connect() as connection:
         rows = connection.execute(select(ASSIGNMENT.c.unit_id, ASSIGNMENT.c.released_at)).all()
     assert len(rows) == 5 and all(released is None for _, released in rows)
+
+
+@given(
+    spans=st.lists(st.tuples(st.integers(0, 40), st.integers(1, 5)), max_size=8),
+    after=st.integers(-1, 50),
+    backwards=st.booleans(),
+)
+def test_the_next_index_of_a_queue_is_the_next_sentence_held(
+    spans: list[tuple[int, int]], after: int, backwards: bool
+) -> None:
+    # what the TUI moves to without a read: the same as scanning the indexes one by one
+    ranges = tuple(sorted({(first, first + size) for first, size in spans}))
+    held = {idx for first, end in ranges for idx in range(first, end)}
+    queue = AnnotatorQueue(None, {7: QueueDocument(7, len(held), 0, ranges)})
+    scan = sorted((i for i in held if i < after), reverse=True) if backwards else sorted(i for i in held if i > after)
+    assert queue.next_idx(7, after, backwards=backwards) == (scan[0] if scan else None)
+    assert queue.next_idx(8, after, backwards=backwards) is None

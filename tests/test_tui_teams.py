@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from annotator.core.models import ANNOTATION, ASSIGNMENT, EVENT, WORK_UNIT
 from annotator.core.repository import annotator_id
 from annotator.tui.app import AnnotatorApp
 from annotator.tui.config import Settings
-from tests.tui_helpers import ARABIC, POLISH, build_db, doc_named, settle
+from tests.tui_helpers import ARABIC, POLISH, build_db, doc_named, settle, states
 
 ENGLISH = ["We collect your email address.", "We share it with advertisers.", "You can opt out."]
 DOCS = {"a_pl": POLISH, "b_ar": ARABIC, "c_en": ENGLISH}
@@ -262,3 +264,153 @@ async def test_with_sentence_units_the_keys_visit_the_annotators_own_sentences(e
             ).scalars()
         )
     assert decided == mine[:-1]
+
+
+LONG = [f"Sentence number {n} says we keep your data for {n} days." for n in range(1, 19)]
+
+
+def slow_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every lookup of where to go next, and every save, takes a while (a busy server)."""
+    import annotator.core.repository as repository
+    import annotator.tui.saving as saving
+
+    find, save = repository.next_matching, saving.save_decision
+
+    def slow_next_matching(*args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(0.15)
+        return find(*args, **kwargs)
+
+    def slow_save_decision(*args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(0.1)
+        return save(*args, **kwargs)
+
+    monkeypatch.setattr("annotator.tui.screens.annotate_navigation.next_matching", slow_next_matching)
+    monkeypatch.setattr(saving, "save_decision", slow_save_decision)
+
+
+def labelled(engine: Engine, who: int | None) -> dict[int, tuple[list[str], int | None]]:
+    """Sentence index -> (labels, keys pressed) of this annotator's labelled decisions."""
+    from annotator.core.models import SENTENCE
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(SENTENCE.c.idx, ANNOTATION.c.labels, ANNOTATION.c.keys_pressed)
+            .join(ANNOTATION, ANNOTATION.c.sentence_id == SENTENCE.c.id)
+            .where(ANNOTATION.c.annotator_id == who, ANNOTATION.c.status == "labelled")
+        ).all()
+    return {idx: (labels, keys) for idx, labels, keys in rows}
+
+
+async def test_fast_keys_in_a_sentence_queue_land_on_the_right_sentences(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Label + Enter for each of her sentences, typed in one burst while the database is slow:
+    # each decision must land on the sentence it was typed for, never on the one before.
+    from annotator.core.models import SENTENCE
+
+    engine = build_db(tmp_path, {"long": LONG})
+    assign(engine, mode="static", unit="sentence", annotators=["amal", "piotr"], seed=4)
+    amal = annotator_id(engine, "amal")
+    with engine.connect() as connection:
+        mine = sorted(
+            connection.execute(
+                select(SENTENCE.c.idx)
+                .join(
+                    WORK_UNIT,
+                    (WORK_UNIT.c.document_id == SENTENCE.c.document_id) & (WORK_UNIT.c.first_idx == SENTENCE.c.idx),
+                )
+                .join(ASSIGNMENT, ASSIGNMENT.c.unit_id == WORK_UNIT.c.id)
+                .where(ASSIGNMENT.c.annotator_id == amal)
+            ).scalars()
+        )
+    assert len(mine) >= 5 and any(b - a > 1 for a, b in itertools.pairwise(mine))  # others' between
+    slow_database(monkeypatch)
+    app = make(engine, tmp_path)
+    keys = [key for n in range(len(mine)) for key in ("1" if n % 2 == 0 else "2", "enter")]
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # her one document, from her queue
+        await settle(pilot)
+        assert app.screen.idx == mine[0]
+        await pilot.press(*keys)  # no pause between the keys
+        await settle(pilot)
+    expected = {idx: (["first_party_collection" if n % 2 == 0 else "data_sharing"], 2) for n, idx in enumerate(mine)}
+    assert labelled(engine, amal) == expected  # each on her sentence, as typed, two keys each
+
+
+async def test_fast_keys_after_a_filtered_move_wait_for_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a filter the next sentence is looked up in a worker: keys typed meanwhile wait for it.
+    engine = build_db(tmp_path, {"long": LONG})
+    amal = ensure_annotator(engine, "amal")
+    slow_database(monkeypatch)
+    app = make(engine, tmp_path, document=doc_named(engine, "long"))
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "n", "g")  # #3 decided (none), back to #1
+        await settle(pilot)
+        await pilot.press("backslash")
+        await settle(pilot)
+        options = app.screen.query_one("#filter-options", OptionList)
+        options.highlighted = next(
+            i for i in range(options.option_count) if options.get_option_at_index(i).id == "unannotated"
+        )
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.idx == 0
+        await pilot.press("1", "enter", "2", "enter", "1", "2", "enter", "x")  # no pause between the keys
+        await settle(pilot)
+    assert labelled(engine, amal) == {
+        0: (["first_party_collection"], 2),
+        1: (["data_sharing"], 2),
+        2: (["none"], 1),  # decided before: the filter passes it by
+        3: (["first_party_collection", "data_sharing"], 3),
+    }
+    assert [s.status if s else None for s in states(engine, doc_named(engine, "long"), "amal")][:6] == [
+        "labelled",
+        "labelled",
+        "labelled",
+        "labelled",
+        "skipped",
+        None,
+    ]
+
+
+async def test_keys_held_for_a_move_that_fails_are_dropped_not_applied_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from annotator.tui.screens.annotate import AnnotateScreen
+    from tests.tui_helpers import status_text
+
+    engine = build_db(tmp_path, {"long": LONG})
+    amal = ensure_annotator(engine, "amal")
+    app = make(engine, tmp_path, document=doc_named(engine, "long"))
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        await pilot.press("backslash")
+        await settle(pilot)
+        options = app.screen.query_one("#filter-options", OptionList)
+        options.highlighted = next(
+            i for i in range(options.option_count) if options.get_option_at_index(i).id == "unannotated"
+        )
+        await pilot.press("enter")
+        await settle(pilot)
+
+        def broken(*_args: object, **_kwargs: object) -> None:
+            time.sleep(0.5)
+            raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+
+        monkeypatch.setattr("annotator.tui.screens.annotate_navigation.next_matching", broken)
+        await pilot.press("1", "enter", "2", "enter")  # the move after the first Enter fails
+        screen = app.screen
+        assert isinstance(screen, AnnotateScreen)
+        for _ in range(200):  # not settle(): it raises the worker's error
+            if screen.seeking is None and not app.jobs:
+                break
+            await pilot.pause(0.02)
+        for _ in range(5):
+            await pilot.pause()
+        assert screen.idx == 0 and not screen.held_keys
+        assert "2 key(s) typed meanwhile were not applied" in status_text(app)
+    assert labelled(engine, amal) == {0: (["first_party_collection"], 2)}

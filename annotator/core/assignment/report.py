@@ -180,6 +180,18 @@ class AnnotatorQueue:
         doc = self.documents.get(document_id)
         return doc is not None and any(first <= idx < end for first, end in doc.ranges)
 
+    def next_idx(self, document_id: int, after: int, *, backwards: bool = False) -> int | None:
+        """The next (or previous) index of this annotator's units in the document after
+        ``after``, without a read; None when their units there end."""
+        doc = self.documents.get(document_id)
+        if doc is None:
+            return None
+        if backwards:
+            before = [min(end - 1, after - 1) for first, end in doc.ranges if first < after]
+            return max(before, default=None)
+        later = [max(first, after + 1) for first, end in doc.ranges if end - 1 > after]
+        return min(later, default=None)
+
 
 def annotator_queue(engine: Engine, annotator_id: int | None) -> AnnotatorQueue:
     """The annotator's units (static or taken from the dynamic queue), grouped by document."""

@@ -14,9 +14,11 @@ sentence list is the shared ``SentenceView`` (this screen is its ``SentenceSourc
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
-from typing import ClassVar
+from functools import partial, update_wrapper
+from typing import ClassVar, Concatenate, ParamSpec
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual import events, on
@@ -46,6 +48,26 @@ from annotator.tui.suggestions import Suggester
 from annotator.tui.widgets.panels import DefinitionPanel, DocHeader, LabelPanel, ProgressLine, StatusLine
 from annotator.tui.widgets.sentence_view import SentenceView
 
+P = ParamSpec("P")
+
+
+def in_order(
+    action: Callable[Concatenate[AnnotateScreen, P], None],
+) -> Callable[Concatenate[AnnotateScreen, P], None]:
+    """A key that acts on the current sentence, or moves from it: while a move is still being
+    looked up (a seek in a worker), it waits, and runs once the screen is where the keys
+    before it lead. Keys typed fast after Enter then act on the next sentence, never on
+    the one just saved."""
+
+    def run(self: AnnotateScreen, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        if self.seeking is not None:
+            self.held_keys.append(partial(run, self, *args, **kwargs))
+            return
+        action(self, *args, **kwargs)
+
+    update_wrapper(run, action)  # Textual reads the action's parameters from its signature
+    return run
+
 
 class AnnotateScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = ANNOTATE_BINDINGS
@@ -62,6 +84,9 @@ class AnnotateScreen(Screen[None]):
         self.label_keys = LabelKeys(self, self.schema)
         self._loading: set[int] = set()
         self.keys_here = 0  # keys pressed on this sentence since arriving (a decision's cost)
+        self.seeking: SeekQuery | None = None  # a move looked up in a worker, not answered yet
+        self._seek_worker_running: Worker[None] | None = None
+        self.held_keys: deque[Callable[[], None]] = deque()  # keys pressed meanwhile, in order
 
     @property
     def filter(self) -> FilterChoice:
@@ -262,6 +287,15 @@ class AnnotateScreen(Screen[None]):
         else:
             self.go(item.idx)
 
+    def _queue_step(self, backwards: bool = False) -> int | None:
+        """With the queue filter, the annotator's next (previous) sentence in this document from
+        the queue in memory: no read, so the next key already acts there. None: ask the database
+        (their units here end, or a dynamic queue may have taken more since)."""
+        queue = self.session.queue
+        if self.navigator.filter[0] != "queue" or queue is None:
+            return None
+        return queue.next_idx(self.document.id, self.idx, backwards=backwards)
+
     def _next_uncertain(self) -> bool:
         """--order uncertain: go to the most uncertain sentence left; False when none is left."""
         suggester = self.session.suggester
@@ -278,6 +312,10 @@ class AnnotateScreen(Screen[None]):
     def _advance(self) -> None:
         if self._next_uncertain():
             return
+        mine = self._queue_step()
+        if mine is not None:
+            self.go(mine)
+            return
         target = self.navigator.advance(self.idx, self.document.n_sentences)
         if target is None:
             self.draft = None
@@ -289,13 +327,17 @@ class AnnotateScreen(Screen[None]):
     def _seek(self, query: SeekQuery) -> None:
         session = self.session
         run = partial(find, session.context.engine, self.document.id, self.document.n_sentences)
-        self.run_worker(
+        self.seeking = query
+        self._seek_worker_running = self.run_worker(
             partial(self._seek_worker, run, session.annotator_id or 0, query),
-            group="seek",
-            exclusive=True,
+            group="seek",  # not exclusive: a later request supersedes by its number (Navigator.answer),
+            # and the keys held for a move start the next lookup while the last worker is still ending
             thread=True,
             exit_on_error=False,
         )
+
+    def _count_key(self) -> None:
+        self.keys_here += 1
 
     def _seek_worker(self, run: partial[SeekDone], annotator: int, query: SeekQuery) -> None:
         self.post_message(run(annotator, query))
@@ -310,6 +352,24 @@ class AnnotateScreen(Screen[None]):
             self.go(idx)
         if text is not None:
             self.say(text, severity)
+        if message.request == self.navigator.request:
+            self.seeking = None
+            self._replay_held_keys()
+
+    def _replay_held_keys(self) -> None:
+        """The keys pressed while a move was looked up, in order, until one starts another lookup."""
+        while self.held_keys and self.seeking is None:
+            self.held_keys.popleft()()
+
+    def _seek_failed(self, error: BaseException | None) -> None:
+        """The lookup failed: where the held keys were meant to act is unknown, so they are dropped
+        and the status line says so (after the app's own notice of the error)."""
+        self.seeking = None
+        if self.held_keys:
+            dropped = sum(1 for held in self.held_keys if held != self._count_key)  # the keys, not their counts
+            self.held_keys.clear()
+            text = f"The move failed ({describe_error(error)}): {dropped:,} key(s) typed meanwhile were not applied"
+            self.post_message(Notice(text, "error"))
 
     def _prefetch(self) -> None:
         pages = self.session.pages
@@ -341,25 +401,34 @@ class AnnotateScreen(Screen[None]):
 
     # -- moving keys -----------------------------------------------------------------------------
 
+    @in_order
     def action_next(self) -> None:
-        self._move(self.navigator.step(self.idx, 1))
+        mine = self._queue_step()
+        self._move(mine if mine is not None else self.navigator.step(self.idx, 1))
 
+    @in_order
     def action_previous(self) -> None:
-        self._move(self.navigator.step(self.idx, -1))
+        mine = self._queue_step(backwards=True)
+        self._move(mine if mine is not None else self.navigator.step(self.idx, -1))
 
+    @in_order
     def action_page(self, delta: int) -> None:
         self.go(self.idx + delta)
 
+    @in_order
     def action_first(self) -> None:
         self.go(0)
 
+    @in_order
     def action_last(self) -> None:
         self.go(self.document.n_sentences - 1)
 
+    @in_order
     def action_next_open(self) -> None:
         if not self._next_uncertain():
             self._seek(self.navigator.next_open(self.idx))
 
+    @in_order
     def action_jump(self) -> None:
         n = self.document.n_sentences
 
@@ -380,6 +449,7 @@ class AnnotateScreen(Screen[None]):
             TextPrompt(f"Go to sentence (1 to {n:,})", "", "number", "Enter goes, Escape cancels"), jump
         )
 
+    @in_order
     def action_search(self) -> None:
         def search(value: str | None) -> None:
             if value is not None and value.strip():
@@ -395,6 +465,7 @@ class AnnotateScreen(Screen[None]):
             search,
         )
 
+    @in_order
     def action_filter(self) -> None:
         def chosen(choice: FilterChoice | None) -> None:
             if choice is None:
@@ -433,6 +504,7 @@ class AnnotateScreen(Screen[None]):
         else:
             self.refresh_all()
 
+    @in_order
     def action_label(self, label_id: str) -> None:
         if self.label_keys.definition_wanted(label_id):
             return
@@ -444,6 +516,7 @@ class AnnotateScreen(Screen[None]):
             self.label_keys.end_definition()
         self._apply(row, outcome)
 
+    @in_order
     def action_save(self) -> None:
         row = self.row_at(self.idx)
         if row is not None:
@@ -453,6 +526,7 @@ class AnnotateScreen(Screen[None]):
             elif outcome.say:
                 self.say(outcome.say, outcome.severity)
 
+    @in_order
     def action_skip(self) -> None:
         row = self.row_at(self.idx)
         if row is not None:
@@ -463,12 +537,15 @@ class AnnotateScreen(Screen[None]):
         if row is not None:
             self._apply(row, decide.switch_key(self.effective_state(row), field, on, off))
 
+    @in_order
     def action_flag(self) -> None:
         self._switch("flagged", "flagged", "unflagged")
 
+    @in_order
     def action_negated(self) -> None:
         self._switch("negated", "negated", "not negated")
 
+    @in_order
     def action_note(self) -> None:
         row = self.row_at(self.idx)
         if row is None:
@@ -492,6 +569,7 @@ class AnnotateScreen(Screen[None]):
             write,
         )
 
+    @in_order
     def action_undo(self) -> None:
         self.draft = None
         self.session.submit_undo(self.document.id, self.idx, self)
@@ -502,6 +580,7 @@ class AnnotateScreen(Screen[None]):
 
     # -- suggestions -------------------------------------------------------------------------------
 
+    @in_order
     def action_accept_suggestions(self) -> None:
         """Tab: select exactly the suggested labels (Enter saves them)."""
         suggester = self.session.suggester
@@ -618,9 +697,11 @@ class AnnotateScreen(Screen[None]):
         state = "on" if context.reorder else "off (for terminals that reorder by themselves)"
         self.say(f"Right-to-left reordering {state}; remembered", "info")
 
+    @in_order
     def action_define(self) -> None:
         self.label_keys.ask_definition()
 
+    @in_order
     def action_documents(self) -> None:
         if self.label_keys.close_panel():
             return
@@ -634,8 +715,13 @@ class AnnotateScreen(Screen[None]):
         if event.worker.group == "pages" and event.state == WorkerState.ERROR:
             self._loading.clear()  # let a later move prefetch again
         self.session.context.worker_state_changed(event)
+        if event.worker is self._seek_worker_running and event.state == WorkerState.ERROR:
+            self._seek_failed(event.worker.error)
 
     def on_key(self, event: events.Key) -> None:
         if not (event.character and event.character in LAYOUT_DIGITS):  # those come again as 0-9
-            self.keys_here += 1
+            if self.seeking is not None:  # counted where it acts: after the move (see in_order)
+                self.held_keys.append(self._count_key)
+            else:
+                self._count_key()
         self.label_keys.on_key(event)
