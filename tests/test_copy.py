@@ -145,5 +145,44 @@ def test_copy_cli_between_two_sqlite_files(tmp_path: Path, cli) -> None:  # type
     for args in ([], ["--to", "x.db", "--from", "y.db"]):
         bad = cli("copy", *args, "--db", db)
         assert bad.code == 2 and "exactly one of --to" in bad.err
-    again = cli("copy", "--to", str(tmp_path / "b.db"), "--db", db)
+    again = cli("copy", "--to", str(tmp_path / "b.db"), "--db", db)  # a second copy into the same target
     assert again.code == 2 and "already holds data" in again.err
+    assert len(again.err.strip().splitlines()) == 1 and "Traceback" not in again.err
+
+
+def test_a_writer_during_the_copy_changes_neither_the_copy_nor_its_verification(any_db: str, tmp_path: Path) -> None:
+    # An annotator saves while the copy runs (another connection, another thread): the copy,
+    # its counts and the source's export are all of the snapshot the copy read, so the copy
+    # verifies and holds none of the new decision (it was saved after the copy began).
+    import threading
+
+    source = open_database(any_db)
+    import_paths(source, [SEEDS / "004_07191d38325b842d.txt", SEEDS / "003_a9364fc6cc56f80c.txt"])
+    schema = active_schema(source)
+    amal = ensure_annotator(source, "amal")
+    rows = sentence_page(source, list_documents(source)[0].id, 0, 3)
+    save_decision(source, schema, amal, rows[0].id, Change(labels=["none"], status="labelled"))
+    written: list[int] = []
+
+    def annotator_saves() -> None:
+        save_decision(source, schema, amal, rows[1].id, Change(labels=["data_sharing"], status="labelled"))
+        written.append(rows[1].id)
+
+    def progress(done: int, total: int) -> None:
+        if 0 < done < total and not written:  # mid-copy: the write commits before the copy goes on
+            writer = threading.Thread(target=annotator_saves)
+            writer.start()
+            writer.join(timeout=30)
+
+    target = open_database(str(tmp_path / "copy.db"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("annotator.core.copying.BATCH", 50)  # several batches: progress is reported mid-copy
+        result = copy_project(source, target, progress=progress)
+    assert written, "the writer did not run during the copy"
+    assert result.verified and result.counts_match and result.exports_identical
+    annotation = next(count for count in result.tables if count.table == "annotation")
+    assert annotation.source == annotation.target == 1  # the snapshot's decisions, not the later one
+    assert [r["sentence_id"] for r in dump(target)["annotation"]] == [rows[0].id]
+    assert len(dump(source)["annotation"]) == 2  # the writer's decision is in the source
+    source.dispose()
+    target.dispose()

@@ -8,13 +8,17 @@ primary keys, so that every reference, the undo history and the assignments hold
 - The target must be empty (a new file, or a database no project has used): a copy never
   merges (``annotator import`` of an export does that).
 - The source is read in one snapshot (REPEATABLE READ on PostgreSQL; one read transaction
-  on SQLite), the target written in one transaction: a failed copy leaves it empty.
+  on SQLite), held until its verification is done: the rows copied, the source's counts
+  and the source's export are of the same moment, whoever saves meanwhile (what they save
+  after the copy began is not in it). The target is written in one transaction: a failed
+  copy leaves it empty.
 - Times are stored in UTC on both sides: SQLite keeps naive datetimes, PostgreSQL aware
   ones; each value is made UTC before it is written, so that no server time zone moves it.
 - Into PostgreSQL the rows go with ``COPY FROM STDIN`` (JSON as its stored text), and the id
   sequences are moved past the copied ids; into SQLite, batched inserts.
 - Verified after the commit: the row count of every table on both sides, and a JSONL
-  export of each that must be byte-identical (same records, same gold, same times).
+  export of each that must be byte-identical (same records, same gold, same times); the
+  source's export is read in the copy's snapshot.
 """
 
 from __future__ import annotations
@@ -140,12 +144,14 @@ def copy_project(
                         progress(copied, total)
             if to_postgres:
                 _advance_sequences(writing, tables)
+        # the target is committed; the source's export is still of the snapshot copied
+        digest_source = digest_target = None
+        size = None
+        if verify:
+            digest_source, size = export_digest(source, snapshot=reading)
     after = count_rows(target)
     counts = [TableCount(t.name, totals[t.name], after[t.name]) for t in tables]
-    digest_source = digest_target = None
-    size = None
     if verify:
-        digest_source, size = export_digest(source)
         digest_target, _ = export_digest(target)
     return CopyResult(
         source=display_url(source.url),
@@ -172,7 +178,9 @@ def _snapshot(engine: Engine) -> Iterator[Connection]:
 def _batches(connection: Connection, table: Table) -> Iterator[list[Any]]:
     """The table's rows in primary-key order, streamed (a server-side cursor on PostgreSQL)."""
     query = select(table).order_by(*table.primary_key.columns)
-    result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(query)
+    # options for this statement only: Connection.execution_options() would set them on the
+    # connection for good, and the export read in the same snapshot afterwards would stream too
+    result = connection.execute(query, execution_options={"stream_results": True, "yield_per": BATCH})
     for partition in result.mappings().partitions(BATCH):
         yield list(partition)
 
@@ -186,7 +194,9 @@ def _json_text_batches(connection: Connection, table: Table) -> Iterator[list[An
         for c in table.columns
     ]
     query = select(*columns).order_by(*table.primary_key.columns)
-    result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(query)
+    # options for this statement only: Connection.execution_options() would set them on the
+    # connection for good, and the export read in the same snapshot afterwards would stream too
+    result = connection.execute(query, execution_options={"stream_results": True, "yield_per": BATCH})
     for partition in result.partitions(BATCH):
         yield list(partition)
 
@@ -235,13 +245,14 @@ def _advance_sequences(connection: Connection, tables: list[Table]) -> None:
         )
 
 
-def export_digest(engine: Engine) -> tuple[str, int]:
-    """sha256 and size of the project's JSONL export (the default options)."""
+def export_digest(engine: Engine, snapshot: Connection | None = None) -> tuple[str, int]:
+    """sha256 and size of the project's JSONL export (the default options), read in
+    ``snapshot`` (an open read transaction on ``engine``) when given."""
     from annotator.core.exporting import export_dataset
 
     with tempfile.TemporaryDirectory(prefix="annotator-copy-") as folder:
         path = Path(folder) / "check.jsonl"
-        export_dataset(engine, path, "jsonl")
+        export_dataset(engine, path, "jsonl", snapshot=snapshot)
         digest = hashlib.sha256()
         size = 0
         with path.open("rb") as handle:

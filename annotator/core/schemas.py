@@ -40,6 +40,12 @@ def active_schema(engine: Engine, *, install_default: bool = True) -> LabelSchem
     return set_schema(engine, load_schema()).schema
 
 
+def read_active_schema(connection: Connection) -> LabelSchema | None:
+    """The active schema as ``connection`` sees it (inside its transaction), or None."""
+    row = _active_row(connection)
+    return schema_from_json(row[1]) if row is not None else None
+
+
 def _active_row(connection: Connection) -> tuple[int, str] | None:
     value = connection.execute(select(SETTING.c.value).where(SETTING.c.key == ACTIVE_SCHEMA_KEY)).scalar()
     if value is None:

@@ -12,9 +12,9 @@ from annotator.core.labels import load_schema
 from annotator.core.models import ANNOTATOR as AN
 from annotator.core.models import DOCUMENT as D
 from annotator.core.models import SENTENCE as S
-from annotator.core.schemas import active_schema
+from annotator.core.schemas import read_active_schema
 
-from .query import BATCH
+from .query import BATCH, read_transaction
 from .records import ExportRecords
 from .summary import SplitCount
 
@@ -79,8 +79,10 @@ class ExportPlan(ExportRecords):
         split_of: dict[str, str] | None,
         total: int,
         batch: int = BATCH,
+        snapshot: Connection | None = None,
     ) -> None:
         self.engine = engine
+        self.snapshot = snapshot
         self.schema_ref = schema_ref
         self.label_ids = label_ids
         self.annotator_ids = annotator_ids
@@ -110,21 +112,21 @@ def plan_export(
     ratios: Sequence[float] | None = None,
     seed: int | str = 0,
     batch: int = BATCH,
+    snapshot: Connection | None = None,
 ) -> ExportPlan:
     """Resolve what to export. Unknown annotators or documents are a UserError naming them.
 
     ``annotators``/``documents`` take names (or comma-separated names); documents also
     match by doc id. ``ratios`` (train, dev, test) assigns each document a split with
     :func:`assign_splits` over *every* selected document, so a document's split does not
-    depend on ``--only-gold`` or ``--annotators``.
+    depend on ``--only-gold`` or ``--annotators``. ``snapshot``: an open read transaction
+    that the plan and every read of the export use (``copy`` verifies what it copied).
     """
     if gold not in GOLD_POLICIES:
         raise UserError(f"--gold {gold!r}: expected one of {', '.join(GOLD_POLICIES)}")
-    try:
-        schema = active_schema(engine, install_default=False)
-    except UserError:  # a project without schema has no decisions: name the default one
-        schema = load_schema()
-    with engine.connect() as connection:
+    with read_transaction(engine, snapshot) as connection:
+        # a project without schema has no decisions: name the default one
+        schema = read_active_schema(connection) or load_schema()
         annotator_ids = _resolve_annotators(connection, _split_names(annotators))
         document_ids = _resolve_documents(connection, _split_names(documents))
         count = select(func.count()).select_from(S)
@@ -141,6 +143,7 @@ def plan_export(
                 raise UserError(f"--split: {exc}") from exc
     return ExportPlan(
         engine,
+        snapshot=snapshot,
         schema_ref=schema.ref,
         label_ids=list(schema.label_ids),
         annotator_ids=annotator_ids,

@@ -51,11 +51,27 @@ def _fetch(connection: Connection, query: Any) -> Sequence[Any]:
         result.close()
 
 
+@contextlib.contextmanager
+def read_transaction(engine: Engine, snapshot: Connection | None = None) -> Iterator[Connection]:
+    """``snapshot`` when given (an open read transaction the caller holds), else a read
+    transaction of its own: one snapshot (REPEATABLE READ on PostgreSQL)."""
+    if snapshot is not None:
+        yield snapshot
+        return
+    with engine.connect() as raw:
+        connection = raw
+        if raw.dialect.name == "postgresql":
+            connection = raw.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection
+
+
 class ExportQueries:
     """The reads of an :class:`~annotator.core.exporting.plan.ExportPlan` (its query half)."""
 
     # set by ExportPlan.__init__
     engine: Engine
+    snapshot: Connection | None
     annotator_ids: dict[int, str] | None
     document_ids: list[int] | None
     batch: int
@@ -227,14 +243,8 @@ class ExportQueries:
                     break
                 last = rows[-1][2]
 
-    @contextlib.contextmanager
-    def _connection(self) -> Iterator[Connection]:
-        with self.engine.connect() as raw:
-            connection = raw
-            if raw.dialect.name == "postgresql":
-                connection = raw.execution_options(isolation_level="REPEATABLE READ")
-            with connection.begin():
-                yield connection
+    def _connection(self) -> contextlib.AbstractContextManager[Connection]:
+        return read_transaction(self.engine, self.snapshot)
 
     def annotator_names(self) -> list[str]:
         """Annotators with at least one decision in the selection (doccano needs them up front)."""
@@ -249,5 +259,5 @@ class ExportQueries:
                 .where(S.c.document_id.in_(self.document_ids))
             )
             query = query.where(AN.c.id.in_(used))
-        with self.engine.connect() as connection:
+        with read_transaction(self.engine, self.snapshot) as connection:
             return sorted(connection.execute(query).scalars())

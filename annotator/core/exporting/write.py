@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from annotator.core.errors import UserError
 from annotator.core.formats import (
@@ -124,6 +124,7 @@ def export_dataset(
     folder: str | os.PathLike[str] = "exports",
     batch: int = BATCH,
     stream: BinaryIO | None = None,
+    snapshot: Connection | None = None,
 ) -> ExportSummary:
     """Export the selection to ``path`` (default ``exports/dataset-<UTC stamp>.<ext>``).
 
@@ -133,7 +134,8 @@ def export_dataset(
     writes ``train``/``dev``/``test`` files into the folder ``path`` (needs ``ratios``).
     Folders missing on the way are created (``created_folders`` lists them) and removed
     again if the export fails. ``stream``: write the records into this open binary stream
-    (standard output) instead; ``path`` is then only a name for the summary.
+    (standard output) instead; ``path`` is then only a name for the summary. ``snapshot``:
+    an open read transaction to export from (the caller's), instead of one of its own.
     """
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
@@ -156,6 +158,7 @@ def export_dataset(
         ratios=ratios,
         seed=seed,
         batch=batch,
+        snapshot=snapshot,
     )
     if stream is not None:
         target = Path(path if path is not None else "-")
