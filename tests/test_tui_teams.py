@@ -414,3 +414,50 @@ async def test_keys_held_for_a_move_that_fails_are_dropped_not_applied_elsewhere
         assert screen.idx == 0 and not screen.held_keys
         assert "2 key(s) typed meanwhile were not applied" in status_text(app)
     assert labelled(engine, amal) == {0: (["first_party_collection"], 2)}
+
+
+def _held_documents(engine: Engine, name: str) -> set[str]:
+    who = str(annotator_id(engine, name))
+    return {doc for doc in DOCS if doc_named(engine, doc).id in holders(engine).get(who, [])}
+
+
+def test_annotate_doc_outside_the_queue_is_refused_in_one_line(engine: Engine, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    db = str(engine.url.database)
+    assign(engine, mode="static", annotators=["amal", "piotr"], seed=3)
+    theirs = sorted(set(DOCS) - _held_documents(engine, "amal"))
+    assert theirs
+    result = cli("annotate", "--annotator", "amal", "--doc", theirs[0], "--db", db)
+    assert result.code == 2
+    assert result.err.count("\n") == 1 and "no part of it is assigned to amal" in result.err
+    assert "--all opens it anyway" in result.err and "your queue:" in result.err
+
+
+async def test_annotate_doc_opens_on_the_annotators_own_sentences(engine: Engine, tmp_path: Path) -> None:
+    assign(engine, mode="static", unit="sentence", annotators=["amal", "piotr"], seed=4)
+    app = make(engine, tmp_path, document=doc_named(engine, "a_pl"))
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        queue = app.session.queue
+        assert queue is not None
+        doc = doc_named(engine, "a_pl")
+        first = queue.next_idx(doc.id, -1)
+        assert first is not None and first > 0  # her first sentence is not the document's first
+        screen = app.screen
+        assert screen.navigator.filter_text() == "your queue" and screen.idx == first
+
+
+async def test_annotate_doc_outside_the_queue_stays_on_the_list_and_says_why(engine: Engine, tmp_path: Path) -> None:
+    # the CLI refuses when it knows the name; a name typed in the app is checked there
+    assign(engine, mode="static", annotators=["amal", "piotr"], seed=3)
+    theirs = sorted(set(DOCS) - _held_documents(engine, "amal"))
+    app = make(engine, tmp_path, document=doc_named(engine, theirs[0]))
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PickerScreen"
+        shown = [n.message for n in app._notifications]
+        assert any("no part of it is assigned to amal" in m and "--all" in m for m in shown), shown
+    with_all = make(engine, tmp_path, document=doc_named(engine, theirs[0]), show_all=True)
+    async with with_all.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        assert type(with_all.screen).__name__ == "AnnotateScreen"
+        assert with_all.screen.document.name == doc_named(engine, theirs[0]).name

@@ -27,7 +27,12 @@ def annotate(
         ),
     ] = None,
     doc: Annotated[
-        str | None, typer.Option("--doc", help="Go straight to this document (name, id, file name or prefix).")
+        str | None,
+        typer.Option(
+            "--doc",
+            help="Go straight to this document (name, id, file name or prefix). With work assigned: one that holds "
+            "some of your units (on your sentences); --all for any.",
+        ),
     ] = None,
     bidi: Annotated[
         bool | None,
@@ -86,6 +91,12 @@ def annotate(
     if order == "uncertain" and annotator_id is None:
         raise UserError("--order uncertain needs your name: --annotator NAME (or ANNOTATOR_NAME)")
     document = find_document(engine, doc) if doc else None
+    if document is not None and annotator_id is not None and name and not show_all:
+        from annotator.core.assignment.report import annotator_queue, not_in_queue
+
+        refused = not_in_queue(document.id, document.name, name, annotator_queue(engine, annotator_id))
+        if refused is not None:
+            raise UserError(f"--doc {doc}: {refused}")
     suggester = None
     if suggest:
         with console.status("loading the suggestion model…"):

@@ -15,8 +15,10 @@ from sqlalchemy import Engine
 from textual import events, on
 from textual.worker import Worker, WorkerState
 
+from annotator.core.assignment.report import not_in_queue
 from annotator.core.entities import DocumentInfo
 from annotator.core.labels import LabelSchema
+from annotator.core.text import visible
 from annotator.tui.annotation_session import AnnotationSession
 from annotator.tui.base import BaseApp
 from annotator.tui.config import Settings
@@ -95,9 +97,9 @@ class AnnotatorApp(BaseApp):
         self.session.load_progress()
         suggester = self.session.suggester
         first = suggester.next_in_queue(None) if suggester is not None and suggester.order == "uncertain" else None
-        if self._initial_document is not None:
-            self.open_document(self._initial_document.id)
-        elif first is not None:  # --order uncertain: straight to the sentence the model is least sure of
+        # --doc opens once the queue is known (_open_initial_document): it decides where, and whether
+        if self._initial_document is None and first is not None:
+            # --order uncertain: straight to the sentence the model is least sure of
             self.open_document(first.document_id, first.idx)
 
     def on_unmount(self) -> None:
@@ -152,6 +154,23 @@ class AnnotatorApp(BaseApp):
                 screen.refresh_documents()
         if self.annotate_screen is not None and self.annotate_screen.is_attached:
             self.annotate_screen.refresh_progress()
+        self._open_initial_document()
+
+    def _open_initial_document(self) -> None:
+        """``annotate --doc``, once the annotator's queue is known: a document with some of
+        their units opens (on their sentences, with sentence units); one with none stays
+        closed and the document list says why (``--all`` opens any)."""
+        document, self._initial_document = self._initial_document, None
+        if document is None:
+            return
+        session = self.session
+        queue = session.queue
+        if session.in_queue and queue is not None:
+            refused = not_in_queue(document.id, document.name, session.annotator_name or "?", queue)
+            if refused is not None:
+                self.notify(visible(refused), title="Not in your queue", severity="warning", timeout=15, markup=False)
+                return
+        self.open_document(document.id)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

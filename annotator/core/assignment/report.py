@@ -193,6 +193,25 @@ class AnnotatorQueue:
         return min(later, default=None)
 
 
+def not_in_queue(document_id: int, document_name: str, annotator: str, queue: AnnotatorQueue) -> str | None:
+    """Why ``annotate --doc`` does not open a document for this annotator (None: it does).
+
+    With work assigned, an annotator annotates their own units: a document holding none of
+    them is not opened (decisions there count for no plan, and the plan's balance and
+    overlap sample would not see them); ``--all`` opens it anyway, as it lists every
+    document. A document holding some of their sentence units opens on their sentences.
+    """
+    if not queue.active or document_id in queue.documents:
+        return None
+    assert queue.plan is not None
+    if queue.plan.mode == "dynamic":
+        yours = "the dynamic queue gives you units in turn (annotate without --doc takes your next one)"
+    else:
+        held = len(queue.documents)
+        yours = f"your queue: {held:,} document{'' if held == 1 else 's'}" if held else "nothing is assigned to you"
+    return f"{document_name}: no part of it is assigned to {annotator} ({yours}); --all opens it anyway"
+
+
 def annotator_queue(engine: Engine, annotator_id: int | None) -> AnnotatorQueue:
     """The annotator's units (static or taken from the dynamic queue), grouped by document."""
     with engine.connect() as connection:
