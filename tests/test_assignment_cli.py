@@ -280,3 +280,27 @@ def test_agreement_without_assignments_is_over_every_sentence(seeded: str, cli) 
     assert doc is None
     report = json.loads(cli("agreement", "--json", "--db", seeded).out)
     assert report["sample"] == {"kind": "all", "units": None, "sentences": None}
+
+
+@pytest.mark.parametrize(
+    ("options", "warned"),
+    [
+        (["--per-item", "2", "--overlap", "1", "--weights", "3,1,1"], True),  # 3/5 > 1/2 of every unit's copies
+        (["--per-item", "3", "--overlap", "1", "--weights", "2,1,1"], True),  # the whole team on every unit
+        (["--per-item", "2", "--overlap", "1", "--weights", "2,1,1"], False),  # exactly half: possible
+        (["--per-item", "2", "--overlap", "0.2", "--weights", "3,1,1"], False),  # little overlap: possible
+    ],
+)
+def test_impossible_weights_are_warned_in_one_line(template: Path, tmp_path: Path, cli, options, warned) -> None:  # type: ignore[no-untyped-def]
+    db = str(tmp_path / "a.db")
+    shutil.copy(template, db)
+    result = cli("assign", "--annotators", TEAM, "--unit", "sentence", *options, "--db", db)
+    assert result.code == 0, result.err
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    if warned:
+        assert len(lines) == 1 and lines[0].startswith("warning: --weights")
+        assert "no plan can give these shares" in lines[0] and "not guaranteed within one unit" in lines[0]
+    else:
+        assert lines == []
+    data = json.loads(cli("assign", "--dry-run", "--json", "--db", db).out)  # the stored options again
+    assert data["shares_reachable"] is not warned

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from annotator.core.assignment.plan import FixedUnit, Plan, Unit, plan_assignment
+from annotator.core.assignment.plan import FixedUnit, Plan, Unit, plan_assignment, shares_reachable
 
 NAMES = ["amal", "piotr", "zofia", "ola", "karim", "ewa"]
 
@@ -71,10 +71,13 @@ def test_overlap_share_is_within_one_unit_of_the_request(problem) -> None:  # ty
 def test_loads_are_within_one_unit_of_the_weighted_share(problem) -> None:  # type: ignore[no-untyped-def]
     units, team, per_item, overlap, weights, seed = problem
     w = weights or [1] * len(team)
-    # A share above 1/per_item of the whole is impossible when every unit overlaps (one
-    # copy of a unit per annotator): the guarantee is for the shares a plan can give.
-    assume(max(w) / sum(w) <= 1 / per_item)
     plan = plan_assignment(units, team, per_item=per_item, overlap=overlap, weights=weights, seed=seed)
+    # Some shares no plan can give (one copy of a unit per annotator; with every unit
+    # overlapping, a weight above 1/per_item of the total): the plan says so, and the
+    # guarantee is for the others. Within 1/per_item, every share is possible.
+    if max(w) / sum(w) <= 1 / per_item:
+        assert plan.reachable
+    assume(plan.reachable)
     got = loads(plan, units, team)
     assert got == plan.loads
     slots = sum(u.sentences * len(plan.annotators_of[u.key]) for u in units)
@@ -150,3 +153,30 @@ def test_without_fill_a_fixed_unit_keeps_its_annotators() -> None:
     plan = plan_assignment(units, ["amal", "piotr"], per_item=2, overlap=1.0, fixed=fixed, seed=1)
     assert plan.annotators_of[units[0].key] == ("amal",)
     assert plan.annotators_of[units[1].key] == ("amal", "piotr")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sizes=st.lists(st.tuples(st.integers(1, 9), st.integers(1, 4)), min_size=1, max_size=6),
+    weights=st.lists(st.integers(1, 6), min_size=1, max_size=4),
+)
+def test_shares_reachable_agrees_with_a_linear_program(sizes: list[tuple[int, int]], weights: list[int]) -> None:
+    # reference: is there x[u][i] in [0, sentences_u] with sum_i x = copies*sentences (each
+    # unit's copies, at most one per annotator) and sum_u x = target_i? scipy's linprog decides.
+    from scipy.optimize import linprog
+
+    n = len(weights)
+    units = [(s, min(c, n)) for s, c in sizes]
+    slots = sum(s * c for s, c in units)
+    targets = [slots * w / sum(weights) for w in weights]
+    variables = len(units) * n
+    equalities, values = [], []
+    for u, (s, c) in enumerate(units):
+        equalities.append([1.0 if v // n == u else 0.0 for v in range(variables)])
+        values.append(float(s * c))
+    for i in range(n):
+        equalities.append([1.0 if v % n == i else 0.0 for v in range(variables)])
+        values.append(targets[i])
+    bounds = [(0, units[v // n][0]) for v in range(variables)]
+    feasible = linprog([0.0] * variables, A_eq=equalities, b_eq=values, bounds=bounds, method="highs").status == 0
+    assert shares_reachable(targets, units) == feasible

@@ -129,6 +129,13 @@ def assign(
     finally:
         engine.dispose()
     plan = summary.plan
+    if not summary.shares_reachable:
+        weighted = f"--weights {','.join(f'{w:g}' for w in plan.weights)}" if plan.weights else "equal shares"
+        warning(
+            f"{weighted} with --per-item {plan.per_item} and --overlap {plan.overlap:.0%}: no plan can give "
+            "these shares (nobody holds two copies of a unit, and an overlap unit needs --per-item different "
+            "people), so loads are not guaranteed within one unit of them; this plan is as close as it gets"
+        )
     if as_json:
         print_json(
             {
@@ -145,6 +152,7 @@ def assign(
                 "assignments_added": summary.assignments_added,
                 "assignments_removed": summary.assignments_removed,
                 "kept_in_progress": summary.kept_in_progress,
+                "shares_reachable": summary.shares_reachable,
                 "annotators": {
                     name: {"sentences": summary.loads[name], "target": round(summary.targets[name], 1)}
                     for name in summary.loads

@@ -49,6 +49,7 @@ class AssignSummary:
     kept_in_progress: int
     loads: dict[str, int] = field(default_factory=dict)  # static: sentences per team member
     targets: dict[str, float] = field(default_factory=dict)
+    shares_reachable: bool = True  # static: False when no plan can give the weighted shares
 
 
 def assign(
@@ -148,6 +149,7 @@ def _assign(
         added = 0
         loads: dict[str, int] = {}
         targets: dict[str, float] = {}
+        reachable = True
         if plan.mode == "static":
             names_of = {uid: tuple(names) for uid, names in holders.items()}
             try:
@@ -172,13 +174,13 @@ def _assign(
             ]
             _insert(connection, new_rows)
             added = len(new_rows)
-            loads, targets = result.loads, result.targets
+            loads, targets, reachable = result.loads, result.targets, result.reachable
         else:
             sample = draw_overlap(plan_units, fixed_overlap, plan.per_item, plan.overlap, random.Random(plan.seed))
         _write_overlap(connection, units, sample)
         recount_holders(connection)
         write_plan(connection, plan)
-        summary = _summary(plan, units, sample, created, added, removed, kept, loads, targets)
+        summary = _summary(plan, units, sample, created, added, removed, kept, loads, targets, reachable)
         if dry_run:
             raise _RolledBack(summary)  # leaves the transaction: rolled back
     return summary
@@ -194,6 +196,7 @@ def _summary(
     kept: int,
     loads: dict[str, int],
     targets: dict[str, float],
+    reachable: bool,
 ) -> AssignSummary:
     return AssignSummary(
         plan=plan,
@@ -207,6 +210,7 @@ def _summary(
         kept_in_progress=kept,
         loads=loads,
         targets=targets,
+        shares_reachable=reachable,
     )
 
 

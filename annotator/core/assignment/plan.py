@@ -15,8 +15,11 @@ How, and what it guarantees (tests/test_assignment_plan.py checks each with hypo
   An annotator is only given work while below target, and at the end nobody can be more
   than one unit below it while everyone is at most one unit above it; so every load is
   within the largest unit of its target, as long as the targets are possible at all
-  (nobody's share of an overlap unit can be more than one copy of it: with ``per_item``
-  2, a weight above half of the total is not possible).
+  (nobody can hold more than one copy of each unit: with ``per_item`` 2 and every unit
+  overlapping, a weight above half of the total is not possible; nor, when every overlap
+  unit needs the whole team, a weight so small that the others cannot fill them).
+  ``Plan.reachable`` says whether the shares are possible (:func:`shares_reachable`); when
+  they are not, the plan is still made, as balanced as it can be, and ``assign`` warns.
 - **Deterministic.** The same units, team, options and seed give the same plan.
 - **Re-running adds only new units.** ``fixed`` units keep their annotators and their
   overlap flag; only the units not in ``fixed`` (and fixed units still short of
@@ -55,6 +58,7 @@ class Plan(Generic[UnitKey]):
     overlap: frozenset[UnitKey]  # the units in the agreement sample
     loads: dict[str, int] = field(default_factory=dict)  # sentences per team member
     targets: dict[str, float] = field(default_factory=dict)  # their weighted shares
+    reachable: bool = True  # False: no plan can give these shares (see shares_reachable)
 
 
 def check_options(annotators: Sequence[str], weights: Sequence[float] | None, per_item: int, overlap: float) -> None:
@@ -113,6 +117,7 @@ def plan_assignment(
         total += unit.sentences * (len(on_team) + max(0, copies[unit.key] - len(holders[unit.key])))
     total_weight = sum(weight.values())
     targets = {name: total * weight[name] / total_weight for name in team}
+    reachable = shares_reachable(list(targets.values()), [(u.sentences, copies[u.key]) for u in units])
 
     # Largest unit first (random order among equals): the last slots handed out are the
     # smallest, which is what keeps every load within one unit of its target.
@@ -142,7 +147,29 @@ def plan_assignment(
         overlap=frozenset(sample),
         loads=loads,
         targets=targets,
+        reachable=reachable,
     )
+
+
+def shares_reachable(targets: Sequence[float], units: Sequence[tuple[int, int]]) -> bool:
+    """Whether some plan gives every annotator their target (in sentences, fractions allowed),
+    when each unit of ``units`` (sentences, copies) goes to that many *distinct* annotators.
+
+    Nobody holds two copies of a unit, so any m annotators together hold at most
+    ``sum(sentences * min(copies, m))``; the shares are reachable exactly when the m largest
+    targets fit in that for every m (a transportation problem's cut condition). Weights break
+    it two ways: one share larger than a copy of everything (``--per-item 2`` with every unit
+    overlapping, a weight above half the total), or shares so small that the others cannot
+    fill every overlap unit with distinct people (``--per-item`` equal to the team).
+    """
+    ordered = sorted(targets, reverse=True)
+    wanted = 0.0
+    for m, target in enumerate(ordered, start=1):
+        wanted += target
+        room = sum(sentences * min(copies, m) for sentences, copies in units)
+        if wanted > room * (1 + 1e-9) + 1e-9:
+            return False
+    return True
 
 
 def draw_overlap(
