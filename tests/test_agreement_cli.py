@@ -309,8 +309,13 @@ def test_document_filter(cli: Any, sqlite_project: tuple[str, Project]) -> None:
     names = ["amal", "bartek"]  # chloe saw nothing of policy_b
     items = [key for key in ORDER if key[0] == "policy_b"]
     check_report(out, expected_masks(label_ids, names, items), names, label_ids, label_ids)
+    assert out["sample"]["documents"] == ["policy_b"]
     both = run_json(cli, "--db", db, "--docs", "policy_a,policy_b")
-    assert both == run_json(cli, "--db", db)
+    assert both["sample"]["documents"] == ["policy_a", "policy_b"]
+    every = run_json(cli, "--db", db)
+    assert every.pop("sample")["documents"] is None
+    both.pop("sample")
+    assert both == every
 
 
 @pytest.mark.parametrize(

@@ -264,6 +264,7 @@ def test_agreement_reports_over_the_overlap_sample_and_says_so(seeded: str, cli)
         "kind": "overlap",
         "units": len(shared),
         "sentences": sum(u.n_sentences for u in shared),
+        "documents": None,
     }
     assert report["n_items"] == 3 * len(shared)
     everything = json.loads(cli("agreement", "--all-sentences", "--json", "--db", seeded).out)
@@ -279,7 +280,7 @@ def test_agreement_without_assignments_is_over_every_sentence(seeded: str, cli) 
     engine.dispose()
     assert doc is None
     report = json.loads(cli("agreement", "--json", "--db", seeded).out)
-    assert report["sample"] == {"kind": "all", "units": None, "sentences": None}
+    assert report["sample"] == {"kind": "all", "units": None, "sentences": None, "documents": None}
 
 
 @pytest.mark.parametrize(
@@ -304,3 +305,45 @@ def test_impossible_weights_are_warned_in_one_line(template: Path, tmp_path: Pat
         assert lines == []
     data = json.loads(cli("assign", "--dry-run", "--json", "--db", db).out)  # the stored options again
     assert data["shares_reachable"] is not warned
+
+
+def test_agreement_docs_says_which_sample_it_reports_on(seeded: str, cli) -> None:  # type: ignore[no-untyped-def]
+    # --docs narrows the overlap sample: the JSON's "sample" (and the note) count what was
+    # reported on, the sample within those documents, and name the documents.
+    from annotator.core.models import DOCUMENT
+
+    assign = ["assign", "--annotators", "amal,piotr", "--per-item", "2", "--overlap", "0.5", "--seed", "2"]
+    assert cli(*assign, "--db", seeded).code == 0
+    engine = open_database(seeded)
+    with engine.connect() as connection:
+        units = connection.execute(
+            select(WORK_UNIT.c.document_id, WORK_UNIT.c.overlap, WORK_UNIT.c.n_sentences, DOCUMENT.c.name).join(
+                DOCUMENT, DOCUMENT.c.id == WORK_UNIT.c.document_id
+            )
+        ).all()
+    engine.dispose()
+    shared = [u for u in units if u.overlap]
+    alone = [u for u in units if not u.overlap]
+    assert shared and alone
+    for name in ("amal", "piotr"):
+        for unit in units:
+            _decide(seeded, name, unit.document_id, 3)
+    asked = sorted([shared[0].name, alone[0].name])
+    report = json.loads(cli("agreement", "--docs", ",".join(asked), "--json", "--db", seeded).out)
+    assert report["sample"] == {
+        "kind": "overlap",
+        "units": 1,
+        "sentences": shared[0].n_sentences,
+        "documents": asked,
+    }
+    assert report["n_items"] == 3  # the shared document's three decided sentences
+    everything = json.loads(
+        cli("agreement", "--docs", ",".join(asked), "--all-sentences", "--json", "--db", seeded).out
+    )
+    assert everything["sample"] == {"kind": "all", "units": None, "sentences": None, "documents": asked}
+    assert everything["n_items"] == 6
+    for report_option in ("--confusion", "--vs-gold"):  # every sentence of the documents, and said so
+        other = json.loads(cli("agreement", "--docs", ",".join(asked), report_option, "--json", "--db", seeded).out)
+        assert other["sample"] == {"kind": "all", "units": None, "sentences": None, "documents": asked}
+    table = cli("agreement", "--docs", ",".join(asked), "--db", seeded)
+    assert f"{shared[0].n_sentences:,} sentences in 1 unit" in table.out and "--docs" in table.out

@@ -92,7 +92,8 @@ def test_agreement_vs_gold_json_shape(cli, db) -> None:  # type: ignore[no-untyp
     result = cli("agreement", "--vs-gold", "--json", "--db", path)
     assert result.code == 0, result.err
     data = json.loads(result.out)
-    assert set(data) == {"n_gold", "annotators"} and data["n_gold"] == 3
+    assert set(data) == {"n_gold", "annotators", "sample"} and data["n_gold"] == 3
+    assert data["sample"] == {"kind": "all", "units": None, "sentences": None, "documents": None}
     assert set(data["annotators"]) == {"amal", "ola", "piotr"}
     for scores in data["annotators"].values():
         assert set(scores) == {"n_items", "exact_match", "macro_f1", "per_label"}

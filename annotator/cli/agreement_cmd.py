@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -313,10 +313,13 @@ def agreement(
                     f"unknown label(s) for schema {schema.ref}: {', '.join(unknown)} "
                     f"(labels: {', '.join(schema.label_ids)})"
                 )
-        document_ids = None if doc_list is None else sorted({find_document(engine, ref).id for ref in doc_list})
+        found = None if doc_list is None else [find_document(engine, ref) for ref in doc_list]
+        documents = None if found is None else {doc.id: doc.name for doc in found}
+        document_ids = None if documents is None else sorted(documents)
         # The overlap sample is for inter-annotator agreement; --vs-gold and --confusion read
         # every sentence (the gold and the disagreements are where they are).
-        sample = agreement_sample(engine, all_sentences or vs_gold or confusion)
+        why_all = "--vs-gold" if vs_gold else "--confusion" if confusion else "--all-sentences"
+        sample = agreement_sample(engine, all_sentences or vs_gold or confusion, documents, why_all)
         with console.status("loading the decisions…") if not as_json else nullcontext():
             ratings = load_ratings(
                 engine,
@@ -330,7 +333,9 @@ def agreement(
         engine.dispose()
     if vs_gold or confusion:
         left_out = ratings.left_out if independent_only else None
-        _gold_report(ratings, gold, schema.label_ids, as_json=as_json, top=top, left_out=left_out)
+        _gold_report(
+            ratings, gold, schema.label_ids, as_json=as_json, top=top, sample=sample.as_json(), left_out=left_out
+        )
         return
     masks = ratings.masks
     rated_by = {name: int((masks[:, a] >= 0).sum()) for a, name in enumerate(ratings.annotators)}
@@ -378,6 +383,7 @@ def _gold_report(
     *,
     as_json: bool,
     top: int,
+    sample: dict[str, Any],
     left_out: int | None = None,
 ) -> None:
     """``--vs-gold`` (with the stored gold) or ``--confusion`` (without). ``left_out``: with
@@ -397,7 +403,7 @@ def _gold_report(
             "or `annotator adjudicate --as NAME`, then --vs-gold scores each annotator against it."
         )
         if as_json:
-            print_json({**scores.model_dump(), **extra})  # the shape scripts expect, n_gold 0; the hint on stderr
+            print_json({**scores.model_dump(), "sample": sample, **extra})  # n_gold 0 too; the hint on stderr
             if scores.n_gold == 0:
                 warning(hint)
             return
@@ -414,7 +420,7 @@ def _gold_report(
 
     report = confusion(ratings.masks, ratings.annotators, label_ids)
     if as_json:
-        print_json({**report.model_dump(), **extra})
+        print_json({**report.model_dump(), "sample": sample, **extra})
         return
     console.print(confusion_tables(report, top))
     if left_out is not None:

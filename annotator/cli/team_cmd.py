@@ -246,32 +246,44 @@ class AgreementSample:
 
     query: Any  # a SELECT of sentence ids, or None: every sentence
     kind: str  # "overlap" or "all"
-    units: int | None = None
+    units: int | None = None  # of the overlap sample reported on (within --docs)
     sentences: int | None = None
+    documents: list[str] | None = None  # --docs: only these documents' sentences (names)
     note: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "units": self.units, "sentences": self.sentences}
+        """``"sample"`` in the JSON of every ``agreement`` report: which sentences it is over."""
+        return {"kind": self.kind, "units": self.units, "sentences": self.sentences, "documents": self.documents}
 
 
-def agreement_sample(engine: Engine, all_sentences: bool) -> AgreementSample:
-    """The overlap sample when work is assigned with overlap (unless --all-sentences), else every sentence."""
+def agreement_sample(
+    engine: Engine, all_sentences: bool, documents: dict[int, str] | None = None, why_all: str = "--all-sentences"
+) -> AgreementSample:
+    """The overlap sample when work is assigned with overlap (unless ``all_sentences``), else
+    every sentence; within ``documents`` (id -> name, from --docs) when given, and counted there."""
     from annotator.core.assignment.report import has_assignments, overlap_sample
 
+    names = sorted(documents.values()) if documents is not None else None
+    within = f" of the {len(names)} document{'s' if len(names) > 1 else ''} asked (--docs)" if names else ""
     if all_sentences:
-        return AgreementSample(None, "all", note="Over every sentence (--all-sentences).")
-    sample = overlap_sample(engine)
+        return AgreementSample(None, "all", documents=names, note=f"Over every sentence{within} ({why_all}).")
+    sample = overlap_sample(engine, None if documents is None else list(documents))
     if sample is not None:
         return AgreementSample(
             sample.sentence_ids,
             "overlap",
             sample.units,
             sample.sentences,
-            note=f"Over the overlap sample of the assignment: {sample.sentences:,} sentences in {sample.units:,} "
-            "units shared by several annotators (--all-sentences: every sentence).",
+            names,
+            note=f"Over the overlap sample of the assignment{within}: {sample.sentences:,} sentences in "
+            f"{sample.units:,} unit{'' if sample.units == 1 else 's'} shared by several annotators "
+            "(--all-sentences: every sentence).",
         )
     if has_assignments(engine):
         return AgreementSample(
-            None, "all", note="The assignment has no overlap units (assign --overlap S --per-item N): every sentence."
+            None,
+            "all",
+            documents=names,
+            note=f"The assignment has no overlap units (assign --overlap S --per-item N): every sentence{within}.",
         )
-    return AgreementSample(None, "all")
+    return AgreementSample(None, "all", documents=names, note=f"Over every sentence{within}." if within else "")

@@ -3,6 +3,7 @@ own queue (the TUI's document list), and the overlap sample (``annotator agreeme
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,18 +134,20 @@ class OverlapSample:
     sentences: int
 
 
-def overlap_sample(engine: Engine) -> OverlapSample | None:
-    """The agreement sample, or None when nothing is assigned or no unit overlaps."""
+def overlap_sample(engine: Engine, documents: Sequence[int] | None = None) -> OverlapSample | None:
+    """The agreement sample (within ``documents`` when given: its units and sentences are
+    counted there), or None when nothing is assigned or no unit overlaps at all."""
     with engine.connect() as connection:
         if connection.execute(select(AS.c.id).limit(1)).first() is None:
             return None
-        units, sentences = connection.execute(
-            select(func.count(), func.sum(U.c.n_sentences)).where(U.c.overlap.is_(True))
-        ).one()
-    if not units:
-        return None
+        if connection.execute(select(U.c.id).where(U.c.overlap.is_(True)).limit(1)).first() is None:
+            return None
+        counted = select(func.count(), func.sum(U.c.n_sentences)).where(U.c.overlap.is_(True))
+        if documents is not None:
+            counted = counted.where(U.c.document_id.in_(sorted(set(documents))))
+        units, sentences = connection.execute(counted).one()
     query = select(S.c.id).where(exists().where(U.c.overlap.is_(True), in_unit()))
-    return OverlapSample(query, int(units), int(sentences or 0))
+    return OverlapSample(query, int(units or 0), int(sentences or 0))
 
 
 def has_assignments(engine: Engine) -> bool:
