@@ -216,7 +216,7 @@ def test_sentence_units_and_weights(seeded: str, cli) -> None:  # type: ignore[n
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--annotators", "amal", "--per-item", "2"], "--per-item 2: more than the 1 annotators"),
+        (["--annotators", "amal", "--per-item", "2"], "--per-item 2: more than the 1 annotator"),
         (["--annotators", TEAM, "--weights", "1,2"], "--weights: 2 weights for 3 annotators"),
         (["--annotators", TEAM, "--weights", "a,b,c"], "--weights a,b,c: expected numbers"),
         (["--annotators", TEAM, "--overlap", "2"], "--overlap 2: must be a share between 0 and 1"),
@@ -347,3 +347,16 @@ def test_agreement_docs_says_which_sample_it_reports_on(seeded: str, cli) -> Non
         assert other["sample"] == {"kind": "all", "units": None, "sentences": None, "documents": asked}
     table = cli("agreement", "--docs", ",".join(asked), "--db", seeded)
     assert f"{shared[0].n_sentences:,} sentences in 1 unit" in table.out and "--docs" in table.out
+
+
+def test_counts_of_one_are_singular(seeded_sqlite: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = seeded_sqlite
+    alone = cli("assign", "--annotators", "amal", "--db", db)
+    assert alone.code == 0 and "1 annotator each" in alone.out and "1 annotators" not in alone.out
+    listing = cli("assignments", "--db", db)
+    assert "1 annotator each" in listing.out and "1 annotators" not in listing.out
+    too_many = cli("assign", "--annotators", "amal", "--per-item", "2", "--reassign", "--db", db)
+    assert too_many.code == 2 and "more than the 1 annotator" in too_many.err and "1 annotators" not in too_many.err
+    _decide(db, "amal", 1, 2)
+    exported = cli("export", "-o", str(tmp_path / "x.jsonl"), "--db", db)
+    assert "2 by 1 annotator" in exported.out and "1 annotators" not in exported.out

@@ -15,6 +15,7 @@ from rich.text import Text
 from annotator.cli.options import DbOption, JsonOption
 from annotator.cli.output import console, err_console, print_json, warning
 from annotator.core.errors import UserError
+from annotator.core.text import count_of
 from annotator.safe_text import safe
 
 FORMAT_HELP = "jsonl (default: one line a sentence), jsonl-annotations, prodigy, doccano, labelstudio or csv."
@@ -129,7 +130,7 @@ def export(
     table.add_row(
         "sentences", f"{summary.sentences:,} from {summary.documents:,} documents ({summary.items:,} lines/rows)"
     )
-    table.add_row("decisions", f"{summary.decisions:,} by {len(summary.annotators)} annotators")
+    table.add_row("decisions", f"{summary.decisions:,} by {count_of(len(summary.annotators), 'annotator')}")
     table.add_row("annotators", safe(", ".join(summary.annotators) or "none"))
     gold_text = ", ".join(f"{method} {count:,}" for method, count in summary.gold.items() if count)
     table.add_row("gold", f"{gold_text or 'none'} (policy {summary.gold_policy})")

@@ -14,6 +14,7 @@ from annotator.cli.agreement_cmd import split_list
 from annotator.cli.options import DbOption, JsonOption
 from annotator.cli.output import console, print_json, warning
 from annotator.core.errors import UserError
+from annotator.core.text import count_of
 from annotator.safe_text import safe
 
 if TYPE_CHECKING:
@@ -171,10 +172,11 @@ def assign(
         console.print(table)
     kind = f"{plan.unit}s"
     lines = [
-        f"{summary.units:,} units ({kind}, {summary.sentences:,} sentences); {summary.units_created:,} new",
-        f"overlap sample: {summary.overlap_units:,} units, {summary.overlap_sentences:,} sentences "
+        f"{count_of(summary.units, 'unit')} ({kind}, {count_of(summary.sentences, 'sentence')}); "
+        f"{summary.units_created:,} new",
+        f"overlap sample: {count_of(summary.overlap_units, 'unit')}, {count_of(summary.overlap_sentences, 'sentence')} "
         f"({_share(summary.overlap_sentences, summary.sentences)} of them; asked {plan.overlap:.0%}), "
-        f"{plan.per_item} annotators each",
+        f"{count_of(plan.per_item, 'annotator')} each",
     ]
     if plan.mode == "static":
         lines.append(
@@ -230,14 +232,21 @@ def assignments(
     console.print(table)
     console.print(
         Text(
-            f"overlap sample: {status.overlap_units:,} units, {status.overlap_sentences:,} sentences "
+            f"overlap sample: {count_of(status.overlap_units, 'unit')}, "
+            f"{count_of(status.overlap_sentences, 'sentence')} "
             f"({_share(status.overlap_sentences, status.sentences)}; asked {plan.overlap:.0%}), "
-            f"{plan.per_item} annotators each"
+            f"{count_of(plan.per_item, 'annotator')} each"
         )
     )
-    console.print(Text(f"{status.unassigned_sentences:,} of {status.sentences:,} sentences are not assigned to anyone"))
+    nobody = status.unassigned_sentences
+    console.print(
+        Text(
+            f"{nobody:,} of {count_of(status.sentences, 'sentence')} {'is' if nobody == 1 else 'are'} not assigned to anyone"
+        )
+    )
     if status.released:
-        console.print(Text(f"{status.released:,} unfinished units went back to the queue (holder idle)", style="dim"))
+        back = f"{count_of(status.released, 'unfinished unit')} went back to the queue (holder idle)"
+        console.print(Text(back, style="dim"))
 
 
 @dataclass(frozen=True)
@@ -275,8 +284,8 @@ def agreement_sample(
             sample.units,
             sample.sentences,
             names,
-            note=f"Over the overlap sample of the assignment{within}: {sample.sentences:,} sentences in "
-            f"{sample.units:,} unit{'' if sample.units == 1 else 's'} shared by several annotators "
+            note=f"Over the overlap sample of the assignment{within}: {count_of(sample.sentences, 'sentence')} in "
+            f"{count_of(sample.units, 'unit')} shared by several annotators "
             "(--all-sentences: every sentence).",
         )
     if has_assignments(engine):

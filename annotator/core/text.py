@@ -46,6 +46,11 @@ del _KEEP_LAYOUT[0x0A]
 _NEEDS_WORK = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ufeff\u2028\u2029]")
 
 
+def count_of(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number it takes: "1 annotator", "2 annotators", "1,200 sentences"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def visible(text: str, *, keep_newlines: bool = False) -> str:
     """Return ``text`` with every control character replaced by a visible stand-in.
 

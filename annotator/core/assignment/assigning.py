@@ -28,6 +28,7 @@ from annotator.core.models import ASSIGNMENT as AS
 from annotator.core.models import SENTENCE as S
 from annotator.core.models import WORK_UNIT as U
 from annotator.core.models import utcnow
+from annotator.core.text import count_of
 
 from .plan import FixedUnit, Unit, check_options, draw_overlap, plan_assignment
 from .settings import Mode, TeamPlan, UnitKind, lock_queue, read_plan, write_plan
@@ -120,7 +121,7 @@ def _assign(
             mode, base, annotators, per_item, overlap, weights, unit, seed, overlap_first, release_after_hours
         )
         if plan.mode == "static" and plan.per_item > len(plan.annotators):
-            raise UserError(f"--per-item {plan.per_item}: more than the {len(plan.annotators)} annotators")
+            raise UserError(f"--per-item {plan.per_item}: more than the {count_of(len(plan.annotators), 'annotator')}")
         team_ids = _annotator_ids(connection, plan.annotators)
         removed = kept = 0
         if reassign and base is not None and base.unit != plan.unit:

@@ -34,6 +34,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from annotator.core.text import count_of
+
 # A unit's key: anything hashable (the work unit's id in the database); a plan's keys are its units'.
 UnitKey = TypeVar("UnitKey", bound=Hashable)
 
@@ -70,12 +72,14 @@ def check_options(annotators: Sequence[str], weights: Sequence[float] | None, pe
     if per_item < 1:
         raise ValueError(f"--per-item {per_item}: must be 1 or more")
     if per_item > len(annotators):
-        raise ValueError(f"--per-item {per_item}: more than the {len(annotators)} annotators")
+        raise ValueError(f"--per-item {per_item}: more than the {count_of(len(annotators), 'annotator')}")
     if not 0.0 <= overlap <= 1.0:
         raise ValueError(f"--overlap {overlap:g}: must be a share between 0 and 1")
     if weights is not None:
         if len(weights) != len(annotators):
-            raise ValueError(f"--weights: {len(weights)} weights for {len(annotators)} annotators")
+            raise ValueError(
+                f"--weights: {count_of(len(weights), 'weight')} for {count_of(len(annotators), 'annotator')}"
+            )
         if any(not w > 0 for w in weights):
             raise ValueError("--weights: every weight must be greater than 0")
 

@@ -16,6 +16,7 @@ from annotator.core.models import ASSIGNMENT as AS
 from annotator.core.models import DOCUMENT as D
 from annotator.core.models import SENTENCE as S
 from annotator.core.models import WORK_UNIT as U
+from annotator.core.text import count_of
 
 from .settings import TeamPlan, read_plan
 from .units import active, in_unit
@@ -211,7 +212,7 @@ def not_in_queue(document_id: int, document_name: str, annotator: str, queue: An
         yours = "the dynamic queue gives you units in turn (annotate without --doc takes your next one)"
     else:
         held = len(queue.documents)
-        yours = f"your queue: {held:,} document{'' if held == 1 else 's'}" if held else "nothing is assigned to you"
+        yours = f"your queue: {count_of(held, 'document')}" if held else "nothing is assigned to you"
     return f"{document_name}: no part of it is assigned to {annotator} ({yours}); --all opens it anyway"
 
 

@@ -37,7 +37,7 @@ from annotator.core.gold.store import load_gold
 from annotator.core.labels import LabelSchema
 from annotator.core.ratings import load_ratings
 from annotator.core.schemas import active_schema
-from annotator.core.text import visible
+from annotator.core.text import count_of, visible
 
 DEFAULT_BOOTSTRAP = 2000
 
@@ -251,10 +251,10 @@ class AgreementScreen(Screen[None]):
         report, schema = computed.report, computed.schema
         asked = computed.bootstrap > 0
         title = Text(" Inter-annotator agreement", style="bold")
-        title.append(f" — {schema.ref}, {len(report.annotators)} annotators, ")
-        title.append(f"{report.n_items:,} sentences ({report.n_pairable_items:,} pairable)")
+        title.append(f" — {schema.ref}, {count_of(len(report.annotators), 'annotator')}, ")
+        title.append(f"{count_of(report.n_items, 'sentence')} ({report.n_pairable_items:,} pairable)")
         if self.sample_units is not None:
-            title.append(f", overlap sample of the assignment ({self.sample_units:,} units)")
+            title.append(f", overlap sample of the assignment ({count_of(self.sample_units, 'unit')})")
         title.append("   b: bootstrap CIs   g: vs gold   r: recompute   esc: close", style="dim")
         self.query_one("#agreement-title", Static).update(title)
         status = Text()
