@@ -461,3 +461,27 @@ async def test_annotate_doc_outside_the_queue_stays_on_the_list_and_says_why(eng
         await settle(pilot)
         assert type(with_all.screen).__name__ == "AnnotateScreen"
         assert with_all.screen.document.name == doc_named(engine, theirs[0]).name
+
+
+async def test_the_progress_line_says_it_counts_the_annotators_share(engine: Engine, tmp_path: Path) -> None:
+    from annotator.tui.widgets.panels import ProgressLine
+
+    assign(engine, mode="static", unit="sentence", annotators=["amal", "piotr"], seed=4)
+    app = make(engine, tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        line = str(app.screen.query_one(ProgressLine).content)
+        assert "yours in this document" in line and "your queue" in line and "all documents" not in line
+        queue = app.session.queue
+        assert queue is not None
+        mine = sum(doc.sentences for doc in queue.documents.values())
+        assert f"0/{mine:,}" in line  # of her sentences, not of every sentence
+    everything = make(engine, tmp_path, show_all=True)
+    async with everything.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        line = str(everything.screen.query_one(ProgressLine).content)
+        assert "all documents" in line and "your queue" not in line

@@ -222,6 +222,7 @@ class AnnotateScreen(Screen[None]):
             progress.size(self.document.id, self.document.n_sentences),  # their share, in a queue
             progress.total_decided,
             progress.total_sentences,
+            progress.shares,  # the figures count the annotator's share: the labels say so
         )
 
     # -- moving --------------------------------------------------------------------------------

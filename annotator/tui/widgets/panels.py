@@ -210,14 +210,18 @@ class DefinitionPanel(Static):
 
 
 class ProgressLine(QuietStatic):
-    _figures: tuple[int | None, int, int | None, int] | None = None
+    _figures: tuple[int | None, int, int | None, int, bool] | None = None
 
     def on_resize(self) -> None:
         if self._figures is not None:
             self.show(*self._figures)  # bar widths follow the terminal width
 
-    def show(self, doc_done: int | None, doc_total: int, all_done: int | None, all_total: int) -> None:
-        self._figures = (doc_done, doc_total, all_done, all_total)
+    def show(
+        self, doc_done: int | None, doc_total: int, all_done: int | None, all_total: int, in_queue: bool = False
+    ) -> None:
+        """Progress on the document and on everything; ``in_queue``: the figures count the
+        annotator's assigned sentences only, and the labels say so."""
+        self._figures = (doc_done, doc_total, all_done, all_total, in_queue)
         figures = []
         for done, total in ((doc_done, doc_total), (all_done, all_total)):
             if done is None:
@@ -225,7 +229,7 @@ class ProgressLine(QuietStatic):
             else:
                 share = f"{done / total:.0%}" if total else "n/a"
                 figures.append(f" {done:,}/{total:,} {share}")
-        labels = (" document ", "    all documents ")
+        labels = (" yours in this document ", "    your queue ") if in_queue else (" document ", "    all documents ")
         fixed = sum(len(part) for part in (*labels, *figures))
         width = max(4, min(30, ((self.size.width or 80) - fixed - 1) // 2))
         text = Text()
