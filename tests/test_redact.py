@@ -26,12 +26,16 @@ SECRET = "Pa55-w0rd"
             "postgresql://amal@h/db?sslmode=require&password=***",
         ),
         ("postgresql://amal@h/db", "postgresql://amal@h/db"),
+        ("h/db?password=Pa55-w0rd: refused", "h/db?password=*** refused"),  # the raw value runs to a space
+        ("h/db?password=***: refused", "h/db?password=***: refused"),  # masked already: its colon stays
+        ("h/db?password=***Pa55-w0rd", "h/db?password=***"),
         ("annotations.db", "annotations.db"),
         ("a://u:Pa55-w0rd@h and b://v:Pa55-w0rd@k", "a://u:***@h and b://v:***@k"),
     ],
 )
 def test_redact(text: str, shown: str) -> None:
     assert redact(text) == shown
+    assert redact(shown) == shown  # masking a masked text again changes nothing (a message quoting display_url)
     assert SECRET not in display_url(text) or "://" not in text
 
 

@@ -119,3 +119,15 @@ def test_errors_never_print_the_password(  # type: ignore[no-untyped-def]
     assert result.code != 0
     assert SECRET not in result.out and SECRET not in result.err, result.out + result.err
     assert "internal error" not in result.err, result.err
+
+
+@pytest.mark.parametrize("form", ["userinfo", "query"])
+@pytest.mark.parametrize("args", FAILING, ids=" ".join)
+def test_a_mistyped_scheme_is_one_line_without_the_password(form: str, args: list[str], tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    url = _url(form, HOST, "annotations").replace("postgresql://", "postgresq://")
+    result = _run(cli, args, url, tmp_path)
+    assert result.code == 2, result.err
+    assert SECRET not in result.out and SECRET not in result.err
+    (line,) = result.err.strip().splitlines()
+    assert ": unknown database scheme 'postgresq'" in line and "postgresql://" in line  # the URL's colon kept
+    assert "postgresq://postgres:***@" in line or "password=***" in line  # masked, not left out

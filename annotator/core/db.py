@@ -42,7 +42,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, CursorResult, Engine, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+)
 
 from annotator.core.errors import UserError
 from annotator.core.redact import display_url, redact
@@ -177,6 +184,13 @@ def create_db_engine(db: str | None = None, *, synchronous: str | None = None) -
             bare, connect_args = postgres_connect_args(make_url(url))
             engine = create_engine(bare, pool_pre_ping=True, connect_args=connect_args)
         _install_error_context(engine, given)
+    except NoSuchModuleError:
+        # a mistyped scheme (postgresq://): SQLAlchemy's message would be a traceback's
+        scheme = url.split("://")[0]
+        raise UserError(
+            f"{display_url(given)}: unknown database scheme {scheme!r}; "
+            "give a file path, sqlite:///PATH or postgresql://[USER@]HOST[:PORT]/DATABASE"
+        ) from None
     except ModuleNotFoundError as exc:
         raise UserError(
             f"{url.split('://')[0]}: database driver not installed ({exc.name}); "

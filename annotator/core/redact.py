@@ -19,13 +19,23 @@ MASK = "***"
 _URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@]*:)(?P<password>[^\s/]*)@")
 # libpq also takes the password as a query parameter: ...?password=s3cret&sslmode=require
 _QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<password>[^&\s]*)", re.IGNORECASE)
+_PUNCTUATION = re.compile(r"[:;,.)\]]*")
 
 
 def redact(text: str) -> str:
     """``text`` with the password of every ``scheme://user:password@host`` (and every
     ``?password=``) replaced by ***."""
     text = _URL_PASSWORD.sub(lambda m: f"{m['head']}{MASK}@", text)
-    return _QUERY_PASSWORD.sub(lambda m: f"{m['head']}{MASK}", text)
+    return _QUERY_PASSWORD.sub(_mask_query_password, text)
+
+
+def _mask_query_password(match: re.Match[str]) -> str:
+    # Text masked already ("?password=***: cannot connect", a message quoting display_url)
+    # keeps the punctuation that follows the mask: masking again must not eat it.
+    value = match["password"]
+    if value.startswith(MASK) and _PUNCTUATION.fullmatch(value[len(MASK) :]):
+        return match.group(0)
+    return f"{match['head']}{MASK}"
 
 
 def display_url(db: str | URL) -> str:
