@@ -186,3 +186,45 @@ def test_a_writer_during_the_copy_changes_neither_the_copy_nor_its_verification(
     assert len(dump(source)["annotation"]) == 2  # the writer's decision is in the source
     source.dispose()
     target.dispose()
+
+
+def _null_kinds(engine: Engine) -> dict[str, tuple[int, int]]:
+    """Per nullable JSON column: (rows with SQL NULL, rows with the JSON value null)."""
+    from sqlalchemy import JSON, String, Text, cast, func, type_coerce
+
+    out = {}
+    with engine.connect() as connection:
+        for table in project_tables():
+            for column in table.columns:
+                if not isinstance(column.type, JSON) or not column.nullable:
+                    continue
+                as_text = cast(column, Text) if engine.dialect.name == "postgresql" else type_coerce(column, String)
+                sql_null = connection.execute(select(func.count()).where(column.is_(None))).scalar()
+                json_null = connection.execute(select(func.count()).where(as_text == "null")).scalar()
+                out[f"{table.name}.{column.name}"] = (int(sql_null or 0), int(json_null or 0))
+    return out
+
+
+@pytest.mark.parametrize("direction", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_sql_null_and_json_null_stay_distinct(direction: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    # An event's "before" is SQL NULL when it has none (an import) and JSON null when the
+    # decision had no state before it: a copy (from SQLite or from PostgreSQL, into SQLite,
+    # and into PostgreSQL) keeps which is which.
+    start = open_database(str(tmp_path / "start.db"))
+    import_paths(start, [SEEDS / "004_07191d38325b842d.txt"])
+    schema = active_schema(start)
+    amal = ensure_annotator(start, "amal")
+    row = sentence_page(start, list_documents(start)[0].id, 0, 1)[0]
+    save_decision(start, schema, amal, row.id, Change(labels=["none"], status="labelled"))
+    kinds = _null_kinds(start)
+    assert kinds["event.before"][0] > 0 and kinds["event.before"][1] > 0  # both kinds present
+    source = start
+    if direction == "postgres":
+        source = open_database(request.getfixturevalue("pg_url"))
+        assert copy_project(start, source).verified
+        assert _null_kinds(source) == kinds
+    target = open_database(str(tmp_path / "copy.db"))
+    assert copy_project(source, target).verified
+    assert _null_kinds(target) == kinds
+    for engine in {start, source, target}:
+        engine.dispose()

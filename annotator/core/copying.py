@@ -14,8 +14,10 @@ primary keys, so that every reference, the undo history and the assignments hold
   copy leaves it empty.
 - Times are stored in UTC on both sides: SQLite keeps naive datetimes, PostgreSQL aware
   ones; each value is made UTC before it is written, so that no server time zone moves it.
-- Into PostgreSQL the rows go with ``COPY FROM STDIN`` (JSON as its stored text), and the id
-  sequences are moved past the copied ids; into SQLite, batched inserts.
+- JSON columns are read and written as their stored text, never parsed: SQL NULL and the
+  JSON value null (an event's ``before`` is one or the other) stay distinct both ways.
+- Into PostgreSQL the rows go with ``COPY FROM STDIN``, and the id sequences are moved past
+  the copied ids; into SQLite, batched inserts.
 - Verified after the commit: the row count of every table on both sides, and a JSONL
   export of each that must be byte-identical (same records, same gold, same times); the
   source's export is read in the copy's snapshot.
@@ -40,6 +42,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     cast,
     func,
     insert,
@@ -133,12 +136,12 @@ def copy_project(
         with write_connection(target) as writing:
             to_postgres = target.dialect.name == "postgresql"
             for table in tables:
-                batches = _json_text_batches(reading, table) if to_postgres else _batches(reading, table)
-                for rows in batches:
+                # JSON as its stored text both ways: SQL NULL and the JSON value null stay distinct
+                for rows in _json_text_batches(reading, table):
                     if to_postgres:
                         _copy_rows(writing, table, rows)
                     else:
-                        writing.execute(insert(table), [_portable(table, row) for row in rows])
+                        writing.execute(_text_json_insert(table), [_portable(table, row) for row in rows])
                     copied += len(rows)
                     if progress is not None:
                         progress(copied, total)
@@ -175,16 +178,6 @@ def _snapshot(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
-def _batches(connection: Connection, table: Table) -> Iterator[list[Any]]:
-    """The table's rows in primary-key order, streamed (a server-side cursor on PostgreSQL)."""
-    query = select(table).order_by(*table.primary_key.columns)
-    # options for this statement only: Connection.execution_options() would set them on the
-    # connection for good, and the export read in the same snapshot afterwards would stream too
-    result = connection.execute(query, execution_options={"stream_results": True, "yield_per": BATCH})
-    for partition in result.mappings().partitions(BATCH):
-        yield list(partition)
-
-
 def _json_text_batches(connection: Connection, table: Table) -> Iterator[list[Any]]:
     """Rows as tuples in column order, JSON columns as their stored text (no parse, no dump)."""
     columns = [
@@ -216,11 +209,23 @@ def _copy_rows(connection: Connection, table: Table, rows: list[Any]) -> None:
             copy.write_row(values)
 
 
+def _text_json_insert(table: Table) -> Any:
+    """An INSERT (for SQLite) whose JSON columns take the stored text as it is, SQL NULL as NULL
+    (the JSON type would write the value null for both); parameters are ``v_`` + column name."""
+    return insert(table).values(
+        {
+            column.name: bindparam(f"v_{column.name}", type_=String if isinstance(column.type, JSON) else column.type)
+            for column in table.columns
+        }
+    )
+
+
 def _portable(table: Table, row: Any) -> dict[str, Any]:
-    values = dict(row)
+    """A row of :func:`_json_text_batches` as :func:`_text_json_insert`'s parameters, times in UTC."""
+    values = {f"v_{column.name}": value for column, value in zip(table.columns, row, strict=True)}
     for column in table.columns:
         if isinstance(column.type, DateTime):
-            values[column.name] = _utc(values[column.name])
+            values[f"v_{column.name}"] = _utc(values[f"v_{column.name}"])
     return values
 
 
