@@ -485,3 +485,31 @@ async def test_the_progress_line_says_it_counts_the_annotators_share(engine: Eng
         await settle(pilot)
         line = str(everything.screen.query_one(ProgressLine).content)
         assert "all documents" in line and "your queue" not in line
+
+
+async def test_active_time_ignores_a_jump_of_the_wall_clock(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The wall clock jumps an hour (NTP, a suspended laptop's resync, a DST change read as
+    # local time) while a sentence is on screen: the time stored is what passed, not 2 minutes.
+    import annotator.tui.context as context
+
+    jump = timedelta()
+
+    class Wall(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def,override]
+            return datetime.now(tz) + jump
+
+    monkeypatch.setattr(context, "datetime", Wall)
+    ensure_annotator(engine, "amal")
+    settings = Settings(path=tmp_path / "config" / "annotator" / "config.toml")
+    app = AnnotatorApp(engine, annotator="amal", settings=settings, document=doc_named(engine, "a_pl"))  # no clock
+    async with app.run_test(size=(110, 30)) as pilot:
+        await settle(pilot)
+        jump = timedelta(hours=1)
+        await pilot.press("n")
+        await settle(pilot)
+    with engine.connect() as connection:
+        (seconds,) = connection.execute(select(ANNOTATION.c.seconds)).scalars().all()
+    assert 0 < seconds < 30, seconds

@@ -52,7 +52,7 @@ class AnnotationSession:
         self.progress = ProgressState()
         self.show_all = show_all
         self.queue: AnnotatorQueue | None = None  # their units, when work is assigned
-        self.timer = ActiveTimer(lambda: context.clock().timestamp())
+        self.timer = ActiveTimer(context.ticks)  # monotonic unless a test injects a clock
         self._taking = threading.Lock()
         self.suggester: Suggester | None = None  # annotate --suggest (or S): the model in the loop
 

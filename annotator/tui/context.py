@@ -6,6 +6,7 @@ reaching for the app and casting it to its class: no screen imports the app.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from annotator.tui.saving import SaveQueue
 
 
 class AppContext:
-    """The database, the label schema, the user's settings, the clock and the save queue."""
+    """The database, the label schema, the user's settings, the clocks and the save queue."""
 
     def __init__(
         self,
@@ -41,6 +42,9 @@ class AppContext:
         self.settings = settings
         self.reorder = settings.bidi if bidi is None else bidi
         self.clock = clock or datetime.now
+        # Durations (the active time of a sentence) from a monotonic clock: the wall clock can
+        # jump (NTP, a laptop waking up). A clock a test injects drives both.
+        self.ticks: Callable[[], float] = (lambda: clock().timestamp()) if clock is not None else time.monotonic
         self.saves = SaveQueue(app)
 
     # -- settings ------------------------------------------------------------------------------
