@@ -94,4 +94,12 @@ def test_snapshot_review_screen_80x24(snap_compare, tmp_path: Path) -> None:  # 
     from datetime import datetime
 
     app = _review_app(tmp_path, clock=lambda: datetime(2026, 11, 24, 10, 0, 0))
-    assert snap_compare(app, press=["f1", "enter"], terminal_size=(80, 24), run_before=settle)
+
+    async def save_a_gold_and_settle(pilot):  # type: ignore[no-untyped-def]
+        # Enter saves through the save queue and then moves on: the snapshot must wait for
+        # both (snap_compare's own press only pauses twice, too little on a loaded machine).
+        await settle(pilot)
+        await pilot.press("f1", "enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=save_a_gold_and_settle)
