@@ -18,7 +18,8 @@
      second run on a copy in /dev/shm (tmpfs: fsync is free) to separate the disk's cost;
    - moving: ``G`` (jump to the last of 600,000 sentences, a keyset read) and ``j``/``k``;
    - peak RSS of the child (``ru_maxrss``).
-3. Saves an SVG screenshot of the annotate screen to ``docs/annotate.svg``.
+3. Saves an SVG screenshot of the annotate screen to ``docs/annotate.svg`` (``--screenshot
+   PATH`` elsewhere, ``--screenshot ''`` none).
 Goals: first frame <= 1 s, p99 <= 10 ms, RSS <= 200 MB.
 """
 
@@ -46,6 +47,7 @@ from _corpus import insert_document, insert_sentences, sentence_rows
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 START = time.perf_counter()
+DEFAULT_SCREENSHOT = str(ROOT / "docs" / "annotate.svg")
 
 
 def seed_sentences(prefix: str) -> list[str]:
@@ -208,24 +210,46 @@ def forget_decisions(db: Path) -> None:
         raw.execute("DELETE FROM annotator")
 
 
-def run_child(db: Path, decisions: int, screenshot: str | None, config: Path) -> dict[str, float]:
-    forget_decisions(db)
+def child_command(db: Path, decisions: int, screenshot: str | None, config: Path) -> list[str]:
+    """The child's command line: ``--screenshot`` only when there is one to take."""
     command = [sys.executable, __file__, "--child", str(db), "--decisions", str(decisions), "--config", str(config)]
     if screenshot:
         command += ["--screenshot", screenshot]
-    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+    return command
+
+
+def run_child(db: Path, decisions: int, screenshot: str | None, config: Path) -> dict[str, float]:
+    forget_decisions(db)
+    out = subprocess.run(
+        child_command(db, decisions, screenshot, config), check=True, capture_output=True, text=True, cwd=ROOT
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """``args.screenshot``: a path, or None for no screenshot (``--screenshot ''``).
+
+    Only the parent has a default path: the child takes a screenshot only when given one,
+    so that ``--screenshot ''`` (no ``--screenshot`` passed on) never falls back to it.
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sentences", type=int, default=1_000_000)
     parser.add_argument("--decisions", type=int, default=1000)
     parser.add_argument("--dir", type=Path, default=None, help="where to keep the database (reused if present)")
-    parser.add_argument("--screenshot", default=str(ROOT / "docs" / "annotate.svg"))
+    parser.add_argument(
+        "--screenshot", default=None, help=f"SVG of the annotate screen (default: {DEFAULT_SCREENSHOT}; '' for none)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--config", default="", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.screenshot is None and not args.child:
+        args.screenshot = DEFAULT_SCREENSHOT
+    args.screenshot = args.screenshot or None
+    return args
+
+
+def main() -> None:
+    args = parse_args()
     if args.child:
         child(args)
         return
