@@ -457,7 +457,7 @@ def test_single_label_schema_uses_nominal_statistics_with_q_labels(cli: Any, tmp
 def test_pair_tables_for_many_annotators(n_annotators: int) -> None:
     from rich.console import Console
 
-    from annotator.cli.agreement_cmd import MAX_PAIR_COLUMNS, render_report
+    from annotator.cli.agreement_tables import MAX_PAIR_COLUMNS, render_report
     from annotator.core.agreement import compute_agreement
 
     rng = np.random.default_rng(n_annotators)

@@ -137,6 +137,7 @@ def test_internal_errors_have_no_traceback_without_debug(cli, db_path: str, monk
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr("annotator.core.repository.project_stats", boom)
+    monkeypatch.setattr("annotator.core.quick_stats.read_stats", boom)  # stats on SQLite reads here
     cli("import", str(SEEDS), "--db", db_path)
     result = cli("stats", "--db", db_path)
     assert result.code == 1

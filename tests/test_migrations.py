@@ -117,3 +117,35 @@ def test_two_processes_opening_a_new_database_at_once(db_path: str) -> None:
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         revisions = list(pool.map(open_it, range(4)))
     assert revisions == [migrate.head_revision()] * 4
+
+
+def test_head_read_from_the_files_is_alembics_head() -> None:
+    from annotator.core.revision import head_from_files
+
+    assert head_from_files() == migrate.head_revision()
+
+
+def test_head_from_the_files_leaves_what_it_cannot_read_to_alembic(tmp_path: Path) -> None:
+    from annotator.core.revision import read_head
+
+    def revision(name: str, down: str) -> None:
+        (tmp_path / f"{name}_x.py").write_text(
+            f'"""x"""\nrevision: str = {name!r}\ndown_revision: str | None = {down}\n', encoding="utf-8"
+        )
+
+    revision("aaa", "None")
+    revision("bbb", "'aaa'")
+    assert read_head(tmp_path) == "bbb"
+    revision("ccc", "'aaa'")  # a second head
+    assert read_head(tmp_path) is None
+    revision("ddd", "('bbb', 'ccc')")  # a merge revision: not read here
+    assert read_head(tmp_path) is None
+
+
+def test_an_older_database_is_still_upgraded_when_opened(db_path: str) -> None:
+    first = ScriptDirectory.from_config(migrate.alembic_config()).get_base()
+    assert first is not None
+    migrate.upgrade_to_head(create_db_engine(db_path), target=first)
+    open_database(db_path, create=False).dispose()
+    with create_db_engine(db_path).connect() as connection:
+        assert migrate.current_revision(connection) == migrate.head_revision()

@@ -4,6 +4,11 @@ User errors (``UserError``) and storage failures (disk full, read-only or locked
 I/O error, PostgreSQL unreachable, stalled or gone: ``annotator.core.storage_errors``)
 print one line on stderr that says what happened and what to do, and exit with status 2;
 a traceback is shown only with ``--debug``.
+
+Start-up: this package, ``annotator.cli.app`` and the command modules import Typer and
+little else; Rich, SQLAlchemy, numpy and the rest load inside the command that uses them, so
+that ``annotator --help`` starts about as fast as a bare Typer app (benchmarks/bench_cli.py;
+tests/test_architecture.py fails if a heavy import comes back).
 """
 
 from __future__ import annotations
@@ -14,11 +19,16 @@ import sys
 import typer
 
 from annotator.cli.app import app, state
-from annotator.cli.output import error
 from annotator.core.errors import UserError
-from annotator.core.storage_errors import storage_problem
 
 __all__ = ["app", "main"]
+
+
+def error(message: str) -> None:
+    """``annotator.cli.output.error``, imported only when there is an error to print (Rich)."""
+    from annotator.cli.output import error as print_error
+
+    print_error(message)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,6 +58,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if state.debug or os.environ.get("ANNOTATOR_DEBUG"):
             raise
+        from annotator.core.storage_errors import storage_problem
+
         problem = storage_problem(exc)
         if problem is not None:
             error(problem.line())

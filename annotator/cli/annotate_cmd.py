@@ -1,7 +1,5 @@
 """`annotator annotate`: open the annotation TUI (Textual is imported only here, lazily)."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -123,7 +121,9 @@ def annotate(
         raise typer.Exit(1)
 
 
-def _suggester(engine: Engine, schema: LabelSchema, settings: Any, order: str, annotator_id: int | None) -> Suggester:
+def _suggester(
+    engine: "Engine", schema: "LabelSchema", settings: Any, order: str, annotator_id: int | None
+) -> "Suggester":
     """The session's model (the newest stored one, else the schema hints) and, for
     --order uncertain, the first ranking of the annotator's undecided sentences."""
     from annotator.core.suggest.session import rank_uncertain, starting_model, undecided

@@ -1,7 +1,5 @@
 """The Typer application: global options, and the commands registered from their modules."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Annotated
 

@@ -1,16 +1,10 @@
 """`annotator copy --to URL | --from URL`: move a whole project between SQLite and PostgreSQL."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from rich.text import Text
 
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, error, print_json
 from annotator.core.errors import UserError
 
 
@@ -35,6 +29,11 @@ def copy(
     as_json: JsonOption = False,
 ) -> None:
     """Copy a whole project (decisions, event log, gold, assignments) into an empty database, and verify it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+    from rich.text import Text
+
+    from annotator.cli.output import console, error, print_json
     from annotator.core.copying import copy_project
     from annotator.core.db import open_database, resolve_db
 

@@ -1,22 +1,15 @@
 """`annotator export`: the dataset, in our JSONL or an interop format."""
 
-from __future__ import annotations
-
 import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from rich.text import Text
 
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, err_console, print_json, warning
 from annotator.core.errors import UserError
 from annotator.core.text import count_of
-from annotator.safe_text import safe
 
 FORMAT_HELP = "jsonl (default: one line a sentence), jsonl-annotations, prodigy, doccano, labelstudio or csv."
 GOLD_HELP = (
@@ -65,9 +58,15 @@ def export(
     The file appears only when complete (written under a temporary name, renamed at the end).
     Missing folders on the way to -o are created, and the summary says so.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+    from rich.text import Text
+
+    from annotator.cli.output import console, err_console, print_json, warning
     from annotator.core.db import open_database
     from annotator.core.exporting import export_dataset
     from annotator.core.formats import parse_ratios
+    from annotator.safe_text import safe
 
     ratios = None
     if split is not None:

@@ -1,18 +1,13 @@
 """`annotator gold` (fill the gold by rule, or show what is stored) and `annotator adjudicate`
 (the review screen: Textual is imported only there, lazily)."""
 
-from __future__ import annotations
-
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from annotator.cli.agreement_cmd import split_list
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, print_json, warning
 from annotator.core.errors import UserError
 
 if TYPE_CHECKING:
@@ -47,7 +42,7 @@ AUTO_ROWS = (
 )
 
 
-def _document_ids(engine: Engine, docs: list[str] | None) -> list[int] | None:
+def _document_ids(engine: "Engine", docs: list[str] | None) -> list[int] | None:
     from annotator.core.repository import find_document
 
     if docs is None:
@@ -79,6 +74,10 @@ def gold(
     as_json: JsonOption = False,
 ) -> None:
     """Gold labels: fill them by rule (--auto), or show how many there are per method (of --docs only, if given)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from annotator.cli.output import console, print_json
     from annotator.core.db import open_database
     from annotator.core.gold.auto import auto_gold
     from annotator.core.gold.rules import AUTO_POLICIES
@@ -170,6 +169,7 @@ def adjudicate(
     db: DbOption = None,
 ) -> None:
     """Turn disagreements into gold: a queue of the disputed sentences, hardest first."""
+    from annotator.cli.output import console, warning
     from annotator.core.db import open_database
     from annotator.core.decisions import ensure_annotator
     from annotator.core.schemas import active_schema

@@ -1,23 +1,26 @@
 """`annotator labels show|validate`."""
 
-from __future__ import annotations
-
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, print_json
-from annotator.core.labels import LabelSchema, load_schema
-from annotator.safe_text import safe
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from annotator.core.labels import LabelSchema
 
 labels_app = typer.Typer(help="Show or validate label schemas.", no_args_is_help=True)
 
 
-def schema_table(schema: LabelSchema) -> Table:
+def schema_table(schema: "LabelSchema") -> "Table":
+    from rich.table import Table
+    from rich.text import Text
+
+    from annotator.safe_text import safe
+
     table = Table(title=f"{schema.ref} ({schema.mode}-label)", show_lines=True, title_justify="left")
     table.add_column("key", justify="center", no_wrap=True)
     table.add_column("id", no_wrap=True)
@@ -46,6 +49,9 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show a label schema: keys, ids, definitions and examples."""
+    from annotator.cli.output import console, print_json
+    from annotator.core.labels import load_schema
+
     if file is not None:
         schema = load_schema(file)
     else:
@@ -69,6 +75,11 @@ def validate(
     as_json: JsonOption = False,
 ) -> None:
     """Check a schema file; errors name the file and the field."""
+    from rich.text import Text
+
+    from annotator.cli.output import console, print_json
+    from annotator.core.labels import load_schema
+
     schema = load_schema(file)
     if as_json:
         print_json({"valid": True, "schema": schema.ref, "labels": len(schema.labels)})

@@ -1,19 +1,12 @@
 """`annotator check` and `annotator backup`: is the database whole, and a safe copy of it."""
 
-from __future__ import annotations
-
 import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from rich.text import Text
 
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, print_json
-from annotator.safe_text import safe
 
 if TYPE_CHECKING:
     from annotator.core.integrity import IntegrityReport
@@ -27,6 +20,9 @@ def check(db: DbOption = None, as_json: JsonOption = False) -> None:
     Exit status 0 when everything is in order, 1 when a problem was found (listed in a table).
     Nothing is changed: a database at an older revision is reported, not upgraded.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from annotator.cli.output import console, print_json
     from annotator.core.db import open_database
     from annotator.core.integrity import check_database
 
@@ -64,8 +60,13 @@ def backup(
     PostgreSQL: use pg_dump (the error says how). Exit status 1 when the copy's check found problems
     (the copy is kept: the source has the same ones; run `annotator check`).
     """
+    from rich.table import Table
+    from rich.text import Text
+
+    from annotator.cli.output import console, print_json
     from annotator.core.backup import backup_database
     from annotator.core.db import open_database
+    from annotator.safe_text import safe
 
     engine = open_database(db, create=False)
     with console.status("copying…") if not as_json else contextlib.nullcontext():
@@ -96,7 +97,13 @@ def backup(
         raise typer.Exit(1)
 
 
-def _print_report(report: IntegrityReport) -> None:
+def _print_report(report: "IntegrityReport") -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from annotator.cli.output import console
+    from annotator.safe_text import safe
+
     checks = Table(title=f"Check of {report.database}", title_justify="left", show_edge=False)
     for column in ("check", "what", "result"):
         checks.add_column(column)

@@ -4,21 +4,17 @@ scikit-learn (the ``annotator[suggest]`` extra) is imported only when a command 
 without it every command says in one line how to install it.
 """
 
-from __future__ import annotations
-
 import time
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
-from rich.text import Text
 
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, print_json, warning
-from annotator.core.agreement.formatting import NA, format_coefficient, format_share
 
 if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
+
     from annotator.core.suggest.store import StoredModel
 
 model_app = typer.Typer(help="Train, evaluate and show the model that suggests labels.", no_args_is_help=True)
@@ -34,13 +30,20 @@ SourceOption = Annotated[
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed for the folds and the classifiers.")]
 
 
-def _figure(value: float | None) -> Text:
+def _figure(value: float | None) -> "Text":
+    from rich.text import Text
+
+    from annotator.core.agreement.formatting import NA, format_coefficient
+
     text = format_coefficient(value)
     return Text(text, style="dim") if text == NA else Text(text)
 
 
-def _figures_table(title: str, figures: dict[str, Any], extra: dict[str, list[str]]) -> Table:
+def _figures_table(title: str, figures: dict[str, Any], extra: dict[str, list[str]]) -> "Table":
     """Per label precision/recall/F1/support, then the macro means; ``extra`` adds columns."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=title, title_justify="left", show_edge=False)
     table.add_column("label")
     for column in (*extra, "precision", "recall", "F1", "support"):
@@ -67,7 +70,9 @@ def _figures_table(title: str, figures: dict[str, Any], extra: dict[str, list[st
     return table
 
 
-def _stored_line(stored: StoredModel, seconds: float | None = None) -> Text:
+def _stored_line(stored: "StoredModel", seconds: float | None = None) -> "Text":
+    from rich.text import Text
+
     took = f" in {seconds:.1f} s" if seconds is not None else ""
     when = stored.created_at.strftime("%Y-%m-%d %H:%M UTC") if stored.created_at else "?"
     return Text(
@@ -84,6 +89,7 @@ def train(
     as_json: JsonOption = False,
 ) -> None:
     """Train the suggestion model on the project's labels and store it as the next version."""
+    from annotator.cli.output import console, print_json, warning
     from annotator.core.db import open_database
     from annotator.core.suggest.model import MIN_POSITIVES
     from annotator.core.suggest.project import train_project_model
@@ -139,6 +145,11 @@ def evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """How good are the suggestions? k-fold cross-validation of training on a source (stores nothing)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.text import Text
+
+    from annotator.cli.output import console, print_json
+    from annotator.core.agreement.formatting import format_coefficient, format_share
     from annotator.core.db import open_database
     from annotator.core.suggest.evaluation import check_folds
     from annotator.core.suggest.project import evaluate_project
@@ -190,6 +201,9 @@ def evaluate(
 @model_app.command("show")
 def show(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The project's current suggestion model: version, training data, stored figures."""
+    from rich.text import Text
+
+    from annotator.cli.output import console, print_json
     from annotator.core.db import open_database
     from annotator.core.suggest.store import latest_model_info
 

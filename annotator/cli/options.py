@@ -1,7 +1,5 @@
 """Options shared by every command."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,27 +1,20 @@
 """`annotator init|import|sentences|stats`."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from rich.text import Text
 
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, error, print_json, print_jsonl, warning
 from annotator.core.errors import UserError
 
 if TYPE_CHECKING:
-    from annotator.core.suggest.provenance import SuggestionStats
-from annotator.safe_text import safe
+    from rich.table import Table
 
-if TYPE_CHECKING:
     from annotator.core.annotated_import import AnnotatedImportSummary
     from annotator.core.importing import ImportSummary
+    from annotator.core.suggest.provenance import SuggestionStats
 
 
 def _parse_mapping(pairs: list[str] | None, option: str) -> dict[str, str]:
@@ -47,6 +40,9 @@ def init(
     as_json: JsonOption = False,
 ) -> None:
     """Create the project database, or change its label schema."""
+    from rich.text import Text
+
+    from annotator.cli.output import console, print_json
     from annotator.core.db import open_database
     from annotator.core.labels import load_schema
     from annotator.core.redact import display_url
@@ -116,12 +112,18 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Import documents, or annotated exports with their annotators and decisions. Re-importing changes nothing."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+    from rich.text import Text
+
+    from annotator.cli.output import console, error, print_json, warning
     from annotator.core.annotated_import import parse_label_map
     from annotator.core.db import open_database
     from annotator.core.importing import import_paths
     from annotator.core.input_files import parse_size
     from annotator.core.labels import load_schema
     from annotator.core.schemas import active_schema, set_schema
+    from annotator.safe_text import safe
 
     for path in paths:
         if not os.path.lexists(path):
@@ -193,8 +195,10 @@ def import_(
         raise typer.Exit(2)
 
 
-def _print_notices(summary: ImportSummary) -> None:
+def _print_notices(summary: "ImportSummary") -> None:
     """What was not read, or not read as it was: one warning line each."""
+    from annotator.cli.output import warning
+
     for doc in summary.imported:
         if doc.long_sentences_split:
             warning(
@@ -211,8 +215,14 @@ def _print_notices(summary: ImportSummary) -> None:
 CONFLICTS_SHOWN = 20
 
 
-def _print_annotated(results: list[AnnotatedImportSummary]) -> None:
+def _print_annotated(results: "list[AnnotatedImportSummary]") -> None:
     """The annotated imports: one row a file, then the conflicts (all of them with --json)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from annotator.cli.output import console, warning
+    from annotator.safe_text import safe
+
     if not results:
         return
     table = Table(title="Annotated data", title_justify="left", show_edge=False)
@@ -284,8 +294,12 @@ def sentences(
     as_json: JsonOption = False,
 ) -> None:
     """Print the sentences of a document (JSON Lines with --json) to check the segmentation."""
+    from rich.table import Table
+
+    from annotator.cli.output import console, print_jsonl
     from annotator.core.db import open_database
     from annotator.core.repository import find_document, iter_sentences
+    from annotator.safe_text import safe
 
     engine = open_database(db, create=False)
     document_id = find_document(engine, doc).id if doc else None
@@ -326,19 +340,32 @@ def stats(
     as_json: JsonOption = False,
 ) -> None:
     """Documents, sentences, languages and each annotator's progress (--time: their speed and labels)."""
-    from annotator.core.db import open_database
-    from annotator.core.repository import project_stats
-    from annotator.core.schemas import active_schema
-    from annotator.core.suggest.provenance import suggestion_stats
+    from rich.table import Table
+    from rich.text import Text
 
-    engine = open_database(db, create=False)
-    if time:
-        from annotator.cli.time_cmd import print_time_stats
+    from annotator.cli.output import console, print_json
+    from annotator.core.quick_stats import read_stats
+    from annotator.safe_text import safe
 
-        print_time_stats(engine, as_json)
-        return
-    result = project_stats(engine)
-    suggestions = suggestion_stats(engine, active_schema(engine))
+    # An SQLite project at the head revision is read with sqlite3, without loading SQLAlchemy
+    # (most of the command's time); anything else goes the usual way.
+    figures = None if time else read_stats(db)
+    if figures is not None:
+        result, suggestions = figures
+    else:
+        from annotator.core.db import open_database
+        from annotator.core.repository import project_stats
+        from annotator.core.schemas import active_schema
+        from annotator.core.suggest.provenance import suggestion_stats
+
+        engine = open_database(db, create=False)
+        if time:
+            from annotator.cli.time_cmd import print_time_stats
+
+            print_time_stats(engine, as_json)
+            return
+        result = project_stats(engine)
+        suggestions = suggestion_stats(engine, active_schema(engine))
     if as_json:
         print_json(
             {
@@ -377,8 +404,9 @@ def stats(
         console.print(_suggestions_table(suggestions))
 
 
-def _suggestions_table(stats: SuggestionStats) -> Table:
+def _suggestions_table(stats: "SuggestionStats") -> "Table":
     """Keys per decision with and without suggestions, and how often each label's suggestion was kept."""
+    from rich.table import Table
 
     def figure(value: float | None, digits: int = 2) -> str:
         return "n/a" if value is None else f"{value:.{digits}f}"

@@ -1,21 +1,15 @@
 """`annotator assign|assignments`: who annotates what (issue 9). Thin: parse, call the core, print."""
 
-from __future__ import annotations
-
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from annotator.cli.agreement_cmd import split_list
 from annotator.cli.options import DbOption, JsonOption
-from annotator.cli.output import console, print_json, warning
 from annotator.core.errors import UserError
 from annotator.core.text import count_of
-from annotator.safe_text import safe
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -98,9 +92,14 @@ def assign(
     as_json: JsonOption = False,
 ) -> None:
     """Share out the work: units (documents or sentences) to annotators, with an overlap sample for agreement."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from annotator.cli.output import console, print_json, warning
     from annotator.core.assignment.assigning import assign as assign_work
     from annotator.core.db import open_database
     from annotator.core.repository import find_document
+    from annotator.safe_text import safe
 
     if unit is not None and unit not in ("document", "sentence"):
         raise UserError(f"--unit {unit}: expected document or sentence")
@@ -201,8 +200,13 @@ def assignments(
     as_json: JsonOption = False,
 ) -> None:
     """Who holds how much work, how far they are, and what nobody holds yet."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from annotator.cli.output import console, print_json, warning
     from annotator.core.assignment.report import assignment_status
     from annotator.core.db import open_database
+    from annotator.safe_text import safe
 
     engine = open_database(db, create=False)
     try:
@@ -266,7 +270,7 @@ class AgreementSample:
 
 
 def agreement_sample(
-    engine: Engine, all_sentences: bool, documents: dict[int, str] | None = None, why_all: str = "--all-sentences"
+    engine: "Engine", all_sentences: bool, documents: dict[int, str] | None = None, why_all: str = "--all-sentences"
 ) -> AgreementSample:
     """The overlap sample when work is assigned with overlap (unless ``all_sentences``), else
     every sentence; within ``documents`` (id -> name, from --docs) when given, and counted there."""

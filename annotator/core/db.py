@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, CursorResult, Engine, create_engine, event
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -52,11 +52,12 @@ from sqlalchemy.exc import (
 )
 
 from annotator.core.errors import UserError
+from annotator.core.location import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
+from annotator.core.location import DEFAULT_DB as DEFAULT_DB
+from annotator.core.location import resolve_db as resolve_db
 from annotator.core.redact import display_url, redact
 from annotator.core.storage_errors import is_lock_conflict, storage_problem
 
-DEFAULT_DB = "annotations.db"
-BUSY_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT_S = 10
 """How long to wait for a PostgreSQL server to accept a connection (libpq rounds below 2 s up to 2 s)."""
 PG_STATEMENT_TIMEOUT_S = 60.0
@@ -64,11 +65,6 @@ PG_STATEMENT_TIMEOUT_S = 60.0
 PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 """A silent server machine is noticed within about a minute of waiting (not the kernel's two hours)."""
 PG_TCP_USER_TIMEOUT_MS = 60_000
-
-
-def resolve_db(db: str | None) -> str:
-    """The database the user asked for: the option, else ANNOTATOR_DB, else ./annotations.db."""
-    return db or os.environ.get("ANNOTATOR_DB") or DEFAULT_DB
 
 
 def db_url(db: str) -> str:
@@ -254,6 +250,25 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
+def at_head(engine: Engine) -> bool:
+    """True when the database is at the head revision of the migration files, read with one
+    query and without Alembic; False when Alembic must decide (no schema yet, an older or a
+    newer revision, a chain this cannot read: ``annotator.core.revision``)."""
+    from annotator.core.revision import head_from_files
+
+    head = head_from_files()
+    if head is None:
+        return False
+    with engine.connect() as connection:
+        try:
+            rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+        except DBAPIError as exc:  # no such table: a new database
+            if storage_problem(exc) is not None:
+                raise
+            return False
+    return [tuple(row) for row in rows] == [(head,)]
+
+
 def open_database(
     db: str | None = None, *, create: bool = True, synchronous: str | None = None, upgrade: bool = True
 ) -> Engine:
@@ -263,8 +278,6 @@ def open_database(
     or was written by a newer annotator. ``upgrade=False`` leaves the schema as it is
     (``annotator check`` reports the revision instead of changing it).
     """
-    from annotator.core import migrate  # local: Alembic import is slow, keep it off light paths
-
     target = resolve_db(db)
     if "://" not in target:
         path = Path(target).expanduser()
@@ -280,7 +293,10 @@ def open_database(
     if not upgrade:
         return engine
     try:
-        migrate.upgrade_to_head(engine)
+        if not at_head(engine):
+            from annotator.core import migrate  # local: Alembic import is slow, keep it off light paths
+
+            migrate.upgrade_to_head(engine)
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
         if storage_problem(exc) is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -121,6 +122,31 @@ class ProjectStats:
     languages: dict[str, int]
     annotators: dict[str, AnnotatorCounts]
     schema: str | None
+
+    @classmethod
+    def from_rows(
+        cls,
+        documents: int,
+        languages: Iterable[Sequence[Any]],
+        per_status: Iterable[Sequence[Any]],
+        names: Iterable[str],
+        schema: str | None,
+    ) -> ProjectStats:
+        """``languages``: (lang, sentences) rows; ``per_status``: (annotator, status, decisions,
+        flagged) rows; ``names``: every annotator, in order."""
+        by_language = {(lang or "unknown"): int(n) for lang, n in languages}
+        counts: dict[str, dict[str, int]] = {name: {"labelled": 0, "skipped": 0, "flagged": 0} for name in names}
+        for name, status, n, flagged in per_status:
+            if status in ("labelled", "skipped"):
+                counts[name][status] += int(n)
+            counts[name]["flagged"] += int(flagged or 0)
+        return cls(
+            documents=documents,
+            sentences=sum(by_language.values()),
+            languages=by_language,
+            annotators={name: AnnotatorCounts(**c) for name, c in counts.items()},
+            schema=schema,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,10 @@ password in any text (an error message that quotes the URL, a driver's message);
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+if TYPE_CHECKING:  # SQLAlchemy is imported only to parse a URL: error lines need none of it
+    from sqlalchemy.engine import URL
 
 MASK = "***"
 # scheme://user:password@ -- the password runs to the last "@" before the host part
@@ -40,10 +41,13 @@ def _mask_query_password(match: re.Match[str]) -> str:
 
 def display_url(db: str | URL) -> str:
     """A database as the user should see it: a path as given, a URL without its password."""
-    if isinstance(db, URL):
+    if not isinstance(db, str):  # a sqlalchemy URL
         return redact(db.render_as_string(hide_password=True))
     if "://" not in db:
         return db
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         # redact() again: an unencoded "@" in a password makes the parser take part of it
         # for the host, which render_as_string would then show.

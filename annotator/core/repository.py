@@ -16,7 +16,6 @@ from sqlalchemy import Connection, Engine, and_, func, or_, select
 from annotator.core.assignment.units import held_by
 from annotator.core.entities import (
     AnnotationState,
-    AnnotatorCounts,
     DocumentInfo,
     DocumentProgress,
     ProjectStats,
@@ -249,11 +248,7 @@ def iter_sentences(engine: Engine, document_id: int | None = None, batch: int = 
 def project_stats(engine: Engine) -> ProjectStats:
     with engine.connect() as connection:
         n_docs = int(connection.execute(select(func.count()).select_from(D)).scalar() or 0)
-        languages = {
-            (lang or "unknown"): int(n)
-            for lang, n in connection.execute(select(S.c.lang, func.count()).group_by(S.c.lang))
-        }
-        n_sentences = sum(languages.values())
+        languages = connection.execute(select(S.c.lang, func.count()).group_by(S.c.lang)).all()
         per_status = connection.execute(
             select(ANNOTATOR.c.name, A.c.status, func.count(), func.sum(A.c.flagged.cast(S.c.idx.type)))
             .select_from(A.join(ANNOTATOR, ANNOTATOR.c.id == A.c.annotator_id))
@@ -265,15 +260,4 @@ def project_stats(engine: Engine) -> ProjectStats:
         if value is not None:
             row = connection.execute(select(LS.c.name, LS.c.version).where(LS.c.id == int(value))).first()
             schema_ref = f"{row[0]}@{row[1]}" if row else None
-    counts: dict[str, dict[str, int]] = {name: {"labelled": 0, "skipped": 0, "flagged": 0} for name in names}
-    for name, status, n, flagged in per_status:
-        if status in ("labelled", "skipped"):
-            counts[name][status] += int(n)
-        counts[name]["flagged"] += int(flagged or 0)
-    return ProjectStats(
-        documents=n_docs,
-        sentences=n_sentences,
-        languages=languages,
-        annotators={name: AnnotatorCounts(**c) for name, c in counts.items()},
-        schema=schema_ref,
-    )
+    return ProjectStats.from_rows(n_docs, languages, per_status, names, schema_ref)

@@ -10,13 +10,14 @@ it. Counting and averaging is SQL; only the suggested decisions' label lists are
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, case, func, select
+if TYPE_CHECKING:  # the figures' classes load without SQLAlchemy (annotator.core.quick_stats)
+    from sqlalchemy import Engine
 
-from annotator.core.labels import LabelSchema
-from annotator.core.models import ANNOTATION as A
+    from annotator.core.labels import LabelSchema
 
 DECIDED = ("labelled", "skipped")
 
@@ -63,31 +64,50 @@ class SuggestionStats:
         }
 
 
+def add_groups(stats: SuggestionStats, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows of (suggestions shown 0/1, decisions, decisions with keys, mean keys)."""
+    for with_suggestions, decisions, keyed, keys in rows:
+        mean = float(keys) if keys is not None else None
+        if with_suggestions:
+            stats.decisions_with, stats.keyed_with, stats.keys_with = int(decisions), int(keyed), mean
+        else:
+            stats.decisions_without, stats.keyed_without, stats.keys_without = int(decisions), int(keyed), mean
+
+
+def add_suggested(stats: SuggestionStats, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows of (labels, status, suggested, accepted) of the decisions made with suggestions."""
+    for labels, status, suggested, accepted in rows:
+        saved = set(labels or []) if status == "labelled" else set()
+        if saved == set(suggested or []):
+            stats.unchanged += 1
+        for label in suggested or []:
+            if label in stats.per_label:
+                stats.per_label[label].suggested += 1
+                stats.per_label[label].accepted += label in set(accepted or [])
+
+
 def suggestion_stats(engine: Engine, schema: LabelSchema) -> SuggestionStats:
+    from sqlalchemy import case, func, select
+
+    from annotator.core.models import ANNOTATION as A
+
     shown = case((A.c.suggested.is_(None), 0), else_=1)
     stats = SuggestionStats(per_label={label: LabelAcceptance() for label in schema.label_ids})
     with engine.connect() as connection:
-        for with_suggestions, decisions, keyed, keys in connection.execute(
-            select(shown, func.count(), func.count(A.c.keys_pressed), func.avg(A.c.keys_pressed))
-            .where(A.c.status.in_(DECIDED))
-            .group_by(shown)
-        ):
-            mean = float(keys) if keys is not None else None
-            if with_suggestions:
-                stats.decisions_with, stats.keyed_with, stats.keys_with = int(decisions), int(keyed), mean
-            else:
-                stats.decisions_without, stats.keyed_without, stats.keys_without = int(decisions), int(keyed), mean
-        rows = connection.execute(
-            select(A.c.labels, A.c.status, A.c.suggested, A.c.accepted).where(
-                A.c.status.in_(DECIDED), A.c.suggested.is_not(None)
-            )
+        add_groups(
+            stats,
+            connection.execute(
+                select(shown, func.count(), func.count(A.c.keys_pressed), func.avg(A.c.keys_pressed))
+                .where(A.c.status.in_(DECIDED))
+                .group_by(shown)
+            ),
         )
-        for labels, status, suggested, accepted in rows:
-            saved = set(labels or []) if status == "labelled" else set()
-            if saved == set(suggested or []):
-                stats.unchanged += 1
-            for label in suggested or []:
-                if label in stats.per_label:
-                    stats.per_label[label].suggested += 1
-                    stats.per_label[label].accepted += label in set(accepted or [])
+        add_suggested(
+            stats,
+            connection.execute(
+                select(A.c.labels, A.c.status, A.c.suggested, A.c.accepted).where(
+                    A.c.status.in_(DECIDED), A.c.suggested.is_not(None)
+                )
+            ),
+        )
     return stats
