@@ -310,16 +310,22 @@ def test_a_failure_in_the_stream_leaves_no_file_and_no_temporary(
     sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build_project(sqlite_engine)
-    original = exporting.ExportPlan._chunk_records
     calls = {"n": 0}
 
-    def failing(self: Any, *args: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("disk gone (simulated)")
-        return original(self, *args)
+    def failing_on_the_second_chunk(original: Any) -> Any:
+        def failing(self: Any, *args: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise RuntimeError("disk gone (simulated)")
+            return original(self, *args)
 
-    monkeypatch.setattr(exporting.ExportPlan, "_chunk_records", failing)
+        return failing
+
+    # record dicts (every format but jsonl) and JSONL lines (the jsonl fast path)
+    for name in ("_chunk_records", "_chunk_lines"):
+        monkeypatch.setattr(
+            exporting.ExportPlan, name, failing_on_the_second_chunk(getattr(exporting.ExportPlan, name))
+        )
     for fmt in FORMATS:
         calls["n"] = 0
         target = tmp_path / "out" / f"data{EXTENSIONS[fmt]}"

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, Table, select, update
+from sqlalchemy import Connection, Engine, Table, Text, column, select, update
+from sqlalchemy import table as plain_table
 
 from annotator.core.db import inserted_id, write_connection
 from annotator.core.errors import UserError
 from annotator.core.labels import LabelSchema, load_schema, schema_from_json
-from annotator.core.models import ANNOTATION, EVENT, GOLD, SETTING
-from annotator.core.models import LABEL_SCHEMA as LS
 
 ACTIVE_SCHEMA_KEY = "active_schema_id"
+
+# Reading the active schema needs two columns of two tables: plain Core handles, so that
+# read-only paths (``annotator export``) do not load the SQLModel classes of
+# annotator.core.models; writing (:func:`set_schema`) imports them.
+_SETTING = plain_table("setting", column("key", Text), column("value", Text))
+_LABEL_SCHEMA = plain_table("label_schema", column("id"), column("definition", Text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +52,12 @@ def read_active_schema(connection: Connection) -> LabelSchema | None:
 
 
 def _active_row(connection: Connection) -> tuple[int, str] | None:
-    value = connection.execute(select(SETTING.c.value).where(SETTING.c.key == ACTIVE_SCHEMA_KEY)).scalar()
+    value = connection.execute(select(_SETTING.c.value).where(_SETTING.c.key == ACTIVE_SCHEMA_KEY)).scalar()
     if value is None:
         return None
-    row = connection.execute(select(LS.c.id, LS.c.definition).where(LS.c.id == int(value))).first()
+    row = connection.execute(
+        select(_LABEL_SCHEMA.c.id, _LABEL_SCHEMA.c.definition).where(_LABEL_SCHEMA.c.id == int(value))
+    ).first()
     return (row[0], row[1]) if row else None
 
 
@@ -66,6 +73,9 @@ def _used_labels(connection: Connection, table: Table, current: LabelSchema | No
 
 def set_schema(engine: Engine, schema: LabelSchema, rename: dict[str, str] | None = None) -> SchemaChange:
     """Make ``schema`` the active one, refusing changes that would orphan saved labels."""
+    from annotator.core.models import ANNOTATION, EVENT, GOLD, SETTING
+    from annotator.core.models import LABEL_SCHEMA as LS
+
     rename = dict(rename or {})
     with write_connection(engine) as connection:
         current_row = _active_row(connection)

@@ -9,14 +9,14 @@ from sqlalchemy import Connection, Engine, func, select
 from annotator.core.errors import UserError
 from annotator.core.formats import GOLD_POLICIES, SPLITS, assign_splits
 from annotator.core.labels import load_schema
-from annotator.core.models import ANNOTATOR as AN
-from annotator.core.models import DOCUMENT as D
-from annotator.core.models import SENTENCE as S
 from annotator.core.schemas import read_active_schema
 
+from .lines import ExportLines
 from .query import BATCH, read_transaction
-from .records import ExportRecords
 from .summary import SplitCount
+from .tables import ANNOTATOR as AN
+from .tables import DOCUMENT as D
+from .tables import SENTENCE as S
 
 DEFAULT_GOLD = "majority"
 
@@ -63,7 +63,7 @@ def _resolve_documents(connection: Connection, refs: list[str] | None) -> list[i
     return list(ids)
 
 
-class ExportPlan(ExportRecords):
+class ExportPlan(ExportLines):
     """A resolved selection; :meth:`record_dicts` streams it. Build with :func:`plan_export`."""
 
     def __init__(

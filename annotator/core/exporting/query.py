@@ -19,12 +19,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, Text, and_, cast, func, select, type_coerce
 
-from annotator.core.models import ANNOTATION as A
-from annotator.core.models import ANNOTATOR as AN
-from annotator.core.models import DOCUMENT as D
-from annotator.core.models import GOLD as G
-from annotator.core.models import SENTENCE as S
-
+from .tables import ANNOTATION as A
+from .tables import ANNOTATOR as AN
+from .tables import DOCUMENT as D
+from .tables import GOLD as G
+from .tables import SENTENCE as S
 from .values import _LabelCache, utc_text
 
 BATCH = 5000

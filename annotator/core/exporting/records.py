@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 
 from annotator.core.formats import MIN_ANNOTATORS, SentenceRecord
-from annotator.core.models import ANNOTATOR as AN
 
 from .gold import computed_gold, stored_gold
 from .query import ExportQueries
 from .summary import SplitCount
+from .tables import ANNOTATOR as AN
 from .values import _LabelCache
 
 Progress = Callable[[int, int], None]  # (sentences done, sentences total)
