@@ -1,23 +1,29 @@
-"""Export benchmark: our JSONL export against the ``sqlite3 -json`` CLI, in the same run.
+"""Export benchmark: ``annotator export --format jsonl`` as a whole process, against baselines.
 
-    python benchmarks/bench_export.py                    # 1,000,000 sentences x 3 annotators
-    python benchmarks/bench_export.py --sentences 100000 --keep /tmp/bench.db
+    python benchmarks/bench_export.py                          # 300,000 sentences x 3 annotators
+    python benchmarks/bench_export.py --sentences 1000000      # the 1M figure
+    python benchmarks/bench_export.py --keep /tmp/bench.db --before /work/main   # before/after, same run
 
 1. Builds a database fast: ``open_database`` creates the schema, then raw ``sqlite3``
    ``executemany`` fills it (200 sentences a document, Arabic/Polish/English templates;
    3 annotators on every sentence: ~88% labelled, 7% skipped, 5% open; 10% negated,
    4% flagged, 3% with a note; 5% of sentences with an adjudicated gold). Random but seeded.
-2. Ours: ``export_dataset(..., "jsonl")`` in a child process (the CLI's code path without
-   the progress bar), gold policy majority: rows (sentences) a second, MB/s, peak RSS.
-   Run twice: on a tenth of the documents (``--docs``) and on all of them; the same peak
-   RSS for both shows that memory does not grow with the size of the export.
-3. Baselines, on the same file, the equivalent query written by the ``sqlite3`` CLI with
-   ``-json`` (``/usr/bin/sqlite3``; Python ``sqlite3`` + ``json`` if the CLI is missing):
-   ``nested``: one row per sentence, its annotations a ``json_group_array`` (our shape);
-   ``flat``: one row per sentence x annotator (a plain join, the CLI's best case).
-Goal: at least half the baseline's throughput (MB/s and rows/s), flat memory. Both
-elapsed (wall) and CPU (user+sys of each child) rates are printed: on a shared machine
-the elapsed times move with the load; CPU time is steadier. Figures: docs/formats.md.
+2. Runs, each as its own process on the same file, ``--runs`` times in turn:
+   - ours: ``annotator export --format jsonl -o FILE --json`` (the CLI, imports included;
+     gold policy majority); with ``--before DIR`` also the annotator package in DIR (e.g. a
+     worktree of main), the same command;
+   - ``sqlite3 -json`` (``/usr/bin/sqlite3``) over the equivalent query, nested: one row a
+     sentence, its annotations a ``json_group_array`` (our shape; ``--flat`` adds the plain
+     join, one row per sentence x annotator);
+   - ``benchmarks/export_stdlib.py``: ~60 lines of stdlib ``sqlite3`` + ``json`` that write
+     our bytes; the benchmark checks that its file is identical to ours.
+   Each process's wall time, CPU (user + sys) and peak RSS (``RUSAGE_CHILDREN`` of a
+   runner that starts only it) are printed, with rates and the ratios to the baselines.
+   Ours is also run on a tenth of the documents (``--docs``): the same peak RSS for both
+   shows that memory does not grow with the size of the export.
+Goal (issue 11): >= 0.7x ``sqlite3 -json`` in sentences/s and MB/s, peak RSS <= 60 MB.
+On a shared machine the elapsed times move with the load; CPU time is steadier.
+Figures: docs/formats.md ("Speed") and the README table.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -160,51 +167,36 @@ FROM document d JOIN sentence s ON s.document_id = d.id
 ORDER BY d.name, s.idx, an.name;
 """
 
-CHILD_OURS = """
-import json, resource, sys, time
-from annotator.core.db import open_database
-from annotator.core.exporting import export_dataset
-engine = open_database(sys.argv[1], create=False)
-docs = json.loads(sys.argv[3]) or None
-t, c = time.perf_counter(), time.process_time()
-summary = export_dataset(engine, sys.argv[2], "jsonl", gold="majority", documents=docs)
-elapsed, cpu = time.perf_counter() - t, time.process_time() - c
-print(json.dumps({"seconds": elapsed, "cpu": cpu, "sentences": summary.sentences, "bytes": summary.bytes,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-CHILD_RUN = """
+RUNNER = """
 import json, resource, subprocess, sys, time
 t = time.perf_counter()
-with open(sys.argv[1], "wb") as out:
-    code = subprocess.run(sys.argv[2:], stdout=out).returncode
+code = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "wb") if sys.argv[1] != "-" else subprocess.DEVNULL,
+                      stderr=subprocess.PIPE).returncode
 elapsed = time.perf_counter() - t
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime, "code": code,
                   "rss_mb": usage.ru_maxrss / 1024}))
 """
-
-CHILD_PYTHON = """
-import json, resource, sqlite3, sys, time
-t = time.perf_counter()
-con = sqlite3.connect(sys.argv[1])
-cur = con.execute(sys.argv[3])
-names = [c[0] for c in cur.description]
-with open(sys.argv[2], "w", encoding="utf-8") as out:
-    out.write("[")
-    first = True
-    for row in cur:
-        out.write(("" if first else ",\\n") + json.dumps(dict(zip(names, row)), ensure_ascii=False))
-        first = False
-    out.write("]\\n")
-print(json.dumps({"seconds": time.perf_counter() - t, "cpu": time.process_time(), "code": 0,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
+OURS = "import sys; sys.path.insert(0, sys.argv.pop(1)); from annotator.cli import main; main()"
 
 
-def _child(code: str, *args: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def _run(out: str, *command: str) -> dict:
+    """One process, measured by a runner that starts only it (its peak RSS is the child's)."""
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNER, out, *command], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    run = json.loads(result.stdout.strip().splitlines()[-1])
+    if run["code"] != 0:
+        raise SystemExit(f"{' '.join(command[:4])}...: exit {run['code']}")
+    return run
+
+
+def _ours(code: Path, db: Path, out: Path, docs: list[str] | None = None) -> dict:
+    command = [sys.executable, "-c", OURS, str(code), "export", "--db", str(db), "--format", "jsonl"]
+    command += ["-o", str(out), "--json"] + (["--docs", ",".join(docs)] if docs else [])
+    run = _run("-", *command)
+    run["bytes"] = out.stat().st_size
+    return run
 
 
 def _drop(path: Path) -> None:
@@ -212,15 +204,23 @@ def _drop(path: Path) -> None:
         path.unlink()
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sentences", type=int, default=1_000_000)
+    parser.add_argument("--sentences", type=int, default=300_000)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the database at this path")
-    parser.add_argument(
-        "--python-baseline", action="store_true", help="use Python sqlite3 + json even if the CLI exists"
-    )
+    parser.add_argument("--runs", type=int, default=3, help="runs of each writer, in turn (default 3)")
+    parser.add_argument("--before", type=Path, help="also measure the annotator package of this folder (e.g. main)")
+    parser.add_argument("--flat", action="store_true", help="also the flat sqlite3 -json query")
     args = parser.parse_args()
 
+    cli = shutil.which("sqlite3") or ("/usr/bin/sqlite3" if Path("/usr/bin/sqlite3").exists() else None)
+    if cli is None:
+        raise SystemExit("the sqlite3 command-line program is needed (apt-get install sqlite3)")
     tmp = Path(tempfile.mkdtemp(prefix="bench-export-"))
     try:
         db = args.keep or tmp / "bench.db"
@@ -235,58 +235,74 @@ def main() -> None:
         n_annotations = con.execute("SELECT count(*) FROM annotation").fetchone()[0]
         doc_names = [r[0] for r in con.execute("SELECT name FROM document ORDER BY name")]
         con.close()
-        out = tmp / "out.jsonl"
-        results = []
-
         tenth = doc_names[: max(1, len(doc_names) // 10)]
-        small = _child(CHILD_OURS, str(db), str(out), json.dumps(tenth))
-        _drop(out)
-        ours = _child(CHILD_OURS, str(db), str(out), "[]")
-        _drop(out)
-        results.append(("ours: annotator export (jsonl)", ours["sentences"], ours))
+        out, theirs = tmp / "out.jsonl", tmp / "theirs.json"
 
-        cli = shutil.which("sqlite3") or ("/usr/bin/sqlite3" if Path("/usr/bin/sqlite3").exists() else None)
-        for label, sql in (("nested", NESTED_SQL), ("flat", FLAT_SQL)):
-            if cli and not args.python_baseline:
-                run = _child(CHILD_RUN, str(out), cli, "-json", "-readonly", str(db), sql)
-                name = f"sqlite3 -json CLI, {label}"
-            else:
-                run = _child(CHILD_PYTHON, str(db), str(out), sql)
-                name = f"python sqlite3 + json, {label}"
-            run["bytes"] = out.stat().st_size
-            rows = n_sentences if label == "nested" else n_annotations
-            run["sentences"] = n_sentences
-            results.append((name, rows, run))
-            _drop(out)
+        writers: dict[str, Any] = {"ours: annotator export": lambda: _ours(ROOT, db, out)}
+        if args.before:
+            writers["before: annotator export"] = lambda: _ours(args.before.resolve(), db, out)
+        writers["sqlite3 -json, nested"] = lambda: _run(str(theirs), cli, "-json", "-readonly", str(db), NESTED_SQL)
+        if args.flat:
+            writers["sqlite3 -json, flat"] = lambda: _run(str(theirs), cli, "-json", "-readonly", str(db), FLAT_SQL)
+        stdlib = str(ROOT / "benchmarks" / "export_stdlib.py")
+        writers["stdlib script (export_stdlib.py)"] = lambda: _run("-", sys.executable, stdlib, str(db), str(theirs))
+
+        runs: dict[str, list[dict]] = {name: [] for name in writers}
+        identical: dict[str, bool] = {}
+        for _ in range(args.runs):
+            for name, write in writers.items():
+                run = write()
+                if "bytes" not in run:
+                    run["bytes"] = theirs.stat().st_size
+                runs[name].append(run)
+                if name.startswith("ours"):
+                    ours_digest = hashlib.sha256(out.read_bytes()).hexdigest()
+                elif not name.startswith("sqlite3"):
+                    target = out if name.startswith("before") else theirs
+                    identical[name] = hashlib.sha256(target.read_bytes()).hexdigest() == ours_digest
+                _drop(out)
+                _drop(theirs)
+        small = _ours(ROOT, db, out, tenth)
+        small_sentences = sum(1 for _ in out.open("rb"))
+        _drop(out)
 
         print(
-            f"\n{n_sentences:,} sentences, {n_annotations:,} annotations "
-            f"(wall: elapsed time; cpu: user+sys of the process, steadier on a busy machine)"
+            f"\n{n_sentences:,} sentences, {n_annotations:,} annotations; {args.runs} run(s) each, in turn: "
+            "the median run (by wall time), the range of the ratios over the runs"
         )
         print(
-            f"{'writer':34} {'wall s':>7} {'cpu s':>6} {'MB':>6} {'MB/s':>6} {'sent/s':>9} {'rows/s':>9} "
-            f"{'MB/cpu-s':>8} {'sent/cpu-s':>10} {'RSS MB':>7}"
+            f"{'writer':34} {'wall s':>7} {'cpu s':>6} {'MB':>6} {'MB/s':>6} {'sent/s':>9} "
+            f"{'MB/cpu-s':>8} {'sent/cpu-s':>10} {'peak RSS MB':>11}"
         )
-        for name, rows, r in results:
+        for name, measured in runs.items():
+            r = sorted(measured, key=lambda m: m["seconds"])[len(measured) // 2]
             mb = r["bytes"] / 1e6
+            rss = max(m["rss_mb"] for m in measured)
             print(
-                f"{name:34} {r['seconds']:7.1f} {r['cpu']:6.1f} {mb:6.0f} {mb / r['seconds']:6.1f} "
-                f"{r['sentences'] / r['seconds']:9,.0f} {rows / r['seconds']:9,.0f} "
-                f"{mb / r['cpu']:8.1f} {r['sentences'] / r['cpu']:10,.0f} {r['rss_mb']:7.0f}"
+                f"{name:34} {r['seconds']:7.2f} {r['cpu']:6.2f} {mb:6.0f} {mb / r['seconds']:6.1f} "
+                f"{n_sentences / r['seconds']:9,.0f} {mb / r['cpu']:8.1f} {n_sentences / r['cpu']:10,.0f} {rss:11.0f}"
             )
-        for metric, key in (("wall", "seconds"), ("cpu", "cpu")):
-            ours_mbs = ours["bytes"] / ours[key]
-            ours_sps = ours["sentences"] / ours[key]
-            best_mbs = max(r[2]["bytes"] / r[2][key] for r in results[1:])
-            best_sps = max(r[2]["sentences"] / r[2][key] for r in results[1:])
-            print(
-                f"ours / fastest baseline ({metric}): {ours_mbs / best_mbs:.2f}x MB/s, "
-                f"{ours_sps / best_sps:.2f}x sentences/s (goal >= 0.5)"
-            )
+        ours_runs = runs["ours: annotator export"]
+        for base in [name for name in runs if not name.startswith("ours")]:
+            for metric, key in (("wall", "seconds"), ("cpu", "cpu")):
+                # ratio of rates = inverse ratio of times (same sentences); MB/s also weighs the bytes written
+                sps = [b[key] / o[key] for o, b in zip(ours_runs, runs[base], strict=True)]
+                mbs = [
+                    (o["bytes"] / o[key]) / (b["bytes"] / b[key]) for o, b in zip(ours_runs, runs[base], strict=True)
+                ]
+                print(
+                    f"ours / {base} ({metric}): sentences/s {_median(sps):.2f}x ({min(sps):.2f}-{max(sps):.2f}), "
+                    f"MB/s {_median(mbs):.2f}x ({min(mbs):.2f}-{max(mbs):.2f})"
+                )
+        for name, same in identical.items():
+            print(f"{name}: output {'byte-identical to ours' if same else 'DIFFERS from ours'}")
         print(
-            f"peak RSS of our export: {small['rss_mb']:.0f} MB for {small['sentences']:,} sentences, "
-            f"{ours['rss_mb']:.0f} MB for {ours['sentences']:,}"
+            f"peak RSS of our export: {small['rss_mb']:.0f} MB for {small_sentences:,} sentences (a tenth of the "
+            f"documents), {max(m['rss_mb'] for m in ours_runs):.0f} MB for {n_sentences:,}; goal: >= 0.7x sqlite3 -json, "
+            "<= 60 MB"
         )
+        if not all(identical.values()):
+            raise SystemExit("an output differs from ours: the comparison is not of the same bytes")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -26,7 +26,7 @@ from .tables import GOLD as G
 from .tables import SENTENCE as S
 from .values import _LabelCache, utc_text
 
-BATCH = 5000
+BATCH = 1000
 """Sentences per chunk (two queries each)."""
 DOC_BATCH = 1000
 """Documents per keyset page."""
