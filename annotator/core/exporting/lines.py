@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -37,12 +38,60 @@ from .values import _LabelCache, utc_text
 _dumps = orjson.dumps
 _NULL = b"null"
 _BOOL = (False, True)
+GOLD_CACHE = 4096
+"""Computed golds kept by their votes (a few hundred bytes each; cleared when full)."""
+_PLAIN_END = b'null,"suggested":null,"accepted":null}'
+_SEP = "|"  # joins a chunk's timestamps: orjson does not escape it
+_PIECE_OPEN, _PIECE_CLOSE = b'"updated_at":"', b'Z","seconds":' + _PLAIN_END
+_CUT_PLAIN_END = -len(_PLAIN_END)
+_ANNOTATOR_ID, _UPDATED_AT = itemgetter(1), itemgetter(7)
 
-# One annotation of a sentence, before sorting: (annotator rank by name, its bytes, its
-# labels (a shared sorted list), whether it is labelled, the annotator's name).
-Entry = tuple[int, bytes, list[str], bool, str]
+# The cached head of an annotation: (annotator rank by name, its bytes up to '"note":', its
+# labels (a shared sorted list), whether it is labelled, the annotator's name, the bytes up
+# to '"updated_at":' when the note is null, its vote: a number per (annotator, labels) when
+# labelled, -1 otherwise).
+Head = tuple[int, bytes, list[str], bool, str, bytes, int]
+# One annotation of a sentence, before sorting: (rank, its bytes, its head).
+Entry = tuple[int, bytes, Head]
 # A chunk as written: per document, (its split, its lines).
 Lines = list[tuple[str | None, list[bytes]]]
+
+
+def _stamp_pieces(values: list[Any]) -> list[bytes]:
+    """Each stored ``updated_at`` as the bytes '"updated_at":"<UTC text>","seconds":' followed
+    by the end of a decision without timing nor suggestions (:data:`_PLAIN_END`).
+
+    SQLite gives SQLAlchemy's storage text "YYYY-MM-DD HH:MM:SS.ffffff" (UTC). When every
+    value of the chunk has that shape (checked on the joined text with slices and counts:
+    26 characters, one space at 10, "." at 19, no separator inside), the chunk is converted
+    by a few ``str`` operations over the joined text instead of value by value: " " -> "T",
+    a fraction ".000000" dropped (what :func:`~.values.utc_text` does to one value), and
+    orjson encodes it once (a length that grew means something needed escaping: then the
+    slow way). Anything else (PostgreSQL's datetimes, other text) goes through
+    :func:`~.values.utc_text` one value at a time.
+    """
+    n = len(values)
+    try:
+        text = _SEP.join(values) + _SEP
+    except TypeError:  # not all text: PostgreSQL
+        text = ""
+    if (
+        n
+        and len(text) == 27 * n
+        and text.count(_SEP) == n
+        and text[26::27] == _SEP * n
+        and text.count(" ") == n
+        and text[10::27] == " " * n
+        and text[19::27] == "." * n
+    ):
+        converted = text.replace(" ", "T").replace(".000000" + _SEP, _SEP)
+        encoded = _dumps(converted)
+        if len(encoded) == len(converted) + 2:  # ASCII, nothing escaped
+            sep = _SEP.encode()
+            return (_PIECE_OPEN + encoded[1:-2].replace(sep, _PIECE_CLOSE + sep + _PIECE_OPEN) + _PIECE_CLOSE).split(
+                sep
+            )
+    return [b'"updated_at":%b,"seconds":%b' % (_dumps(utc_text(value)), _PLAIN_END) for value in values]
 
 
 def _cut(obj: dict[str, Any]) -> bytes:
@@ -53,6 +102,9 @@ def _cut(obj: dict[str, Any]) -> bytes:
 class ExportLines(ExportRecords):
     """The records of a plan as JSONL bytes (its fast half; the counts as :meth:`record_chunks`)."""
 
+    _votes: dict[tuple[int, Any], int]
+    _golds: dict[tuple[int, ...], tuple[bytes | None, str]]
+
     def jsonl_chunks(self, progress: Progress | None = None) -> Iterator[Lines]:
         """Every selected sentence's JSONL line (newline included), in order, per document."""
         labels = _LabelCache()
@@ -60,8 +112,10 @@ class ExportLines(ExportRecords):
         with self._connection() as connection:
             names = {row_id: name for row_id, name in connection.execute(select(AN.c.id, AN.c.name))}
             ranks = {row_id: rank for rank, row_id in enumerate(sorted(names, key=names.__getitem__))}
-            heads: dict[Any, tuple[int, bytes, list[str], bool, str]] = {}
+            heads: dict[Any, Head] = {}
             tails: dict[Any, bytes] = {}
+            self._votes = {}
+            self._golds = {}
             if progress is not None:
                 progress(0, self.total)
             for docs, rows, condition in self._pages(connection):
@@ -82,7 +136,7 @@ class ExportLines(ExportRecords):
         labels: _LabelCache,
         names: dict[int, str],
         ranks: dict[int, int],
-        heads: dict[Any, tuple[int, bytes, list[str], bool, str]],
+        heads: dict[Any, Head],
         tails: dict[Any, bytes],
     ) -> dict[int, list[Entry]]:
         """A chunk's annotations by sentence id, each as its JSON bytes (unsorted)."""
@@ -109,8 +163,10 @@ class ExportLines(ExportRecords):
         get = found.get
         head_of = heads.get
         tail_of = tails.get
+        votes = self._votes
         rows = _fetch(connection, query)
-        self._chunk_annotators = {row[1] for row in rows}
+        self._chunk_annotators = set(map(_ANNOTATOR_ID, rows))
+        pieces = _stamp_pieces(list(map(_UPDATED_AT, rows)))
         for (
             sentence_id,
             annotator_id,
@@ -119,11 +175,11 @@ class ExportLines(ExportRecords):
             negated,
             flagged,
             note,
-            stored,
+            _stored,
             seconds,
             suggested,
             accepted,
-        ) in rows:
+        ), piece in zip(rows, pieces, strict=True):
             key = (annotator_id, raw, status, negated, flagged)
             head = head_of(key)
             if head is None:
@@ -137,32 +193,29 @@ class ExportLines(ExportRecords):
                         "flagged": _BOOL[flagged],
                     }
                 )
-                head = heads[key] = (ranks[annotator_id], start + b',"note":', chosen, status == "labelled", name)
-            tail = tail_of((suggested, accepted))
-            if tail is None:
-                tail = tails[(suggested, accepted)] = _dumps(
-                    {
-                        "suggested": None if suggested is None else labels(suggested),
-                        "accepted": None if accepted is None else labels(accepted),
-                    }
-                )[1:]
-            # SQLite gives SQLAlchemy's storage text "YYYY-MM-DD HH:MM:SS.ffffff" (UTC):
-            # slicing it is 10x cheaper than parsing it. PostgreSQL gives datetimes.
-            if type(stored) is str and len(stored) == 26 and stored[19] == "." and stored[10] == " ":
-                if stored.endswith("000000"):
-                    stamp = f"{stored[:10]}T{stored[11:19]}Z"
-                else:
-                    stamp = f"{stored[:10]}T{stored[11:]}Z"
-            else:
-                stamp = utc_text(stored)
-            data = b'%b%b,"updated_at":"%b","seconds":%b,%b' % (
-                head[1],
-                _dumps(note) if note else _NULL,
-                stamp.encode(),
-                _NULL if seconds is None else _dumps(seconds),
-                tail,
-            )
-            entry = (head[0], data, head[2], head[3], head[4])
+                start += b',"note":'
+                labelled = status == "labelled"
+                vote = votes.setdefault((annotator_id, raw), len(votes)) if labelled else -1
+                head = heads[key] = (ranks[annotator_id], start, chosen, labelled, name, start + b"null,", vote)
+            if note or seconds is not None or suggested is not None or accepted is not None:
+                tail = tail_of((suggested, accepted))
+                if tail is None:
+                    tail = tails[(suggested, accepted)] = _dumps(
+                        {
+                            "suggested": None if suggested is None else labels(suggested),
+                            "accepted": None if accepted is None else labels(accepted),
+                        }
+                    )[1:]
+                data = b"%b%b,%b%b,%b" % (
+                    head[1],
+                    _dumps(note) if note else _NULL,
+                    piece[:_CUT_PLAIN_END],
+                    _NULL if seconds is None else _dumps(seconds),
+                    tail,
+                )
+            else:  # most decisions: no note, no timing, no suggestions
+                data = head[5] + piece
+            entry = (head[0], data, head)
             bucket = get(sentence_id)
             if bucket is None:
                 found[sentence_id] = [entry]
@@ -177,6 +230,7 @@ class ExportLines(ExportRecords):
         gold_counts = self.gold_counts
         used = self.annotators_seen
         adjudicated_only = policy == "adjudicated"
+        golds = self._golds
         langs: dict[Any, bytes] = {}
         by_doc = {doc_id: list(group) for doc_id, group in groupby(rows, key=_DOCUMENT_ID)}
         out: Lines = []
@@ -210,26 +264,29 @@ class ExportLines(ExportRecords):
                             "labels": gold_labels,
                             "method": gold_method,
                             "by": gold_by or None,
-                            "agreed": [a[4] for a in anns if a[3] and a[2] == gold_labels],
+                            "agreed": [a[2][4] for a in anns if a[2][3] and a[2][2] == gold_labels],
                         }
                     )
                     method = gold_method
                 elif len(anns) < MIN_ANNOTATORS or adjudicated_only:
                     gold = None
                 else:
-                    found = rule_gold([a[2] for a in anns if a[3]], policy)
-                    if found is None:
-                        gold = None
-                    else:
-                        winner, method = found
-                        gold = _dumps(
-                            {
-                                "labels": winner,
-                                "method": method,
-                                "by": None,
-                                "agreed": [a[4] for a in anns if a[3] and a[2] == winner],
-                            }
-                        )
+                    # A computed gold depends only on the labelled decisions (annotator,
+                    # labels), in annotator order: their votes are its key.
+                    voters = tuple([a[2][6] for a in anns if a[2][3]])
+                    known = golds.get(voters)
+                    if known is None:
+                        found = rule_gold([a[2][2] for a in anns if a[2][3]], policy)
+                        if found is None:
+                            known = (None, "none")
+                        else:
+                            winner, method = found
+                            agreed = [a[2][4] for a in anns if a[2][3] and a[2][2] == winner]
+                            known = (_dumps({"labels": winner, "method": method, "by": None, "agreed": agreed}), method)
+                        if len(golds) >= GOLD_CACHE:
+                            golds.clear()
+                        golds[voters] = known
+                    gold, method = known
                 if gold is None:
                     if only_gold:
                         continue
@@ -239,7 +296,7 @@ class ExportLines(ExportRecords):
                 if anns:
                     self.decisions += len(anns)
                     if only_gold:
-                        used.update([a[4] for a in anns])
+                        used.update([a[2][4] for a in anns])
                 lang_text = langs.get(lang)
                 if lang_text is None:
                     lang_text = langs[lang] = _dumps(lang or None)

@@ -3,7 +3,7 @@
 An export runs no ORM and needs no SQLModel class: these lightweight handles keep
 :mod:`annotator.core.models` (SQLModel, its pydantic models: ~7 MB and 0.1 s) out of the
 ``annotator export`` process. Only the columns an export reads are declared; their names
-are checked against the models by tests/test_export_tables.py. Types are given where a
+are checked against the models by tests/test_export_lines.py. Types are given where a
 read relies on SQLAlchemy's result processing (the document ``meta`` as a dict) or on a
 cast (JSON columns as text on PostgreSQL).
 """
