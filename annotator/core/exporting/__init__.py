@@ -1,20 +1,24 @@
 """Export: stream the database out as dataset records (docs/formats.md, "`jsonl` (default)").
 
-Reading is SQLAlchemy Core, batched and keyset-paginated, never OFFSET and never the ORM
-(measured before it was written: the ORM exported at half the speed). Order: document name, then sentence index.
+Reading is SQLAlchemy Core over plain table handles (:mod:`.tables`: no SQLModel class is
+imported), batched and keyset-paginated, never OFFSET and never the ORM (measured before it
+was written: the ORM exported at half the speed). Order: document name, then sentence index.
 
 Speed (benchmarks/bench_export.py, docs/formats.md): the rows come straight from the
-DBAPI cursor (no ``Row`` objects), timestamps are sliced from SQLite's storage text, label
-lists are parsed once per distinct stored value, and the cyclic garbage collector is
-paused while the (acyclic) records are built.
+DBAPI cursor (no ``Row`` objects); our JSONL is written as bytes from the rows
+(:mod:`.lines`: no record dicts, orjson's bytes cached for the parts that repeat), a
+chunk's timestamps are converted on their joined text, label lists are parsed once per
+distinct stored value, and the cyclic garbage collector is paused while building.
 
 Modules, in the order an export runs through them:
 
+- :mod:`.tables`: the columns an export reads, as plain Core handles.
 - :mod:`.plan`: resolve the selection (annotators, documents, gold policy, splits) into an
   :class:`ExportPlan`.
 - :mod:`.query`: the SQL reads of a plan: keyset pages of documents, chunks of sentences
   and their annotations, in one snapshot.
-- :mod:`.records`: a chunk's rows -> record dicts (gold, split, counts).
+- :mod:`.records`: a chunk's rows -> record dicts (gold, split, counts): every format but ours.
+- :mod:`.lines`: a chunk's rows -> our JSONL lines as bytes (the same records, the same counts).
 - :mod:`.gold`: the gold by policy, computed from a record's annotations.
 - :mod:`.values`: stored values -> record values (timestamps, label lists).
 - :mod:`.write`: :func:`export_dataset`: the plan's records into atomic files, any format.

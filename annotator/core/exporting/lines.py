@@ -38,8 +38,6 @@ from .values import _LabelCache, utc_text
 _dumps = orjson.dumps
 _NULL = b"null"
 _BOOL = (False, True)
-GOLD_CACHE = 4096
-"""Computed golds kept by their votes (a few hundred bytes each; cleared when full)."""
 _PLAIN_END = b'null,"suggested":null,"accepted":null}'
 _SEP = "|"  # joins a chunk's timestamps: orjson does not escape it
 _PIECE_OPEN, _PIECE_CLOSE = b'"updated_at":"', b'Z","seconds":' + _PLAIN_END
@@ -48,9 +46,8 @@ _ANNOTATOR_ID, _UPDATED_AT = itemgetter(1), itemgetter(7)
 
 # The cached head of an annotation: (annotator rank by name, its bytes up to '"note":', its
 # labels (a shared sorted list), whether it is labelled, the annotator's name, the bytes up
-# to '"updated_at":' when the note is null, its vote: a number per (annotator, labels) when
-# labelled, -1 otherwise).
-Head = tuple[int, bytes, list[str], bool, str, bytes, int]
+# to '"updated_at":' when the note is null).
+Head = tuple[int, bytes, list[str], bool, str, bytes]
 # One annotation of a sentence, before sorting: (rank, its bytes, its head).
 Entry = tuple[int, bytes, Head]
 # A chunk as written: per document, (its split, its lines).
@@ -102,9 +99,6 @@ def _cut(obj: dict[str, Any]) -> bytes:
 class ExportLines(ExportRecords):
     """The records of a plan as JSONL bytes (its fast half; the counts as :meth:`record_chunks`)."""
 
-    _votes: dict[tuple[int, Any], int]
-    _golds: dict[tuple[int, ...], tuple[bytes | None, str]]
-
     def jsonl_chunks(self, progress: Progress | None = None) -> Iterator[Lines]:
         """Every selected sentence's JSONL line (newline included), in order, per document."""
         labels = _LabelCache()
@@ -114,8 +108,7 @@ class ExportLines(ExportRecords):
             ranks = {row_id: rank for rank, row_id in enumerate(sorted(names, key=names.__getitem__))}
             heads: dict[Any, Head] = {}
             tails: dict[Any, bytes] = {}
-            self._votes = {}
-            self._golds = {}
+
             if progress is not None:
                 progress(0, self.total)
             for docs, rows, condition in self._pages(connection):
@@ -163,7 +156,6 @@ class ExportLines(ExportRecords):
         get = found.get
         head_of = heads.get
         tail_of = tails.get
-        votes = self._votes
         rows = _fetch(connection, query)
         self._chunk_annotators = set(map(_ANNOTATOR_ID, rows))
         pieces = _stamp_pieces(list(map(_UPDATED_AT, rows)))
@@ -194,9 +186,7 @@ class ExportLines(ExportRecords):
                     }
                 )
                 start += b',"note":'
-                labelled = status == "labelled"
-                vote = votes.setdefault((annotator_id, raw), len(votes)) if labelled else -1
-                head = heads[key] = (ranks[annotator_id], start, chosen, labelled, name, start + b"null,", vote)
+                head = heads[key] = (ranks[annotator_id], start, chosen, status == "labelled", name, start + b"null,")
             if note or seconds is not None or suggested is not None or accepted is not None:
                 tail = tail_of((suggested, accepted))
                 if tail is None:
@@ -230,7 +220,6 @@ class ExportLines(ExportRecords):
         gold_counts = self.gold_counts
         used = self.annotators_seen
         adjudicated_only = policy == "adjudicated"
-        golds = self._golds
         langs: dict[Any, bytes] = {}
         by_doc = {doc_id: list(group) for doc_id, group in groupby(rows, key=_DOCUMENT_ID)}
         out: Lines = []
@@ -271,22 +260,13 @@ class ExportLines(ExportRecords):
                 elif len(anns) < MIN_ANNOTATORS or adjudicated_only:
                     gold = None
                 else:
-                    # A computed gold depends only on the labelled decisions (annotator,
-                    # labels), in annotator order: their votes are its key.
-                    voters = tuple([a[2][6] for a in anns if a[2][3]])
-                    known = golds.get(voters)
-                    if known is None:
-                        found = rule_gold([a[2][2] for a in anns if a[2][3]], policy)
-                        if found is None:
-                            known = (None, "none")
-                        else:
-                            winner, method = found
-                            agreed = [a[2][4] for a in anns if a[2][3] and a[2][2] == winner]
-                            known = (_dumps({"labels": winner, "method": method, "by": None, "agreed": agreed}), method)
-                        if len(golds) >= GOLD_CACHE:
-                            golds.clear()
-                        golds[voters] = known
-                    gold, method = known
+                    found = rule_gold([a[2][2] for a in anns if a[2][3]], policy)
+                    if found is None:
+                        gold = None
+                    else:
+                        winner, method = found
+                        agreed = [a[2][4] for a in anns if a[2][3] and a[2][2] == winner]
+                        gold = _dumps({"labels": winner, "method": method, "by": None, "agreed": agreed})
                 if gold is None:
                     if only_gold:
                         continue

@@ -26,8 +26,10 @@ from .tables import GOLD as G
 from .tables import SENTENCE as S
 from .values import _LabelCache, utc_text
 
-BATCH = 1000
-"""Sentences per chunk (two queries each)."""
+BATCH = 500
+"""Sentences per chunk (two queries each). Small: a chunk is the export's only memory that
+grows with the data (~4 MB at 500); 5,000 was no faster and cost 50 MB more peak RSS
+(benchmarks/bench_export.py)."""
 DOC_BATCH = 1000
 """Documents per keyset page."""
 

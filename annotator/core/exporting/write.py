@@ -1,7 +1,7 @@
 """Writing an export: the plan's records into atomic files, in any format (:func:`export_dataset`).
 
-Our JSONL is written from the record dicts with orjson, a chunk per write; the other
-formats validate them into records for their writers.
+Our JSONL is written from the rows as bytes (:mod:`.lines`), a chunk per write; the other
+formats validate the record dicts into records for their writers.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _writer_options(fmt: str, plan: ExportPlan) -> dict[str, Any]:
 def _write_jsonl_fast(
     targets: dict[str | None, Path], plan: ExportPlan, progress: Progress | None, stream: BinaryIO | None = None
 ) -> list[WriteSummary]:
-    """Our JSONL with orjson, a chunk per write: the bytes ``JsonlWriter.write_dict`` writes.
+    """Our JSONL, a chunk per write: the bytes ``JsonlWriter.write_dict`` writes (:mod:`.lines`).
 
     ``targets`` maps a split (``None``: every record) to its file. Atomic like every writer;
     into ``stream`` instead when one is given (one target).
