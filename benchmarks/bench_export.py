@@ -21,6 +21,9 @@
    runner that starts only it) are printed, with rates and the ratios to the baselines.
    Ours is also run on a tenth of the documents (``--docs``): the same peak RSS for both
    shows that memory does not grow with the size of the export.
+3. Floors: our export of one document (the start-up: interpreter and imports), and the
+   same rows fetched with Python's ``sqlite3`` and nothing built (what any Python exporter
+   pays before writing a byte).
 Goal (issue 11): >= 0.7x ``sqlite3 -json`` in sentences/s and MB/s, peak RSS <= 60 MB.
 On a shared machine the elapsed times move with the load; CPU time is steadier.
 Figures: docs/formats.md ("Speed") and the README table.
@@ -178,6 +181,18 @@ print(json.dumps({"seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime, "c
                   "rss_mb": usage.ru_maxrss / 1024}))
 """
 OURS = "import sys; sys.path.insert(0, sys.argv.pop(1)); from annotator.cli import main; main()"
+# The floor of any Python exporter: the same rows fetched with the stdlib sqlite3 module, nothing built.
+FETCH_ONLY = """
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+for sql in ('SELECT s.id, s.document_id, s.idx, s.start, s."end", s.lang, s.text, g.labels, g.method, g.by '
+            'FROM sentence s LEFT JOIN gold g ON g.sentence_id = s.id',
+            'SELECT sentence_id, annotator_id, labels, status, negated, flagged, note, updated_at, seconds, '
+            'suggested, accepted FROM annotation'):
+    cursor = con.execute(sql)
+    while cursor.fetchmany(1000):
+        pass
+"""
 
 
 def _run(out: str, *command: str) -> dict:
@@ -265,6 +280,9 @@ def main() -> None:
         small = _ours(ROOT, db, out, tenth)
         small_sentences = sum(1 for _ in out.open("rb"))
         _drop(out)
+        start = _ours(ROOT, db, out, doc_names[:1])  # one document: start-up and imports
+        _drop(out)
+        fetch = _run("-", sys.executable, "-c", FETCH_ONLY, str(db))
 
         print(
             f"\n{n_sentences:,} sentences, {n_annotations:,} annotations; {args.runs} run(s) each, in turn: "
@@ -296,6 +314,11 @@ def main() -> None:
                 )
         for name, same in identical.items():
             print(f"{name}: output {'byte-identical to ours' if same else 'DIFFERS from ours'}")
+        print(
+            f"floor: our export of one document (start-up, imports): {start['cpu']:.2f} s CPU, {start['rss_mb']:.0f} MB; "
+            f"the same rows fetched by Python's sqlite3, nothing built: {fetch['cpu']:.2f} s CPU "
+            f"({fetch['seconds']:.2f} s wall)"
+        )
         print(
             f"peak RSS of our export: {small['rss_mb']:.0f} MB for {small_sentences:,} sentences (a tenth of the "
             f"documents), {max(m['rss_mb'] for m in ours_runs):.0f} MB for {n_sentences:,}; goal: >= 0.7x sqlite3 -json, "
