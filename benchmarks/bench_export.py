@@ -15,7 +15,7 @@
    - ``sqlite3 -json`` (``/usr/bin/sqlite3``) over the equivalent query, nested: one row a
      sentence, its annotations a ``json_group_array`` (our shape; ``--flat`` adds the plain
      join, one row per sentence x annotator);
-   - ``benchmarks/export_stdlib.py``: ~60 lines of stdlib ``sqlite3`` + ``json`` that write
+   - ``benchmarks/export_stdlib.py``: ~75 lines of stdlib ``sqlite3`` + ``json`` that write
      our bytes; the benchmark checks that its file is identical to ours.
    Each process's wall time, CPU (user + sys) and peak RSS (``RUSAGE_CHILDREN`` of a
    runner that starts only it) are printed, with rates and the ratios to the baselines.
