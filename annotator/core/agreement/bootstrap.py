@@ -138,7 +138,17 @@ class NominalAlphaStat:
     """Nominal alpha = 1 - (n-1)(n-A)/(n^2 - sum_c n_c^2) per resample."""
 
     def __init__(self, data: NominalData) -> None:
-        patterns, self.pattern_counts = item_patterns(data.codes[data.pairable])
+        self._build(*item_patterns(data.codes[data.pairable]))
+
+    @classmethod
+    def from_patterns(cls, patterns: np.ndarray, counts: np.ndarray) -> NominalAlphaStat:
+        """From the item patterns and their counts (``item_patterns`` of the pairable rows)."""
+        stat = cls.__new__(cls)
+        stat._build(patterns, counts)
+        return stat
+
+    def _build(self, patterns: np.ndarray, counts: np.ndarray) -> None:
+        self.pattern_counts = counts
         per = NominalData(patterns)  # every pattern has >= 2 ratings
         m = per.m.astype(np.float64)
         a = per.same / np.maximum(m - 1.0, 1.0)

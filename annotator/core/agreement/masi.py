@@ -23,6 +23,9 @@ _TWO_THIRDS = 2.0 / 3.0
 _ONE_THIRD = 1.0 / 3.0
 # Rows of the distance matrix computed at once (bounds temporaries to ~8M cells).
 _BLOCK_CELLS = 1 << 23
+_CHUNK_ROWS = 1 << 16  # rows of the rating matrix per chunk (bounds the temporaries)
+# Up to this many distinct sets, an item's distances are looked up in ``delta`` (U x U).
+_LOOKUP_MAX_SETS = 2048
 
 
 def masi_distance(a: object, b: object) -> np.ndarray:
@@ -55,30 +58,72 @@ def masi_matrix(values: np.ndarray) -> np.ndarray:
 
 
 class MasiData:
-    """Per-item MASI disagreement and the distinct label sets of the pairable items."""
+    """Per-item MASI disagreement and the distinct label sets of the pairable items.
+
+    Built from the label-set codes of the matrix (``set_codes``): an item's disagreement
+    is a sum of lookups in the distances between the distinct sets (``delta``), the same
+    floats ``masi_distance`` gives on the masks, counted in chunks of rows."""
 
     def __init__(self, masks: object) -> None:
-        self.masks = as_mask_matrix(masks)
-        self.m = ratings_per_item(self.masks)
+        self._build(*set_codes(as_mask_matrix(masks)))
+
+    @classmethod
+    def from_codes(
+        cls, codes: np.ndarray, uniques: np.ndarray, m: np.ndarray | None = None, chunk_rows: int = _CHUNK_ROWS
+    ) -> MasiData:
+        """From ``set_codes`` of the mask matrix (``m``: ratings per item, when known)."""
+        data = cls.__new__(cls)
+        data._build(codes, uniques, m, chunk_rows)
+        return data
+
+    def _build(
+        self, codes: np.ndarray, uniques: np.ndarray, m: np.ndarray | None = None, chunk_rows: int = _CHUNK_ROWS
+    ) -> None:
+        self.m = ratings_per_item(codes) if m is None else m
         self.pairable = self.m >= 2
         self.n_pairable_items = int(np.count_nonzero(self.pairable))
-        mp = self.masks[self.pairable]
+        pairable_codes = codes[self.pairable]
         self.m_pairable = self.m[self.pairable]
         self.n = int(self.m_pairable.sum())
-        # d_i = sum over ordered pairs a != b of delta(x_ia, x_ib), divided by m_i - 1
-        cols = np.ascontiguousarray(mp.T)
-        pair_sum = np.zeros(mp.shape[0])
-        for a, b in combinations(range(cols.shape[0]), 2):
-            both = (cols[a] >= 0) & (cols[b] >= 0)
-            xa = np.where(both, cols[a], 0)
-            xb = np.where(both, cols[b], 0)
-            pair_sum += masi_distance(xa, xb)  # 0 where not both present (0 vs 0)
-        self.item_disagreement = 2.0 * pair_sum / np.maximum(self.m_pairable - 1, 1)
-        # distinct label sets of the pairable ratings, their counts n_c, and the
-        # code of each pairable rating (-1 missing; used by the bootstrap)
-        self.codes, self.values = recode_matrix(mp)
-        self.value_counts = np.bincount(self.codes[self.codes >= 0], minlength=self.values.size)
+        # the distinct label sets of the pairable ratings, their counts n_c, and the code of
+        # each pairable rating among them (-1 missing; used by the bootstrap): the codes of
+        # the whole matrix renumbered, order kept
+        counts = np.zeros(uniques.size, dtype=np.int64)
+        for start in range(0, pairable_codes.shape[0], chunk_rows):
+            block = pairable_codes[start : start + chunk_rows]
+            counts += np.bincount(block[block >= 0], minlength=uniques.size)
+        used = counts > 0
+        self.values = uniques[used]
+        self.value_counts = counts[used]
+        renumber = (np.cumsum(used) - 1).astype(pairable_codes.dtype)
+        self.codes = pairable_codes
+        for start in range(0, pairable_codes.shape[0], chunk_rows):
+            block = pairable_codes[start : start + chunk_rows]
+            np.copyto(block, renumber[np.maximum(block, 0)], where=block >= 0)
         self._delta: np.ndarray | None = None
+        disagreement = self._pair_sums(chunk_rows)
+        disagreement *= 2.0
+        disagreement /= np.maximum(self.m_pairable - 1, 1)
+        self.item_disagreement = disagreement
+
+    def _pair_sums(self, chunk_rows: int) -> np.ndarray:
+        """Per pairable item, the sum over annotator pairs a < b of delta(x_ia, x_ib), 0 where
+        not both rated; pairs added in the same order whatever the chunks."""
+        codes = self.codes
+        lookup = self.values.size <= _LOOKUP_MAX_SETS
+        pair_sum = np.zeros(codes.shape[0])
+        for start in range(0, codes.shape[0], chunk_rows):
+            block = codes[start : start + chunk_rows]
+            out = pair_sum[start : start + chunk_rows]
+            for a, b in combinations(range(codes.shape[1]), 2):
+                both = (block[:, a] >= 0) & (block[:, b] >= 0)
+                xa = np.where(both, block[:, a], 0)
+                xb = np.where(both, block[:, b], 0)
+                if lookup:
+                    out += np.where(both, self.delta[xa, xb], 0.0)
+                else:  # many distinct sets: distances of the masks themselves (0 vs 0 is 0)
+                    out += masi_distance(np.where(both, self.values[xa], 0), np.where(both, self.values[xb], 0))
+        return pair_sum
 
     @property
     def delta(self) -> np.ndarray:
@@ -128,3 +173,21 @@ def single_label_codes(masks: object) -> np.ndarray:
 def exact_set_codes(masks: object) -> tuple[np.ndarray, np.ndarray]:
     """Code each distinct label set 0..U-1; returns ``(codes, unique_masks)``."""
     return recode_matrix(as_mask_matrix(masks))
+
+
+def set_codes(masks: np.ndarray, chunk_rows: int = _CHUNK_ROWS) -> tuple[np.ndarray, np.ndarray]:
+    """``exact_set_codes`` of an int64 mask matrix, in chunks of rows, the codes in the
+    narrowest signed integer type that holds them (int16 for up to 32,766 distinct sets):
+    the same codes, a quarter of the memory."""
+    uniques = np.zeros(0, dtype=np.int64)
+    for start in range(0, masks.shape[0], chunk_rows):
+        block = masks[start : start + chunk_rows]
+        uniques = np.union1d(uniques, block[block >= 0])
+    dtype = next(t for t in (np.int16, np.int32, np.int64) if uniques.size < np.iinfo(t).max)
+    codes = np.empty(masks.shape, dtype=dtype)
+    for start in range(0, masks.shape[0], chunk_rows):
+        block = masks[start : start + chunk_rows]
+        found = np.searchsorted(uniques, block)
+        found[block < 0] = MISSING
+        codes[start : start + chunk_rows] = found
+    return codes, uniques.astype(np.int64, copy=False)

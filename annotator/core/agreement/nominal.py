@@ -7,6 +7,7 @@ undefined (0/0); see the package docstring for the definitions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from itertools import combinations
 
 import numpy as np
@@ -24,20 +25,18 @@ from ._arrays import (
 _DENSE_SHARES_MAX = 1 << 16  # largest code for the bincount path of category shares
 _DENSE_CONFUSION_MAX = 1 << 16  # largest k*k for the one-pass Cohen confusion matrix
 _ITEM_COUNTS_MAX_CELLS = 64  # k * n_annotators column comparisons at most
-
-
-def _item_value_counts(codes: np.ndarray, k: int) -> np.ndarray:
-    """(k, n_items) float64 matrix of n_ic (exact small integers)."""
-    cols = np.ascontiguousarray(codes.T)
-    out = np.zeros((k, codes.shape[0]))
-    for c in range(k):
-        for col in cols:
-            out[c] += col == c
-    return out
+_DENSE_MARGINALS_MAX = 1 << 20  # largest code for Cohen's margins by bincount
+_CHUNK_ROWS = 1 << 16  # integer counts over this many items at a time (bounds temporaries)
 
 
 class NominalData:
-    """Per-item summaries of one rating matrix, computed once, shared by the metrics."""
+    """Per-item summaries of one rating matrix, computed once, shared by the metrics.
+
+    Every float figure is formed from integer totals grouped by the number of ratings m of
+    an item (``same_by_m``, ``shares_by_m``), in a fixed order, by the functions below
+    (``mean_agreement`` ...): the per-label figures of the report, counted from bit tests
+    in chunks (``labels``), go through the same functions with the same totals, hence
+    give the same floats as these functions on the label's binary codes."""
 
     def __init__(self, codes: object, m: np.ndarray | None = None) -> None:
         """``m`` (ratings per item) may be passed when already known."""
@@ -48,75 +47,72 @@ class NominalData:
         self.n_items = int(np.count_nonzero(self.m))
         self.n_pairable_items = int(np.count_nonzero(self.pairable))
         k, n_ann = self.max_code + 1, self.codes.shape[1]
-        # Few categories: the (k, n_items) matrix of n_ic by column comparisons; every
-        # sum the coefficients need follows from it. Otherwise pairwise/sorted counting.
-        self._item_counts: np.ndarray | None = None
+        self._pairable_counts: np.ndarray | None = None
         if k > 0 and k * n_ann <= _ITEM_COUNTS_MAX_CELLS:
-            self._item_counts = _item_value_counts(self.codes, k)
-            c = self._item_counts
-            self.same = (c * (c - 1.0)).sum(axis=0).astype(np.int64)  # exact integers
+            # few categories: n_ic by column comparisons, one category at a time
+            cols = np.ascontiguousarray(self.codes.T)
+            self.same = np.zeros(self.codes.shape[0], dtype=np.int64)
+            counts = np.zeros(k, dtype=np.int64)
+            for c in range(k):
+                n_c = np.zeros(self.codes.shape[0], dtype=np.int64)
+                for col in cols:
+                    n_c += col == c
+                self.same += n_c * (n_c - 1)
+                counts[c] = int(n_c[self.pairable].sum())
+            self._pairable_counts = counts[counts > 0]
         else:
             self.same = same_value_pairs(self.codes)
-        self._pairable_counts: np.ndarray | None = None
+        # S[m]: sum of same_i over the items with m ratings (0 for m < 2), exact integers
+        self.same_by_m = np.bincount(self.m, weights=self.same, minlength=n_ann + 1)
         self._shares: np.ndarray | None = None
-        self._p_bar: float | None = None
 
     # -- pieces --------------------------------------------------------------
     @property
     def pairable_value_counts(self) -> np.ndarray:
         """n_c over pairable items (only values that occur)."""
         if self._pairable_counts is None:
-            if self._item_counts is not None:
-                sums = self._item_counts @ self.pairable.astype(np.float64)
-                counts = np.rint(sums).astype(np.int64)  # exact integers
-            elif self.max_code < _DENSE_SHARES_MAX:
+            if self.max_code < _DENSE_SHARES_MAX:
                 # non-pairable rows are sent to bin 0 together with the missing entries
-                shifted = np.where(self.pairable[:, None], self.codes + 1, 0)
-                counts = np.bincount(shifted.reshape(-1))[1:]
+                counts = np.zeros(self.max_code + 2, dtype=np.int64)
+                for start in range(0, self.codes.shape[0], _CHUNK_ROWS):
+                    rows = slice(start, start + _CHUNK_ROWS)
+                    shifted = np.where(self.pairable[rows, None], self.codes[rows] + 1, 0)
+                    counts += np.bincount(shifted.reshape(-1), minlength=counts.size)
+                counts = counts[1:]
             else:
                 vals = self.codes[self.pairable]
                 counts = value_counts(vals[vals >= 0])
             self._pairable_counts = counts[counts > 0]
         return self._pairable_counts
 
-    def item_agreement(self) -> np.ndarray:
-        """P_i for the pairable items (share of agreeing ordered pairs)."""
-        m = self.m[self.pairable]
-        return self.same[self.pairable] / (m * (m - 1.0))
-
     def mean_item_agreement(self) -> float:
         """P-bar: mean of P_i over the pairable items (needs one)."""
-        if self._p_bar is None:
-            self._p_bar = float(self.item_agreement().mean())
-        return self._p_bar
+        return mean_agreement(self.same_by_m, self.n_pairable_items)
 
     def category_shares(self) -> np.ndarray:
         """pi_c = (1/N) sum_i n_ic / m_i over the N items with >= 1 rating, for the
         values c that occur (unused categories have pi_c = 0 and add nothing to
         Fleiss' or Gwet's chance agreement)."""
         if self._shares is None:
-            self._shares = self._category_shares()
+            self._shares = category_shares(self._value_counts_by_m(), self.n_items)
         return self._shares
 
-    def _category_shares(self) -> np.ndarray:
+    def _value_counts_by_m(self) -> Iterator[tuple[int, np.ndarray]]:
+        """(m, counts of each value over the items with m ratings), m ascending."""
         codes = self.codes
-        if self.n_items == 0:
-            return np.zeros(0)
-        inv_m = 1.0 / np.maximum(self.m, 1)
-        if self._item_counts is not None:
-            sums = self._item_counts @ inv_m
-            sums = sums[sums > 0]
-        elif self.max_code < _DENSE_SHARES_MAX:
-            # bin 0 collects the missing entries (-1 + 1) and is dropped
-            weights = np.repeat(inv_m, codes.shape[1])
-            sums = np.bincount(codes.reshape(-1) + 1, weights=weights)[1:]
-            sums = sums[sums > 0]
-        else:
+        if self.max_code >= _DENSE_SHARES_MAX:
             present = codes >= 0
-            vals, k = compact(codes[present])
-            weights = np.broadcast_to(inv_m[:, None], codes.shape)[present]
-            sums = np.bincount(vals, weights=weights, minlength=k)
-        return sums / self.n_items
+            compacted = np.full(codes.shape, -1, dtype=np.int64)
+            compacted[present] = compact(codes[present])[0]
+            codes = compacted
+        k = int(codes.max()) + 1 if codes.size else 0
+        for m in range(1, codes.shape[1] + 1):
+            counts = np.zeros(k, dtype=np.int64)
+            for start in range(0, codes.shape[0], _CHUNK_ROWS):
+                block = codes[start : start + _CHUNK_ROWS]
+                rows = block[self.m[start : start + _CHUNK_ROWS] == m]
+                counts += np.bincount(rows[rows >= 0], minlength=k)
+            yield m, counts
 
     # -- coefficients --------------------------------------------------------
     def percent_agreement(self) -> float | None:
@@ -127,24 +123,13 @@ class NominalData:
     def krippendorff_alpha(self) -> float | None:
         if self.n_pairable_items == 0:
             return None
-        m = self.m[self.pairable]
-        n = int(m.sum())
-        counts = self.pairable_value_counts
-        den = n * n - int((counts * counts).sum())  # n^2 - sum n_c^2, exact
-        if den == 0:
-            return None
-        a = float((self.same[self.pairable] / (m - 1.0)).sum())
-        return to_float(1.0 - (n - 1) * (n - a) / den)
+        n = int(self.m[self.pairable].sum())
+        return alpha_from(n, self.pairable_value_counts, self.same_by_m)
 
     def fleiss_kappa(self) -> float | None:
         if self.n_pairable_items == 0:
             return None
-        pi = self.category_shares()
-        if np.count_nonzero(pi) <= 1:  # one category only: P_e = 1, 0/0
-            return None
-        p_e = float((pi * pi).sum())
-        p_o = self.mean_item_agreement()
-        return to_float((p_o - p_e) / (1.0 - p_e))
+        return fleiss_from(self.mean_item_agreement(), self.category_shares())
 
     def gwet_ac1(self, n_categories: int) -> float | None:
         if n_categories < 2:
@@ -153,15 +138,59 @@ class NominalData:
             raise ValueError(f"codes must be < n_categories={n_categories}")
         if self.n_pairable_items == 0:
             return None
-        pi = self.category_shares()
-        p_e = float((pi * (1.0 - pi)).sum()) / (n_categories - 1)
-        p_a = self.mean_item_agreement()
-        return to_float((p_a - p_e) / (1.0 - p_e))
+        return ac1_from(self.mean_item_agreement(), self.category_shares(), n_categories)
 
     def cohen_kappa_pairs(self) -> dict[tuple[int, int], tuple[int, float | None]]:
         """{(a, b): (n items both rated, kappa)} for every annotator pair a < b."""
         cols = np.ascontiguousarray(self.codes.T)
         return {(a, b): _cohen(cols[a], cols[b]) for a, b in combinations(range(cols.shape[0]), 2)}
+
+
+# -- the figures from integer totals (shared with the chunked per-label counts) ---------
+
+
+def mean_agreement(same_by_m: np.ndarray, n_pairable: int) -> float:
+    """P-bar = (1/N') sum_m S_m / (m (m - 1)), S_m = sum of same_i over the items with m
+    ratings, N' pairable items (>= 1)."""
+    m = np.arange(same_by_m.size, dtype=np.float64)[2:]
+    return float((same_by_m[2:] / (m * (m - 1.0))).sum()) / n_pairable
+
+
+def alpha_from(n: int, pairable_counts: np.ndarray, same_by_m: np.ndarray) -> float | None:
+    """Nominal alpha = 1 - (n - 1)(n - A) / (n^2 - sum_c n_c^2), A = sum_m S_m / (m - 1)."""
+    den = n * n - int((pairable_counts * pairable_counts).sum())  # exact
+    if den == 0:
+        return None
+    m = np.arange(same_by_m.size, dtype=np.float64)[2:]
+    a = float((same_by_m[2:] / (m - 1.0)).sum())
+    return to_float(1.0 - (n - 1) * (n - a) / den)
+
+
+def category_shares(counts_by_m: Iterable[tuple[int, np.ndarray]], n_items: int) -> np.ndarray:
+    """pi_c = (1/N) sum_m n_c(m) / m, n_c(m) = ratings c on the items with m ratings (m
+    ascending), for the values that occur."""
+    if n_items == 0:
+        return np.zeros(0)
+    total: np.ndarray | None = None
+    for m, counts in counts_by_m:
+        part = counts / m
+        total = part if total is None else total + part
+    if total is None:
+        return np.zeros(0)
+    shares = total / n_items
+    return shares[shares > 0]
+
+
+def fleiss_from(p_o: float, pi: np.ndarray) -> float | None:
+    if np.count_nonzero(pi) <= 1:  # one category only: P_e = 1, 0/0
+        return None
+    p_e = float((pi * pi).sum())
+    return to_float((p_o - p_e) / (1.0 - p_e))
+
+
+def ac1_from(p_a: float, pi: np.ndarray, n_categories: int) -> float | None:
+    p_e = float((pi * (1.0 - pi)).sum()) / (n_categories - 1)
+    return to_float((p_a - p_e) / (1.0 - p_e))
 
 
 def _cohen(x: np.ndarray, y: np.ndarray) -> tuple[int, float | None]:
@@ -171,11 +200,26 @@ def _cohen(x: np.ndarray, y: np.ndarray) -> tuple[int, float | None]:
         return 0, None
     k = int(max(x.max(), y.max())) + 1
     if k * k <= _DENSE_CONFUSION_MAX:
-        # confusion matrix in one pass; pairs not both rated go to the extra last bin
-        key = np.where(both, x.astype(np.int64) * k + y, k * k)
-        conf = np.bincount(key, minlength=k * k + 1)[:-1].reshape(k, k)
+        # confusion matrix in one pass (in chunks); pairs not both rated go to the extra last bin
+        flat = np.zeros(k * k + 1, dtype=np.int64)
+        for start in range(0, x.size, _CHUNK_ROWS):
+            rows = slice(start, start + _CHUNK_ROWS)
+            key = np.where(both[rows], x[rows].astype(np.int64) * k + y[rows], k * k)
+            flat += np.bincount(key, minlength=k * k + 1)
+        conf = flat[:-1].reshape(k, k)
         agree = int(np.trace(conf))
         ca, cb = conf.sum(axis=1), conf.sum(axis=0)
+    elif k <= _DENSE_MARGINALS_MAX:
+        # many values: the diagonal and the two margins suffice (p_e = sum_c ca_c cb_c / n^2)
+        agree = 0
+        ca = np.zeros(k, dtype=np.int64)
+        cb = np.zeros(k, dtype=np.int64)
+        for start in range(0, x.size, _CHUNK_ROWS):
+            rows = slice(start, start + _CHUNK_ROWS)
+            xa, yb = x[rows][both[rows]], y[rows][both[rows]]
+            agree += int(np.count_nonzero(xa == yb))
+            ca += np.bincount(xa, minlength=k)
+            cb += np.bincount(yb, minlength=k)
     else:
         xa, yb = x[both], y[both]
         agree = int(np.count_nonzero(xa == yb))

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._arrays import as_mask_matrix, to_float
+from ._arrays import as_mask_matrix
 from .bootstrap import (
     MasiAlphaStat,
     NominalAlphaStat,
@@ -21,7 +21,8 @@ from .bootstrap import (
     percentile_interval,
     run_bootstrap,
 )
-from .masi import MasiData, _binary_codes, exact_set_codes, single_label_codes
+from .labels import DEFAULT_CHUNK_ROWS, bootstrap_patterns, label_counts, label_metrics, label_pair_kappas
+from .masi import MasiData, set_codes, single_label_codes
 from .nominal import NominalData, mean_defined
 
 Interval = Annotated[list[float], Field(min_length=2, max_length=2)]
@@ -146,6 +147,8 @@ def compute_agreement(
     bootstrap: int = 0,
     seed: int | None = None,
     progress: Progress | None = None,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
 ) -> AgreementReport:
     """Every agreement figure of issue 5 for one ``(n_items, n_annotators)`` mask matrix.
 
@@ -155,7 +158,8 @@ def compute_agreement(
     the given order); the overall figures always use the full label sets.
     ``bootstrap`` = number of resamples B for the alpha CIs (0 = no CI),
     ``seed`` seeds ``numpy.random.default_rng``; ``progress(done, B)`` is called
-    after each chunk of resamples.
+    after each chunk of resamples. The per-label figures are counted over chunks of
+    ``chunk_rows`` items (``labels``): the report does not depend on it.
     """
     mk = as_mask_matrix(masks)
     if mode not in ("multi", "single"):
@@ -176,22 +180,24 @@ def compute_agreement(
     if mode == "single":
         overall_data = NominalData(single_label_codes(mk))
         overall_q: int | None = len(label_ids)
+        masi = MasiData(mk)
     else:
-        overall_data = NominalData(exact_set_codes(mk)[0])
+        # the exact label sets, coded once (narrow integers) for the nominal figures and MASI
+        codes, uniques = set_codes(mk, chunk_rows)
+        overall_data = NominalData(codes)
         overall_q = None
-    masi = MasiData(mk)
+        masi = MasiData.from_codes(codes, uniques, overall_data.m, chunk_rows)
     overall_pairs = overall_data.cohen_kappa_pairs()
-    m, missing = overall_data.m, mk < 0  # the same missing ratings for every recoding
-    label_data = {lab: NominalData(_binary_codes(mk, label_ids.index(lab), missing), m=m) for lab in selected}
-    label_pairs = {lab: d.cohen_kappa_pairs() for lab, d in label_data.items()}
+    counts = label_counts(mk, [label_ids.index(lab) for lab in selected], chunk_rows)
+    label_pairs = {lab: label_pair_kappas(counts, k) for k, lab in enumerate(selected)}
 
     overall = _metrics(overall_data, overall_pairs, overall_q)
     overall["krippendorff_alpha_masi"] = masi.alpha()
-    per_label = {lab: _metrics(d, label_pairs[lab], 2) for lab, d in label_data.items()}
-    present = mk[mk >= 0]
-    for lab, entry in per_label.items():
-        hits = np.count_nonzero(present & (1 << label_ids.index(lab)))
-        entry["prevalence"] = to_float(hits / present.size) if present.size else None
+    per_label: dict[str, dict[str, object]] = {}
+    for k, lab in enumerate(selected):
+        entry = label_metrics(counts.hist[k])
+        entry["cohen_kappa_mean"] = mean_defined([kappa for _, kappa in label_pairs[lab].values()])
+        per_label[lab] = entry
 
     if bootstrap > 0:
         targets: list[tuple[dict[str, object], str, NominalAlphaStat | MasiAlphaStat]] = []
@@ -199,9 +205,10 @@ def compute_agreement(
             targets.append((overall, "alpha_ci", NominalAlphaStat(overall_data)))
         if overall["krippendorff_alpha_masi"] is not None:
             targets.append((overall, "alpha_masi_ci", MasiAlphaStat(masi)))
-        for lab, d in label_data.items():
+        for k, lab in enumerate(selected):
             if per_label[lab]["krippendorff_alpha"] is not None:
-                targets.append((per_label[lab], "alpha_ci", NominalAlphaStat(d)))
+                stat = NominalAlphaStat.from_patterns(*bootstrap_patterns(counts.hist[k]))
+                targets.append((per_label[lab], "alpha_ci", stat))
         rng = np.random.default_rng(seed)
         samples = run_bootstrap(
             [t[2] for t in targets],
