@@ -266,3 +266,47 @@ def test_dense_rank_both_paths() -> None:
     assert uniq.tolist() == [3, 5, 7, 10**15] and rank.tolist() == [1, 0, 1, 3, 0, 2]
     rank, uniq = _dense_rank(values[values < 100])  # dense: lookup table
     assert uniq.tolist() == [3, 5, 7] and rank.tolist() == [1, 0, 1, 0, 2]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3000), st.integers(1, 6), st.integers(0, (1 << 62) - 1)),
+        max_size=80,
+        unique_by=lambda row: (row[0], row[1]),
+    ),
+    st.integers(1, 9),
+    st.sampled_from(["seen", "named", "spread"]),
+    st.sampled_from([0, 1 << 16]),
+)
+def test_scatter_in_chunks_matches_a_naive_pivot(
+    rows: list[tuple[int, int, int]], chunk: int, case: str, slack: int
+) -> None:
+    """The loader's chunk-by-chunk scatter (ratings._Scatter): whatever the chunk size, the
+    order of the rows, ids that grow the matrix downwards or upwards, or ids spread so far
+    apart that it falls back to keeping rows (and back), the matrix of a naive pivot."""
+    if case == "spread":  # a few ids far apart: the sparse path, then the dense one
+        rows = [(s * 10**9 if s % 7 == 0 else s, a, m) for s, a, m in rows]
+    wanted = sorted({a for _, a, _ in rows} | {7}) if case == "named" else None
+    scatter = ratings_module._Scatter(wanted)
+    saved = ratings_module._DENSE_SLACK
+    ratings_module._DENSE_SLACK = slack  # 0: switches between rows and matrix as the ids come
+    modes = set()
+    try:
+        for start in range(0, len(rows), chunk):
+            scatter.add(np.array(rows[start : start + chunk], dtype=np.int64).reshape(-1, 3))
+            modes.add(scatter.matrix is None)
+    finally:
+        ratings_module._DENSE_SLACK = saved
+    if case != "spread" and rows and slack:
+        assert False in modes  # a matrix was used
+    columns = sorted(scatter.annotator_ids, reverse=True)  # any column order asked
+    got = scatter.finish(columns, [f"n{a}" for a in columns])
+    sentences = sorted({s for s, _, _ in rows})
+    want = np.full((len(sentences), len(columns)), -1, dtype=np.int64)
+    for s, a, m in rows:
+        want[sentences.index(s), columns.index(a)] = m
+    assert got.sentence_ids.tolist() == sentences
+    np.testing.assert_array_equal(got.masks, want)
+    assert got.annotators == [f"n{a}" for a in columns]
+    assert set(columns) == ({a for _, a, _ in rows} | ({7} if wanted else set()))

@@ -65,7 +65,8 @@ class MasiData:
     floats ``masi_distance`` gives on the masks, counted in chunks of rows."""
 
     def __init__(self, masks: object) -> None:
-        self._build(*set_codes(as_mask_matrix(masks)))
+        codes, uniques = set_codes(as_mask_matrix(masks), _CHUNK_ROWS)
+        self._build(codes, uniques, None, _CHUNK_ROWS)
 
     @classmethod
     def from_codes(
@@ -76,9 +77,7 @@ class MasiData:
         data._build(codes, uniques, m, chunk_rows)
         return data
 
-    def _build(
-        self, codes: np.ndarray, uniques: np.ndarray, m: np.ndarray | None = None, chunk_rows: int = _CHUNK_ROWS
-    ) -> None:
+    def _build(self, codes: np.ndarray, uniques: np.ndarray, m: np.ndarray | None, chunk_rows: int) -> None:
         self.m = ratings_per_item(codes) if m is None else m
         self.pairable = self.m >= 2
         self.n_pairable_items = int(np.count_nonzero(self.pairable))
