@@ -16,6 +16,19 @@
    each annotator labels ~85% of the sentences, skips ~5% and never sees the rest.
    Timed cold (first read after building, pages in the OS cache) and best of ``--repeat``.
    ``--pg URL`` runs the same load on PostgreSQL (rows copied from the SQLite file).
+3. The CLI as a whole process (issue 11): ``annotator agreement --json`` and the same with
+   ``--bootstrap 2000 --seed 1`` on that database, wall time and peak RSS, against a
+   sqlite3 scan of the same rows as a whole process (``python -c``: sqlite3 iterating
+   every labelled decision's (sentence_id, annotator_id, label_mask)), and the ``sqlite3``
+   CLI writing those rows to /dev/null, interleaved over ``--cli-repeat`` rounds; the ratio
+   is best wall against best wall of the same run. ``--before-src DIR`` also runs the CLI
+   from another source tree (e.g. a worktree of main) in the same rounds, and compares the
+   reports. Goals: <= 2x the scan, peak RSS <= 200 MB (<= 300 MB with the bootstrap).
+   Each command is started by a small launcher process that reads the child's
+   ``ru_maxrss`` (a child forked from this process would inherit its peak).
+
+    python benchmarks/bench_agreement.py --skip-metrics --repeat 1 --cli-repeat 3 \
+        --before-src /path/to/main    # the README's figures
 """
 
 from __future__ import annotations
@@ -25,7 +38,9 @@ import gc
 import json
 import os
 import platform
+import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -197,18 +212,128 @@ def copy_to_postgres(sqlite_path: Path, url: str) -> None:
     src.close()
 
 
+LAUNCHER = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+with open(sys.argv[1], "wb") as out:
+    code = subprocess.run(sys.argv[2:], stdout=out).returncode
+elapsed = time.perf_counter() - t
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": elapsed, "code": code, "rss_mb": usage.ru_maxrss / 1024}))
+"""
+
+LABELLED_ROWS = "SELECT sentence_id, annotator_id, label_mask FROM annotation WHERE status = 'labelled'"
+SCAN = f"""
+import sqlite3, sys
+n = 0
+for row in sqlite3.connect(sys.argv[1]).execute("{LABELLED_ROWS}"):
+    n += 1
+print(n)
+"""
+
+
+def whole_process(command: list[str], out: str, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Wall seconds and peak RSS (MB) of ``command``, its stdout to ``out``; run from the
+    folder of ``out`` (``python -m`` puts the working folder first on the import path)."""
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, out, *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=Path(out).parent,
+    )
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    if figures["code"] != 0:
+        raise SystemExit(f"{' '.join(command)} exited with {figures['code']}")
+    return figures
+
+
+def _float_differences(a: object, b: object) -> tuple[int, float]:
+    """(number of differing floats, largest difference) of two JSON values of the same shape;
+    raises if anything else differs."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert list(a) == list(b)
+        pairs = [(a[k], b[k]) for k in a]
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b)
+        pairs = list(zip(a, b, strict=True))
+    elif isinstance(a, float) and isinstance(b, float):
+        return (0, 0.0) if a == b else (1, abs(a - b))
+    else:
+        assert a == b, (a, b)
+        return 0, 0.0
+    count, worst = 0, 0.0
+    for x, y in pairs:
+        c, w = _float_differences(x, y)
+        count, worst = count + c, max(worst, w)
+    return count, worst
+
+
+def section_cli(args: argparse.Namespace, db: str, tmp: str) -> None:
+    """The CLI as a whole process against a sqlite3 scan of the same rows, interleaved."""
+    agreement = [sys.executable, "-m", "annotator", "agreement", "--json", "--db", db]
+    boot = ["--bootstrap", "2000", "--seed", "1"]
+    runs: dict[str, tuple[list[str], dict[str, str] | None]] = {
+        "sqlite3 scan (python -c)": ([sys.executable, "-c", SCAN, db], None),
+    }
+    if shutil.which("sqlite3"):
+        runs["sqlite3 CLI, rows to /dev/null"] = (["sqlite3", db, LABELLED_ROWS], None)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs["agreement --json"] = (agreement, env)
+    runs["agreement --json --bootstrap 2000"] = (agreement + boot, env)
+    if args.before_src:
+        before = {**os.environ, "PYTHONPATH": str(Path(args.before_src).resolve())}
+        runs["BEFORE agreement --json"] = (agreement, before)
+        runs["BEFORE agreement --json --bootstrap 2000"] = (agreement + boot, before)
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
+    for _ in range(args.cli_repeat):
+        for name, (command, run_env) in runs.items():
+            out = str(Path(tmp) / (name.replace(" ", "_").replace("/", "") + ".out"))
+            results[name].append(whole_process(command, out, run_env))
+    scan = min(r["seconds"] for r in results["sqlite3 scan (python -c)"])
+    print(f"\n[cli] whole processes, best of {args.cli_repeat} interleaved rounds (peak RSS: the largest)")
+    for name, rounds in results.items():
+        best = min(r["seconds"] for r in rounds)
+        rss = max(r["rss_mb"] for r in rounds)
+        ratios = [r["seconds"] / s["seconds"] for r, s in zip(rounds, results["sqlite3 scan (python -c)"], strict=True)]
+        print(
+            f"    {name:<42} {best:6.2f} s  {rss:6.0f} MB   {best / scan:5.2f}x the scan "
+            f"(per round {min(ratios):.2f}-{max(ratios):.2f}x)"
+        )
+    print("    goals: <= 2x the scan; peak RSS <= 200 MB, <= 300 MB with --bootstrap 2000")
+    if args.before_src:
+        for suffix in ("", " --bootstrap 2000"):
+            name = f"agreement --json{suffix}"
+            ours = json.loads((Path(tmp) / (name.replace(" ", "_") + ".out")).read_text())
+            theirs = json.loads((Path(tmp) / (("BEFORE " + name).replace(" ", "_") + ".out")).read_text())
+            count, worst = _float_differences(theirs, ours)
+            print(f"    {name}: report before/after: {count} floats differ, largest difference {worst:.1e}")
+
+
 def section_db(args: argparse.Namespace) -> None:
     n = args.db_sentences
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         path = Path(tmp) / "bench.db"
         t = time.perf_counter()
-        counts = build_database(path, n, args.seed)
+        if args.db:
+            shutil.copyfile(args.db, path)
+            counts = {}
+        else:
+            counts = build_database(path, n, args.seed)
         t_build = time.perf_counter() - t
         size = path.stat().st_size / 1e6
-        print(
-            f"\n[db] {n:,} sentences x {len(ANNOTATORS)} annotators: {counts['labelled']:,} labelled, "
-            f"{counts['skipped']:,} skipped decisions; built in {t_build:.1f} s (raw sqlite3), {size:.0f} MB"
-        )
+        if args.db:
+            print(f"\n[db] {args.db} (copied), {size:.0f} MB")
+        else:
+            print(
+                f"\n[db] {n:,} sentences x {len(ANNOTATORS)} annotators: {counts['labelled']:,} labelled, "
+                f"{counts['skipped']:,} skipped decisions; built in {t_build:.1f} s (raw sqlite3), {size:.0f} MB"
+            )
+        if args.cli_repeat > 0:
+            section_cli(args, str(path), tmp)
+        if args.repeat <= 0:
+            return
         first, best, report = best_times(str(path), args.repeat)
         print(show_times("SQLite first run", first))
         print(show_times(f"SQLite best of {args.repeat}", best))
@@ -249,6 +374,9 @@ def main() -> None:
     ap.add_argument("--skip-metrics", action="store_true", help="only the database section")
     ap.add_argument("--pg", help="PostgreSQL admin URL: also time the load there")
     ap.add_argument("--tmp", help="folder for the temporary database (default: system temp)")
+    ap.add_argument("--db", help="copy this database (built by an earlier run) instead of building one")
+    ap.add_argument("--cli-repeat", type=int, default=3, help="rounds of the whole-process section (0: skip)")
+    ap.add_argument("--before-src", help="also run the CLI from this source tree (e.g. main) in the same rounds")
     args = ap.parse_args()
 
     from importlib.metadata import version
