@@ -105,7 +105,9 @@ class _ValueCounts:
     then a gather of the nonzeros and a segmented sum.
     """
 
-    def __init__(self, codes: np.ndarray) -> None:
+    def __init__(self, codes: np.ndarray, lead: int = 0) -> None:
+        """``features``: ``lead`` zero columns (the statistic's own, filled by it), then the
+        n_pc when dense: one matrix, never a copy of it."""
         n_units = codes.shape[0]
         present = codes >= 0
         item = np.nonzero(present)[0]
@@ -114,7 +116,8 @@ class _ValueCounts:
         cells = n_units * k
         self.dense = cells <= min(_DENSE_MAX_CELLS, _DENSE_FILL * max(item.size, 1))
         if self.dense:
-            self.features = np.bincount(item * k + vals, minlength=cells).reshape(n_units, k).astype(np.float64)
+            self.features = np.zeros((n_units, lead + k))
+            self.features[:, lead:] = np.bincount(item * k + vals, minlength=cells).reshape(n_units, k)
             self.nnz = 0
         else:
             key = vals.astype(np.int64) * n_units + item
@@ -123,7 +126,7 @@ class _ValueCounts:
             ent_val = key // n_units
             self.ent_count = cnt.astype(np.float64)[:, None]
             self.starts = np.flatnonzero(np.r_[True, ent_val[1:] != ent_val[:-1]])
-            self.features = np.zeros((n_units, 0))
+            self.features = np.zeros((n_units, lead))
             self.nnz = int(key.size)
 
     def totals(self, wf: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -152,8 +155,10 @@ class NominalAlphaStat:
         per = NominalData(patterns)  # every pattern has >= 2 ratings
         m = per.m.astype(np.float64)
         a = per.same / np.maximum(m - 1.0, 1.0)
-        self.counts = _ValueCounts(patterns)
-        self.features = np.column_stack([m, a, self.counts.features])
+        self.counts = _ValueCounts(patterns, lead=2)
+        self.features = self.counts.features  # [m, A, n_pc ...]
+        self.features[:, 0] = m
+        self.features[:, 1] = a
         self.nnz = self.counts.nnz
 
     def finish(self, wf: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -175,8 +180,10 @@ class MasiAlphaStat:
         masks = np.where(patterns >= 0, data.values[np.maximum(patterns, 0)], -1)
         per = MasiData(masks)  # every pattern has >= 2 ratings
         m = per.m_pairable.astype(np.float64)
-        self.counts = _ValueCounts(patterns)
-        self.features = np.column_stack([m, per.item_disagreement, self.counts.features])
+        self.counts = _ValueCounts(patterns, lead=2)
+        self.features = self.counts.features  # [m, D, n_pc ...]
+        self.features[:, 0] = m
+        self.features[:, 1] = per.item_disagreement
         # the columns of the value totals are the codes that occur in the patterns: all
         # of 0..U-1 (data.values are the label sets of the pairable ratings), as in delta
         self.nnz = self.counts.nnz
