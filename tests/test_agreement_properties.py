@@ -271,11 +271,15 @@ def test_report_cis_equal_the_stand_alone_cis_and_ignore_item_order(masks, rnd, 
     st.sampled_from(["multi", "single"]),
     st.integers(1, 7),
     st.integers(0, 2**32 - 1),
+    st.booleans(),
 )
-def test_report_counted_in_small_chunks_is_identical(masks, mode, chunk, seed):
+def test_report_counted_in_small_chunks_is_identical(masks, mode, chunk, seed, joint):
     """Every count of the report is summed over chunks of rows (per-label histograms and
     pair tables, set codes, MASI pair sums, Cohen tables, value counts): forced down to a
-    few rows per chunk, the report is *exactly* the one counted in one chunk."""
+    few rows per chunk, the report is *exactly* the one counted in one chunk; and the
+    per-label counts from the item patterns and joint tables of sets (``joint``) are those
+    of the bit tests on every rating (forced when not ``joint``)."""
+    import annotator.core.agreement.labels as labels_module
     import annotator.core.agreement.masi as masi_module
     import annotator.core.agreement.nominal as nominal_module
 
@@ -284,12 +288,13 @@ def test_report_counted_in_small_chunks_is_identical(masks, mode, chunk, seed):
         masks = np.where(masks >= 0, 1 << (masks % 5), -1)
     names = [f"ann{i}" for i in range(masks.shape[1])]
     whole = compute_agreement(masks, names, labels, mode, bootstrap=20, seed=seed, chunk_rows=10**6)
-    saved = nominal_module._CHUNK_ROWS, masi_module._CHUNK_ROWS
+    saved = nominal_module._CHUNK_ROWS, masi_module._CHUNK_ROWS, labels_module._JOINT_MAX_CELLS
     try:
         nominal_module._CHUNK_ROWS = masi_module._CHUNK_ROWS = chunk
+        labels_module._JOINT_MAX_CELLS = saved[2] if joint else 0
         chunked = compute_agreement(masks, names, labels, mode, bootstrap=20, seed=seed, chunk_rows=chunk)
     finally:
-        nominal_module._CHUNK_ROWS, masi_module._CHUNK_ROWS = saved
+        nominal_module._CHUNK_ROWS, masi_module._CHUNK_ROWS, labels_module._JOINT_MAX_CELLS = saved
     assert chunked.model_dump() == whole.model_dump()
     # and the per-label figures are those of the single functions on the binary codes
     for bit, lab in enumerate(labels):

@@ -26,8 +26,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ._arrays import MISSING, to_float
+from .bootstrap import item_patterns
 from .nominal import ac1_from, alpha_from, category_shares, fleiss_from, mean_agreement
 
+_JOINT_MAX_CELLS = 1 << 22  # largest joint table of sets of an annotator pair (cells)
 DEFAULT_CHUNK_ROWS = 1 << 14  # rows of the mask matrix per chunk (temporaries ~ rows x annotators x labels x 8 B)
 
 
@@ -72,6 +74,53 @@ def label_counts(masks: np.ndarray, bits: Sequence[int], chunk_rows: int = DEFAU
         pairs.reshape(len(pair_index), n_labels, 4).transpose(1, 0, 2),
         pair_index,
     )
+
+
+def label_counts_from_sets(
+    codes: np.ndarray, uniques: np.ndarray, bits: Sequence[int], chunk_rows: int = DEFAULT_CHUNK_ROWS
+) -> LabelCounts | None:
+    """``label_counts`` from the set codes of the matrix (``masi.set_codes``: ``codes``,
+    -1 missing, ``uniques[c]`` the mask of code c), without a bit test per rating.
+
+    An item's ``(m, o)`` for every label follows from the multiset of its sets: the
+    histograms are summed over the distinct item patterns (``bootstrap.item_patterns``,
+    a few thousand where there are a million items). A pair's 2x2 table of every label
+    follows from its joint table of sets (how many items have set c for a and k for b),
+    one ``bincount`` over the items. None when the joint table would be large (many
+    distinct sets): then ``label_counts`` counts with bit tests."""
+    n_items, r = codes.shape
+    n_sets = uniques.size
+    if (n_sets + 1) ** 2 > _JOINT_MAX_CELLS:
+        return None
+    n_labels = len(bits)
+    side = r + 1
+    pair_index = list(combinations(range(r), 2))
+    # has[c, l]: set c has label l; the last row (code -1, missing) has none
+    has = np.zeros((n_sets + 1, n_labels), dtype=np.int64)
+    has[:n_sets] = (uniques[:, None] >> np.asarray(bits, dtype=np.int64)[None, :]) & 1
+    patterns, counts = item_patterns(codes)
+    m = np.count_nonzero(patterns >= 0, axis=1)
+    ones = has[patterns].sum(axis=1)  # (P, labels)
+    key = ones + (m * side)[:, None] + (np.arange(n_labels, dtype=np.int64) * side * side)[None, :]
+    weights = np.broadcast_to(counts[:, None], key.shape).reshape(-1)
+    hist = np.zeros(n_labels * side * side, dtype=np.int64)
+    np.add.at(hist, key.reshape(-1), weights)
+    pairs = np.zeros((n_labels, len(pair_index), 4), dtype=np.int64)
+    width = n_sets + 1
+    for p, (a, b) in enumerate(pair_index):
+        joint = np.zeros(width * width, dtype=np.int64)
+        for start in range(0, n_items, chunk_rows):
+            block = codes[start : start + chunk_rows]
+            cell = (block[:, a].astype(np.int64) + 1) * width + block[:, b] + 1
+            joint += np.bincount(cell, minlength=joint.size)
+        both = joint.reshape(width, width)[1:, 1:]  # code -1 (missing) is row/column 0
+        x, y = np.nonzero(both)
+        times = both[x, y]
+        cell4 = 2 * has[x] + has[y] + (np.arange(n_labels, dtype=np.int64) * 4)[None, :]
+        table = np.zeros(n_labels * 4, dtype=np.int64)
+        np.add.at(table, cell4.reshape(-1), np.broadcast_to(times[:, None], cell4.shape).reshape(-1))
+        pairs[:, p, :] = table.reshape(n_labels, 4)
+    return LabelCounts(hist.reshape(n_labels, side, side), pairs, pair_index)
 
 
 def _cohen_2x2(table: np.ndarray) -> tuple[int, float | None]:

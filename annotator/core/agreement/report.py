@@ -21,7 +21,14 @@ from .bootstrap import (
     percentile_interval,
     run_bootstrap,
 )
-from .labels import DEFAULT_CHUNK_ROWS, bootstrap_patterns, label_counts, label_metrics, label_pair_kappas
+from .labels import (
+    DEFAULT_CHUNK_ROWS,
+    bootstrap_patterns,
+    label_counts,
+    label_counts_from_sets,
+    label_metrics,
+    label_pair_kappas,
+)
 from .masi import MasiData, set_codes, single_label_codes
 from .nominal import NominalData, mean_defined
 
@@ -177,18 +184,20 @@ def compute_agreement(
     if bootstrap < 0:
         raise ValueError("bootstrap must be >= 0")
 
+    # the exact label sets, coded once (narrow integers): the nominal figures (multi-label),
+    # MASI and the per-label counts read them
+    codes, uniques = set_codes(mk, chunk_rows)
     if mode == "single":
         overall_data = NominalData(single_label_codes(mk))
         overall_q: int | None = len(label_ids)
-        masi = MasiData(mk)
     else:
-        # the exact label sets, coded once (narrow integers) for the nominal figures and MASI
-        codes, uniques = set_codes(mk, chunk_rows)
         overall_data = NominalData(codes)
         overall_q = None
-        masi = MasiData.from_codes(codes, uniques, overall_data.m, chunk_rows)
+    masi = MasiData.from_codes(codes, uniques, overall_data.m, chunk_rows)
     overall_pairs = overall_data.cohen_kappa_pairs()
-    counts = label_counts(mk, [label_ids.index(lab) for lab in selected], chunk_rows)
+    bits = [label_ids.index(lab) for lab in selected]
+    counts = label_counts_from_sets(codes, uniques, bits, chunk_rows) or label_counts(mk, bits, chunk_rows)
+    del codes
     label_pairs = {lab: label_pair_kappas(counts, k) for k, lab in enumerate(selected)}
 
     overall = _metrics(overall_data, overall_pairs, overall_q)
