@@ -305,3 +305,19 @@ def test_report_counted_in_small_chunks_is_identical(masks, mode, chunk, seed, j
         assert entry.krippendorff_alpha == krippendorff_alpha_nominal(codes)
         assert entry.gwet_ac1 == gwet_ac1(codes, 2)
         assert entry.cohen_kappa_mean == cohen_kappa_mean(codes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(mask_matrices(n_labels=3), st.sampled_from([1, 1 << 20, 1 << 40]), st.integers(1, 5))
+def test_set_codes_are_the_exact_set_codes_narrowed(masks, scale, chunk):
+    """``set_codes`` (lookup table for small masks, sorted uniques for wide ones, in
+    chunks) gives ``exact_set_codes``' codes in a narrow type."""
+    from annotator.core.agreement import exact_set_codes
+    from annotator.core.agreement.masi import set_codes
+
+    wide = np.where(masks >= 0, masks * scale, -1)
+    codes, uniques = set_codes(wide, chunk)
+    want_codes, want_uniques = exact_set_codes(wide)
+    assert codes.dtype == np.int16
+    np.testing.assert_array_equal(codes, want_codes)
+    np.testing.assert_array_equal(uniques, want_uniques)

@@ -23,6 +23,7 @@ _TWO_THIRDS = 2.0 / 3.0
 _ONE_THIRD = 1.0 / 3.0
 # Rows of the distance matrix computed at once (bounds temporaries to ~8M cells).
 _BLOCK_CELLS = 1 << 23
+_DENSE_FACTOR, _DENSE_SLACK = 4, 1 << 16  # masks up to 4 x ratings (+ slack): a lookup table
 _CHUNK_ROWS = 1 << 16  # rows of the rating matrix per chunk (bounds the temporaries)
 # Up to this many distinct sets, an item's distances are looked up in ``delta`` (U x U).
 _LOOKUP_MAX_SETS = 2048
@@ -178,15 +179,30 @@ def set_codes(masks: np.ndarray, chunk_rows: int = _CHUNK_ROWS) -> tuple[np.ndar
     """``exact_set_codes`` of an int64 mask matrix, in chunks of rows, the codes in the
     narrowest signed integer type that holds them (int16 for up to 32,766 distinct sets):
     the same codes, a quarter of the memory."""
-    uniques = np.zeros(0, dtype=np.int64)
-    for start in range(0, masks.shape[0], chunk_rows):
-        block = masks[start : start + chunk_rows]
-        uniques = np.union1d(uniques, block[block >= 0])
+    top = int(masks.max()) if masks.size else -1
+    dense = top <= _DENSE_FACTOR * masks.size + _DENSE_SLACK  # a lookup table of every mask
+    if dense:
+        used = np.zeros(top + 2, dtype=bool)  # the last entry: -1 (missing)
+        for start in range(0, masks.shape[0], chunk_rows):
+            used[masks[start : start + chunk_rows]] = True
+        used[-1] = False
+        uniques = np.flatnonzero(used).astype(np.int64)
+    else:
+        uniques = np.zeros(0, dtype=np.int64)
+        for start in range(0, masks.shape[0], chunk_rows):
+            block = masks[start : start + chunk_rows]
+            uniques = np.union1d(uniques, block[block >= 0])
     dtype = next(t for t in (np.int16, np.int32, np.int64) if uniques.size < np.iinfo(t).max)
     codes = np.empty(masks.shape, dtype=dtype)
+    if dense:
+        lookup = np.full(top + 2, MISSING, dtype=dtype)
+        lookup[uniques] = np.arange(uniques.size, dtype=dtype)
     for start in range(0, masks.shape[0], chunk_rows):
         block = masks[start : start + chunk_rows]
-        found = np.searchsorted(uniques, block)
-        found[block < 0] = MISSING
-        codes[start : start + chunk_rows] = found
-    return codes, uniques.astype(np.int64, copy=False)
+        if dense:
+            codes[start : start + chunk_rows] = lookup[block]  # -1 reads the last entry
+        else:
+            found = np.searchsorted(uniques, block)
+            found[block < 0] = MISSING
+            codes[start : start + chunk_rows] = found
+    return codes, uniques
