@@ -310,3 +310,22 @@ def test_scatter_in_chunks_matches_a_naive_pivot(
     np.testing.assert_array_equal(got.masks, want)
     assert got.annotators == [f"n{a}" for a in columns]
     assert set(columns) == ({a for _, a, _ in rows} | ({7} if wanted else set()))
+
+
+def test_packed_and_plain_rows_give_the_same_matrix(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows come as (sentence_id << shift | annotator_id, mask) when the ids leave room,
+    else as three columns: the same matrix either way (on SQLite and PostgreSQL)."""
+    with project.engine.connect() as connection:
+        shift = ratings_module._key_shift(connection, ratings_module._annotator_ids(connection))
+    assert shift is not None and shift >= 40  # small ids: packed
+    packed = load_ratings(project.engine, documents=[project.doc_id["policy_b"]], annotators=["amal", "bartek"])
+    monkeypatch.setattr(ratings_module, "_key_shift", lambda connection, ids_of: None)
+    plain = load_ratings(project.engine, documents=[project.doc_id["policy_b"]], annotators=["amal", "bartek"])
+    np.testing.assert_array_equal(packed.masks, plain.masks)
+    np.testing.assert_array_equal(packed.sentence_ids, plain.sentence_ids)
+    np.testing.assert_array_equal(load_ratings(project.engine).masks, expected_masks_all(project))
+
+
+def expected_masks_all(project: Project) -> np.ndarray:
+    label_ids = active_schema(project.engine).label_ids
+    return expected_masks(label_ids, ["amal", "bartek", "chloe"], ORDER)
