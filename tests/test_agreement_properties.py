@@ -288,13 +288,24 @@ def test_report_counted_in_small_chunks_is_identical(masks, mode, chunk, seed, j
         masks = np.where(masks >= 0, 1 << (masks % 5), -1)
     names = [f"ann{i}" for i in range(masks.shape[1])]
     whole = compute_agreement(masks, names, labels, mode, bootstrap=20, seed=seed, chunk_rows=10**6)
-    saved = nominal_module._CHUNK_ROWS, masi_module._CHUNK_ROWS, labels_module._JOINT_MAX_CELLS
+    saved = (
+        nominal_module._CHUNK_ROWS,
+        masi_module._CHUNK_ROWS,
+        labels_module._JOINT_MAX_CELLS,
+        nominal_module._BY_M_MAX_CELLS,
+    )
     try:
         nominal_module._CHUNK_ROWS = masi_module._CHUNK_ROWS = chunk
-        labels_module._JOINT_MAX_CELLS = saved[2] if joint else 0
+        if not joint:  # the paths for many distinct sets
+            labels_module._JOINT_MAX_CELLS = nominal_module._BY_M_MAX_CELLS = 0
         chunked = compute_agreement(masks, names, labels, mode, bootstrap=20, seed=seed, chunk_rows=chunk)
     finally:
-        nominal_module._CHUNK_ROWS, masi_module._CHUNK_ROWS, labels_module._JOINT_MAX_CELLS = saved
+        (
+            nominal_module._CHUNK_ROWS,
+            masi_module._CHUNK_ROWS,
+            labels_module._JOINT_MAX_CELLS,
+            nominal_module._BY_M_MAX_CELLS,
+        ) = saved
     assert chunked.model_dump() == whole.model_dump()
     # and the per-label figures are those of the single functions on the binary codes
     for bit, lab in enumerate(labels):

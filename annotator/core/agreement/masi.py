@@ -95,11 +95,12 @@ class MasiData:
         used = counts > 0
         self.values = uniques[used]
         self.value_counts = counts[used]
-        renumber = (np.cumsum(used) - 1).astype(pairable_codes.dtype)
         self.codes = pairable_codes
-        for start in range(0, pairable_codes.shape[0], chunk_rows):
-            block = pairable_codes[start : start + chunk_rows]
-            np.copyto(block, renumber[np.maximum(block, 0)], where=block >= 0)
+        if not used.all():  # some sets occur only on items with one rating
+            renumber = (np.cumsum(used) - 1).astype(pairable_codes.dtype)
+            for start in range(0, pairable_codes.shape[0], chunk_rows):
+                block = pairable_codes[start : start + chunk_rows]
+                np.copyto(block, renumber[np.maximum(block, 0)], where=block >= 0)
         self._delta: np.ndarray | None = None
         disagreement = self._pair_sums(chunk_rows)
         disagreement *= 2.0

@@ -26,6 +26,7 @@ _DENSE_SHARES_MAX = 1 << 16  # largest code for the bincount path of category sh
 _DENSE_CONFUSION_MAX = 1 << 16  # largest k*k for the one-pass Cohen confusion matrix
 _ITEM_COUNTS_MAX_CELLS = 64  # k * n_annotators column comparisons at most
 _DENSE_MARGINALS_MAX = 1 << 20  # largest code for Cohen's margins by bincount
+_BY_M_MAX_CELLS = 1 << 22  # value counts per number of ratings in one pass up to this many cells
 _CHUNK_ROWS = 1 << 16  # integer counts over this many items at a time (bounds temporaries)
 
 
@@ -106,7 +107,17 @@ class NominalData:
             compacted[present] = compact(codes[present])[0]
             codes = compacted
         k = int(codes.max()) + 1 if codes.size else 0
-        for m in range(1, codes.shape[1] + 1):
+        r = codes.shape[1]
+        if (r + 1) * k <= _BY_M_MAX_CELLS:  # one pass: a count per (m, value)
+            by_m = np.zeros((r + 1) * k, dtype=np.int64)
+            for start in range(0, codes.shape[0], _CHUNK_ROWS):
+                block = codes[start : start + _CHUNK_ROWS]
+                key = self.m[start : start + _CHUNK_ROWS, None] * k + block
+                by_m += np.bincount(key[block >= 0], minlength=by_m.size)
+            for m in range(1, r + 1):
+                yield m, by_m[m * k : (m + 1) * k]
+            return
+        for m in range(1, r + 1):
             counts = np.zeros(k, dtype=np.int64)
             for start in range(0, codes.shape[0], _CHUNK_ROWS):
                 block = codes[start : start + _CHUNK_ROWS]
