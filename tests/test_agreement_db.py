@@ -312,18 +312,27 @@ def test_scatter_in_chunks_matches_a_naive_pivot(
     assert set(columns) == ({a for _, a, _ in rows} | ({7} if wanted else set()))
 
 
-def test_packed_and_plain_rows_give_the_same_matrix(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The rows come as (sentence_id << shift | annotator_id, mask) when the ids leave room,
-    else as three columns: the same matrix either way (on SQLite and PostgreSQL)."""
+@pytest.mark.parametrize("mask_bits", [None, 2])
+def test_packed_and_plain_rows_give_the_same_matrix(
+    project: Project, monkeypatch: pytest.MonkeyPatch, mask_bits: int | None
+) -> None:
+    """The rows come as one integer ((sentence_id << a | annotator_id) << m | mask) when
+    the ids leave room, else as three columns, and start again as three columns at a mask
+    too wide for the packing (``mask_bits`` 2: most of the seeds' masks): the same matrix
+    either way (on SQLite and PostgreSQL)."""
     with project.engine.connect() as connection:
-        shift = ratings_module._key_shift(connection, ratings_module._annotator_ids(connection))
-    assert shift is not None and shift >= 40  # small ids: packed
+        layout = ratings_module._packing(connection, ratings_module._annotator_ids(connection))
+    assert layout is not None and layout[1] >= 40  # small ids: packed, room for wide masks
+    if mask_bits is not None:
+        real = ratings_module._packing
+        monkeypatch.setattr(ratings_module, "_MIN_MASK_BITS", 0)
+        monkeypatch.setattr(ratings_module, "_packing", lambda c, ids: (real(c, ids) or (0, 0))[:1] + (mask_bits,))
     packed = load_ratings(project.engine, documents=[project.doc_id["policy_b"]], annotators=["amal", "bartek"])
-    monkeypatch.setattr(ratings_module, "_key_shift", lambda connection, ids_of: None)
+    np.testing.assert_array_equal(load_ratings(project.engine).masks, expected_masks_all(project))
+    monkeypatch.setattr(ratings_module, "_packing", lambda connection, ids_of: None)
     plain = load_ratings(project.engine, documents=[project.doc_id["policy_b"]], annotators=["amal", "bartek"])
     np.testing.assert_array_equal(packed.masks, plain.masks)
     np.testing.assert_array_equal(packed.sentence_ids, plain.sentence_ids)
-    np.testing.assert_array_equal(load_ratings(project.engine).masks, expected_masks_all(project))
 
 
 def expected_masks_all(project: Project) -> np.ndarray:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, Connection, Engine, cast, func, select
+from sqlalchemy import BigInteger, Connection, Engine, case, cast, func, select
 
 from annotator.core.errors import UserError
 from annotator.core.models import ANNOTATION as A
@@ -46,6 +46,7 @@ from annotator.core.models import SENTENCE as S
 MISSING = -1
 _CHUNK = 100_000  # rows per fetch
 _DENSE_SLACK = 1 << 16
+_MIN_MASK_BITS = 16  # packing needs room for masks of this many bits (wider ones: unpacked)
 _SPREAD = 2  # dense matrix while id range x annotators <= _SPREAD x rows (+ slack)
 
 
@@ -114,24 +115,12 @@ def load_ratings_on(
         influenced = select(A.c.id).where(*where, A.c.suggested.is_not(None))
         left_out = int(connection.execute(select(func.count()).select_from(influenced.subquery())).scalar() or 0)
         where.append(A.c.suggested.is_(None))
-    shift = _key_shift(connection, ids_of)
     scatter = _Scatter(wanted)
-    if shift is None:
+    layout = _packing(connection, ids_of)
+    if layout is None or not _scatter_packed(connection, where, layout, scatter):
+        scatter = _Scatter(wanted)  # a mask too wide for the packing: three columns
         query = select(A.c.sentence_id, A.c.annotator_id, A.c.label_mask).where(*where)
         for chunk in _fetch_int_chunks(connection, query, 3):
-            scatter.add(chunk)
-    else:
-        # (sentence_id, annotator_id) packed into one integer by the database: two values a
-        # row to turn into Python objects instead of three (the fetch is most of the load)
-        key = cast(A.c.sentence_id, BigInteger) * (1 << shift) + A.c.annotator_id
-        query = select(key, A.c.label_mask).where(*where)
-        low_bits = (1 << shift) - 1
-        for packed in _fetch_int_chunks(connection, query, 2):
-            chunk = np.empty((packed.shape[0], 3), dtype=np.int64)
-            np.right_shift(packed[:, 0], shift, out=chunk[:, 0])
-            np.bitwise_and(packed[:, 0], low_bits, out=chunk[:, 1])
-            chunk[:, 2] = packed[:, 1]
-            del packed
             scatter.add(chunk)
     if wanted is None:
         # Read after the decisions: an annotator id found there was created before it.
@@ -258,16 +247,49 @@ class _Scatter:
         return Ratings(masks, names, used.astype(np.int64) + self.matrix_low)
 
 
-def _key_shift(connection: Connection, ids_of: dict[str, int]) -> int | None:
-    """Bits for the annotator id in ``sentence_id << shift | annotator_id`` (int64), or None
-    when the ids do not leave room. The shift leaves room for twice the largest ids read
-    here (sentences or annotators added while the rows are read)."""
+def _packing(connection: Connection, ids_of: dict[str, int]) -> tuple[int, int] | None:
+    """(annotator bits, mask bits) of ``(sentence_id << a | annotator_id) << m | label_mask``
+    in an int64, or None when the ids leave fewer than ``_MIN_MASK_BITS`` for the mask.
+    Room is left for twice the largest ids read here (sentences or annotators added while
+    the rows are read)."""
     low, high = connection.execute(select(func.min(S.c.id), func.max(S.c.id))).one()
     top_annotator = max(ids_of.values(), default=0)
     if low is None or int(low) < 0 or top_annotator < 0:
         return None
-    shift = 62 - int(high).bit_length()
-    return shift if shift >= top_annotator.bit_length() + 1 else None
+    annotator_bits = top_annotator.bit_length() + 1
+    mask_bits = 62 - (int(high).bit_length() + 1) - annotator_bits
+    return (annotator_bits, mask_bits) if mask_bits >= _MIN_MASK_BITS else None
+
+
+def _scatter_packed(connection: Connection, where: list[Any], layout: tuple[int, int], scatter: _Scatter) -> bool:
+    """Each decision as one integer packed by the database (one value a row to turn into a
+    Python object instead of three: the fetch is most of the load), into ``scatter``. False
+    (the caller starts again unpacked) at the first mask too wide for the layout."""
+    annotator_bits, mask_bits = layout
+    packed = case(
+        (
+            A.c.label_mask.between(0, (1 << mask_bits) - 1),
+            (cast(A.c.sentence_id, BigInteger) * (1 << annotator_bits) + A.c.annotator_id) * (1 << mask_bits)
+            + A.c.label_mask,
+        ),
+        else_=-1,
+    )
+    chunks = _fetch_int_chunks(connection, select(packed).where(*where), 1)
+    try:
+        for values in chunks:
+            flat = values.reshape(-1)
+            if flat.size and int(flat.min()) < 0:
+                return False
+            chunk = np.empty((flat.size, 3), dtype=np.int64)
+            np.bitwise_and(flat, (1 << mask_bits) - 1, out=chunk[:, 2])
+            np.right_shift(flat, mask_bits, out=flat)
+            np.bitwise_and(flat, (1 << annotator_bits) - 1, out=chunk[:, 1])
+            np.right_shift(flat, annotator_bits, out=chunk[:, 0])
+            del values, flat
+            scatter.add(chunk)
+    finally:
+        chunks.close()
+    return True
 
 
 def _annotator_ids(connection: Connection) -> dict[str, int]:

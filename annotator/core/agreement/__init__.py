@@ -65,6 +65,16 @@ the pairable items.
   percentiles, linear interpolation). Null when B = 0, alpha is undefined, or
   no resample is defined.
 
+Computation
+-----------
+Every float is formed from integer totals, in a fixed order: per number of ratings m,
+the sum of the items' equal pairs and the count of each value (``nominal``). The
+per-label figures come from ``(m, o)`` histograms (o = ratings with the label) and 2x2
+tables per annotator pair, counted from the exact-set codes and their item patterns,
+or with bit tests on the masks (``labels``); they are the single functions' floats on
+the label's binary codes. The counts are summed over chunks of rows: the mask matrix
+stays the only large object (no per-label copy), and no figure depends on the chunk size.
+
 API
 ---
 ``compute_agreement(masks, annotators, label_ids, mode, labels_subset,
