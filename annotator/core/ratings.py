@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -331,7 +331,7 @@ def _dense_rank(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return inverse.reshape(-1).astype(np.int64), uniques.astype(np.int64)
 
 
-def _fetch_int_chunks(connection: Connection, query: Any, width: int) -> Iterator[np.ndarray]:
+def _fetch_int_chunks(connection: Connection, query: Any, width: int) -> Generator[np.ndarray, None, None]:
     """Run a query of ``width`` integer columns; the rows as (n, width) int64 chunks."""
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     dbapi = connection.connection.dbapi_connection
