@@ -30,6 +30,7 @@ from .bootstrap import item_patterns
 from .nominal import ac1_from, alpha_from, category_shares, fleiss_from, mean_agreement
 
 _JOINT_MAX_CELLS = 1 << 22  # largest joint table of sets of an annotator pair (cells)
+_MAX_PATTERN_KEY = 1 << 62  # item patterns packed into one int64 (bootstrap.item_patterns)
 DEFAULT_CHUNK_ROWS = 1 << 14  # rows of the mask matrix per chunk (temporaries ~ rows x annotators x labels x 8 B)
 
 
@@ -90,8 +91,8 @@ def label_counts_from_sets(
     distinct sets): then ``label_counts`` counts with bit tests."""
     n_items, r = codes.shape
     n_sets = uniques.size
-    if (n_sets + 1) ** 2 > _JOINT_MAX_CELLS:
-        return None
+    if (n_sets + 1) ** 2 > _JOINT_MAX_CELLS or (n_sets + 2) ** r > _MAX_PATTERN_KEY:
+        return None  # large joint tables, or patterns that no longer pack into one integer
     n_labels = len(bits)
     side = r + 1
     pair_index = list(combinations(range(r), 2))
@@ -107,10 +108,12 @@ def label_counts_from_sets(
     np.add.at(hist, key.reshape(-1), weights)
     pairs = np.zeros((n_labels, len(pair_index), 4), dtype=np.int64)
     width = n_sets + 1
+    # each chunk's bincount costs its rows + the table's cells: chunks of >= 4x the cells
+    step = chunk_rows * max(1, 4 * width * width // DEFAULT_CHUNK_ROWS)
     for p, (a, b) in enumerate(pair_index):
         joint = np.zeros(width * width, dtype=np.int64)
-        for start in range(0, n_items, chunk_rows):
-            block = codes[start : start + chunk_rows]
+        for start in range(0, n_items, step):
+            block = codes[start : start + step]
             cell = (block[:, a].astype(np.int64) + 1) * width + block[:, b] + 1
             joint += np.bincount(cell, minlength=joint.size)
         both = joint.reshape(width, width)[1:, 1:]  # code -1 (missing) is row/column 0
