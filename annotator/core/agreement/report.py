@@ -165,8 +165,8 @@ def compute_agreement(
     the given order); the overall figures always use the full label sets.
     ``bootstrap`` = number of resamples B for the alpha CIs (0 = no CI),
     ``seed`` seeds ``numpy.random.default_rng``; ``progress(done, B)`` is called
-    after each chunk of resamples. The per-label figures are counted over chunks of
-    ``chunk_rows`` items (``labels``): the report does not depend on it.
+    after each chunk of resamples. Counts are summed over chunks of ``chunk_rows``
+    items (the per-label ones: ``labels``): the report does not depend on it.
     """
     mk = as_mask_matrix(masks)
     if mode not in ("multi", "single"):
