@@ -27,7 +27,7 @@ import numpy as np
 
 from ._arrays import MISSING, to_float
 from .bootstrap import item_patterns
-from .nominal import ac1_from, alpha_from, category_shares, fleiss_from, mean_agreement
+from .nominal import ac1_from, alpha_from, category_shares, fleiss_from, kappa_from_counts, mean_agreement
 
 _JOINT_MAX_CELLS = 1 << 22  # largest joint table of sets of an annotator pair (cells)
 _MAX_PATTERN_KEY = 1 << 62  # item patterns packed into one int64 (bootstrap.item_patterns)
@@ -40,6 +40,8 @@ class LabelCounts(NamedTuple):
     hist: np.ndarray  # (n_labels, r + 1, r + 1): items with m ratings, o of them with the label
     pairs: np.ndarray  # (n_labels, n_pairs, 4): per pair a < b, items both rated with (x_a, x_b) = 00, 01, 10, 11
     pair_index: list[tuple[int, int]]  # the annotator pairs a < b, in the order of ``pairs``
+    # {(a, b): (n, Cohen's kappa)} over the exact label sets (from the joint tables), or None
+    set_pairs: dict[tuple[int, int], tuple[int, float | None]] | None = None
 
 
 def label_counts(masks: np.ndarray, bits: Sequence[int], chunk_rows: int = DEFAULT_CHUNK_ROWS) -> LabelCounts:
@@ -87,8 +89,9 @@ def label_counts_from_sets(
     histograms are summed over the distinct item patterns (``bootstrap.item_patterns``,
     a few thousand where there are a million items). A pair's 2x2 table of every label
     follows from its joint table of sets (how many items have set c for a and k for b),
-    one ``bincount`` over the items. None when the joint table would be large (many
-    distinct sets): then ``label_counts`` counts with bit tests."""
+    one ``bincount`` over the items; so does the pair's Cohen's kappa over the exact sets
+    (``set_pairs``, the integers ``nominal._cohen`` counts). None when the joint table
+    would be large (many distinct sets): then ``label_counts`` counts with bit tests."""
     n_items, r = codes.shape
     n_sets = uniques.size
     if (n_sets + 1) ** 2 > _JOINT_MAX_CELLS or (n_sets + 2) ** r > _MAX_PATTERN_KEY:
@@ -107,6 +110,7 @@ def label_counts_from_sets(
     hist = np.zeros(n_labels * side * side, dtype=np.int64)
     np.add.at(hist, key.reshape(-1), weights)
     pairs = np.zeros((n_labels, len(pair_index), 4), dtype=np.int64)
+    set_pairs: dict[tuple[int, int], tuple[int, float | None]] = {}
     width = n_sets + 1
     # each chunk's bincount costs its rows + the table's cells: chunks of >= 4x the cells
     step = chunk_rows * max(1, 4 * width * width // DEFAULT_CHUNK_ROWS)
@@ -117,13 +121,14 @@ def label_counts_from_sets(
             cell = (block[:, a].astype(np.int64) + 1) * width + block[:, b] + 1
             joint += np.bincount(cell, minlength=joint.size)
         both = joint.reshape(width, width)[1:, 1:]  # code -1 (missing) is row/column 0
+        set_pairs[(a, b)] = kappa_from_counts(int(both.sum()), int(np.trace(both)), both.sum(axis=1), both.sum(axis=0))
         x, y = np.nonzero(both)
         times = both[x, y]
         cell4 = 2 * has[x] + has[y] + (np.arange(n_labels, dtype=np.int64) * 4)[None, :]
         table = np.zeros(n_labels * 4, dtype=np.int64)
         np.add.at(table, cell4.reshape(-1), np.broadcast_to(times[:, None], cell4.shape).reshape(-1))
         pairs[:, p, :] = table.reshape(n_labels, 4)
-    return LabelCounts(hist.reshape(n_labels, side, side), pairs, pair_index)
+    return LabelCounts(hist.reshape(n_labels, side, side), pairs, pair_index, set_pairs)
 
 
 def _cohen_2x2(table: np.ndarray) -> tuple[int, float | None]:

@@ -237,6 +237,12 @@ def _cohen(x: np.ndarray, y: np.ndarray) -> tuple[int, float | None]:
         joint, kk = compact(np.concatenate([xa, yb]))
         ca = np.bincount(joint[:n], minlength=kk)
         cb = np.bincount(joint[n:], minlength=kk)
+    return kappa_from_counts(n, agree, ca, cb)
+
+
+def kappa_from_counts(n: int, agree: int, ca: np.ndarray, cb: np.ndarray) -> tuple[int, float | None]:
+    """(n, Cohen's kappa) from n items both rated, ``agree`` of them with equal values, and
+    each annotator's counts of each value on them (exact integers)."""
     pe_num = int((ca * cb).sum())  # n^2 * p_e, exact
     den = n * n - pe_num
     if den == 0:  # both annotators used one and the same value: 0/0

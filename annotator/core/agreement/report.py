@@ -194,10 +194,13 @@ def compute_agreement(
         overall_data = NominalData(codes)
         overall_q = None
     masi = MasiData.from_codes(codes, uniques, overall_data.m, chunk_rows)
-    overall_pairs = overall_data.cohen_kappa_pairs()
     bits = [label_ids.index(lab) for lab in selected]
     counts = label_counts_from_sets(codes, uniques, bits, chunk_rows) or label_counts(mk, bits, chunk_rows)
     del codes
+    if mode == "multi" and counts.set_pairs is not None:
+        overall_pairs = counts.set_pairs  # the exact sets' joint tables, counted already
+    else:
+        overall_pairs = overall_data.cohen_kappa_pairs()
     label_pairs = {lab: label_pair_kappas(counts, k) for k, lab in enumerate(selected)}
 
     overall = _metrics(overall_data, overall_pairs, overall_q)
