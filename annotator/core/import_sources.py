@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from annotator.core.errors import UserError
 from annotator.core.formats import FORMATS, FormatError, detect_format
-from annotator.core.input_files import InputError, unreadable_reason
+from annotator.core.input_files import InputError, oversized_content, unreadable_reason
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}  # one document each
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -70,19 +70,28 @@ def discover(
         path = Path(item)
         if path.is_dir():
             if _doccano_folder(path):
-                found.append(path)
+                _take_export(path, max_size, found, refused)
             else:
                 found += _walk(path, max_size, refused, skipped, ignored)
             continue
         if not os.path.lexists(path):
             raise UserError(f"{path}: no such file or directory")
-        reason = unreadable_reason(path, max_size)
+        reason = unreadable_reason(path, max_size) or oversized_content(path, max_size)
         if reason is not None:
             refused.append(RefusedInput(source=str(path), reason=reason))
         else:
             found.append(path)
     # a folder walk and a named file may meet the same file twice
     return list(dict.fromkeys(found))
+
+
+def _take_export(path: Path, max_size: int, found: list[Path], refused: list[RefusedInput]) -> None:
+    """A doccano folder goes to ``found``, or to ``refused`` when a file of it is over the limit."""
+    reason = oversized_content(path, max_size)
+    if reason is None:
+        found.append(path)
+    else:
+        refused.append(RefusedInput(source=str(path), reason=reason))
 
 
 def _walk(
@@ -94,7 +103,7 @@ def _walk(
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for d in list(dirs):
             if _doccano_folder(here / d):
-                found.append(here / d)
+                _take_export(here / d, max_size, found, refused)
                 dirs.remove(d)
         for name in sorted(files):
             if name.startswith("."):
@@ -104,7 +113,7 @@ def _walk(
             if suffix not in TEXT_SUFFIXES | JSONL_SUFFIXES | EXPORT_SUFFIXES and suffix:
                 ignored.append(str(child))
                 continue
-            reason = unreadable_reason(child, max_size)
+            reason = unreadable_reason(child, max_size) or oversized_content(child, max_size)
             if reason is not None:
                 if "--max-file-size" in reason:
                     refused.append(RefusedInput(source=str(child), reason=reason))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import zipfile
 from pathlib import Path
 
 DEFAULT_MAX_FILE_SIZE = 1 << 30  # 1G: far above any real document, far below a machine's memory
@@ -87,6 +88,37 @@ def oversize(path: Path, size: int, max_size: int) -> str:
         f"{path}: {format_size(size)} is over the --max-file-size limit of {format_size(max_size)} "
         f"(raise it if the file is meant: --max-file-size {_round_up(size)})"
     )
+
+
+def oversized_content(path: Path, max_size: int) -> str | None:
+    """Why an export made of several files is not read: one too big once unpacked, or ``None``.
+
+    The size limit holds for what is read, not only for what is on disk: a doccano zip of
+    300 KB can unpack to a 300 MB line (a zip bomb). A zip's members declare their
+    unpacked size, which :mod:`zipfile` enforces as it reads, so their sum is checked
+    before anything is unpacked; each ``.jsonl`` file of a doccano folder is held to the
+    limit as a file named on the command line is.
+    """
+    try:
+        if path.is_dir():
+            for member in sorted(path.iterdir()):
+                if member.suffix.lower() == ".jsonl" and not member.name.startswith(".") and member.is_file():
+                    size = member.stat().st_size
+                    if size > max_size:
+                        return oversize(member, size, max_size)
+            return None
+        if not zipfile.is_zipfile(path):
+            return None
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist() if not info.is_dir())
+    except (OSError, zipfile.BadZipFile):
+        return None  # the reader says what is wrong with it
+    if unpacked > max_size:
+        return (
+            f"{path}: {format_size(unpacked)} once unpacked is over the --max-file-size limit of "
+            f"{format_size(max_size)} (raise it if the file is meant: --max-file-size {_round_up(unpacked)})"
+        )
+    return None
 
 
 def _round_up(size: int) -> str:
