@@ -62,9 +62,12 @@ def _jsonl_kind(lines: list[bytes], path: Path) -> str | None:
         try:
             obj = jsonio.loads(raw)
         except ValueError:
-            return None
+            obj = None
         if not isinstance(obj, Mapping):
-            return None
+            # A broken line ends the sample: the lines before it say what the file is, and its
+            # reader then names the broken line (else our export with a bad fourth line would be
+            # read as documents and refused for its first line's annotations).
+            break
         kind = _classify(obj)
         if kind is None:
             return None
