@@ -399,3 +399,21 @@ def test_a_command_stuck_behind_a_lock_gives_up_after_the_statement_timeout(pg_u
     line = _one_line(done.stderr)
     assert "the database server did not answer in time (canceling statement due to statement timeout)" in line
     assert elapsed < 30
+
+
+def test_a_read_only_backup_can_be_checked_and_exported(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A backup kept read-only (archived, on read-only media) is in rollback-journal mode:
+    switching it to WAL on connect would write, so every command failed with "cannot be
+    written", even ``check`` — the command a backup is verified with."""
+    db, copy = tmp_path / "a.db", tmp_path / "copy.db"
+    assert cli("import", str(SEED), "--db", str(db)).code == 0
+    assert cli("backup", str(copy), "--db", str(db)).code == 0
+    read_only = f"sqlite:///file:{copy}?mode=ro&uri=true"
+    checked = cli("check", "--json", "--db", read_only)
+    assert checked.code == 0, checked.err
+    exported = cli("export", "-o", "-", "--db", read_only)
+    assert exported.code == 0, exported.err
+    assert exported.out.count("\n") == cli("export", "-o", "-", "--db", str(db)).out.count("\n") > 0
+    written = cli("import", str(_big_text(tmp_path / "big.txt", 50)), "--db", read_only)
+    assert written.code == 2
+    assert "the database cannot be written (attempt to write a readonly database)" in _one_line(written.err)

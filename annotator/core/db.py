@@ -34,6 +34,7 @@ import math
 import os
 import random
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -142,7 +143,15 @@ def _install_sqlite_behaviour(engine: Engine, synchronous: str) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+        try:
+            mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as exc:
+            if not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+                raise
+            # A read-only file (a backup on read-only media, a shared snapshot) cannot change
+            # its journal mode, but can be read in the mode it has: check, stats and export
+            # work; a write fails later with the same error, which storage_errors words.
+            mode = None
         if mode and str(mode[0]).lower() not in ("wal", "memory"):
             raise UserError(f"cannot switch the database to WAL mode (got {mode[0]})")
         cursor.execute(f"PRAGMA synchronous = {synchronous}")
