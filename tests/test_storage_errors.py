@@ -365,6 +365,11 @@ def test_connect_and_statement_timeouts_are_configurable(monkeypatch: pytest.Mon
     assert args["connect_timeout"] == 4
     assert args["options"] == "-c work_mem=8MB -c statement_timeout=500"
     assert dict(bare.query) == {}
+    # a positive timeout never becomes 0 ms (PostgreSQL's "no limit"); one past its maximum is ours to refuse
+    _, args = db_module.postgres_connect_args(make_url("postgresql+psycopg://u@h/db?statement_timeout=0.0004"))
+    assert args["options"] == "-c statement_timeout=1"
+    with pytest.raises(UserError, match="PostgreSQL takes at most 24 days"):
+        db_module.postgres_connect_args(make_url("postgresql+psycopg://u@h/db?statement_timeout=1000000min"))
     monkeypatch.setenv("ANNOTATOR_PG_STATEMENT_TIMEOUT", "soon")
     with pytest.raises(UserError, match="ANNOTATOR_PG_STATEMENT_TIMEOUT='soon': expected seconds"):
         db_module.postgres_connect_args(url)

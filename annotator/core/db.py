@@ -106,6 +106,9 @@ def _setting(url: URL, key: str, env: str, default: float) -> float:
     return default
 
 
+_PG_MAX_MS = 2**31 - 1
+
+
 def postgres_connect_args(url: URL) -> tuple[URL, dict[str, Any]]:
     """The URL without our own query keys, and the psycopg connect arguments: timeouts, keepalives."""
     connect_timeout = _setting(url, "connect_timeout", "ANNOTATOR_PG_CONNECT_TIMEOUT", PG_CONNECT_TIMEOUT_S)
@@ -113,7 +116,14 @@ def postgres_connect_args(url: URL) -> tuple[URL, dict[str, Any]]:
     options = url.query.get("options") or ""
     if isinstance(options, tuple):
         options = " ".join(options)
-    options = f"{options} -c statement_timeout={round(statement_timeout * 1000)}".strip()
+    # PostgreSQL takes whole milliseconds, 0 meaning no limit: a positive fraction rounds up
+    # (0.0004 s was 0 ms, "wait forever"), and it refuses more than 2^31-1 ms at connect.
+    statement_ms = math.ceil(statement_timeout * 1000)
+    if statement_ms > _PG_MAX_MS:
+        raise UserError(
+            f"statement timeout of {statement_timeout:,.0f} s: PostgreSQL takes at most 24 days (0 for no limit)"
+        )
+    options = f"{options} -c statement_timeout={statement_ms}".strip()
     args: dict[str, Any] = {**PG_KEEPALIVES, "tcp_user_timeout": PG_TCP_USER_TIMEOUT_MS, "options": options}
     # libpq takes whole seconds; 0 would mean "wait forever", so a positive fraction rounds up.
     args["connect_timeout"] = math.ceil(connect_timeout) if connect_timeout > 0 else 0
