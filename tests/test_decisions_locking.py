@@ -121,6 +121,25 @@ def test_a_save_waits_out_a_lock_held_longer_than_the_busy_timeout(
     assert waited >= 0.5  # it waited for the lock (ten busy timeouts), then saved
 
 
+def test_a_new_annotator_waits_out_a_lock_held_longer_than_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The concurrent test reaches ensure_annotator's retry only when the start race happens
+    # to hit it; this one does every time.
+    db, _ids = _database(tmp_path)
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 100)
+    engine = open_database(db)
+    held = threading.Event()
+    holder = threading.Thread(target=_hold_lock, args=(db, 1.0, held))
+    holder.start()
+    held.wait(10)
+    me = ensure_annotator(engine, "newcomer")
+    holder.join()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id FROM annotator WHERE name = 'newcomer'")).scalar() == me
+    engine.dispose()
+
+
 def test_a_lock_held_past_the_retry_limit_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db, ids = _database(tmp_path)
     monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 50)
