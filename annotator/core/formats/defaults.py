@@ -51,7 +51,13 @@ class RecordDefaults:
         text = obj.get("text")
         if obj.get("doc_id") is None:
             if not isinstance(text, str):
-                return obj  # the validation names the missing text
+                # Without a text nothing can be inferred, and nothing else is missing: the fields
+                # that would be inferred get stand-ins so that the refusal names the text alone
+                # (it named id, doc_id, doc_name, sent_idx, start and end as "required" too).
+                for key, value in (("doc_id", "?"), ("doc_name", "?"), ("sent_idx", 0), ("start", 0), ("end", 0)):
+                    if obj.get(key) is None:
+                        obj[key] = value
+                return obj
             obj.pop("id", None)
             doc_id = content_doc_id(text)
             obj.update(doc_id=doc_id, sent_idx=0, start=0, end=len(text))
@@ -60,6 +66,13 @@ class RecordDefaults:
         doc_id = str(obj["doc_id"])
         if obj.get("doc_name") is None:
             obj["doc_name"] = doc_id
+        if obj.get("sent_idx") is None and obj.get("id") is None:
+            obj["id"] = f"{doc_id}:?"  # a stand-in: the refusal names the missing sent_idx, not the id made of it
+        if not isinstance(text, str):
+            for key in ("start", "end"):  # inferred from a text: the refusal names the text alone
+                if obj.get(key) is None:
+                    obj[key] = 0
+            return obj
         start, end = obj.get("start"), obj.get("end")
         if isinstance(text, str) and (start is None or end is None):
             if start is not None and isinstance(start, int):
