@@ -422,3 +422,21 @@ def test_a_read_only_backup_can_be_checked_and_exported(cli, tmp_path: Path) -> 
     written = cli("import", str(_big_text(tmp_path / "big.txt", 50)), "--db", read_only)
     assert written.code == 2
     assert "the database cannot be written (attempt to write a readonly database)" in _one_line(written.err)
+
+
+def test_backup_onto_a_full_disk_says_the_disk_is_full_where_the_copy_goes(tiny_disk: Path, tmp_path: Path) -> None:
+    """Room for the copy but not for the journal SQLite makes beside it: SQLite says "disk I/O
+    error", which read as a failing disk to check (and the database to verify) instead of a full
+    one to free space on."""
+    db = tmp_path / "a.db"
+    assert run_cli_process("import", str(_big_text(tmp_path / "big.txt", 300)), "--db", str(db)).returncode == 0
+    assert run_cli_process("check", "--db", str(db)).returncode == 0  # checkpointed: the copy is the file's size
+    spare = 16 * 1024
+    _fill(tiny_disk, leave=db.stat().st_size + spare)
+    target = tiny_disk / "copy.db"
+    done = run_cli_process("backup", str(target), "--db", str(db))
+    assert done.returncode == 2
+    line = _one_line(done.stderr)
+    assert f"{target}: cannot write the copy: the disk is full" in line, line
+    assert "free space on the disk that holds the copy, or give another PATH" in line
+    assert sorted(p.name for p in tiny_disk.iterdir()) == [f"filler{db.stat().st_size + spare}"]

@@ -73,8 +73,11 @@ def backup_database(engine: Engine, path: str | os.PathLike[str]) -> BackupSumma
         try:
             pages = _copy(engine, temporary)
         except (sqlite3.Error, OSError) as exc:
-            problem = storage_problem(exc)
-            reason = f"{problem.what} ({problem.detail}); {problem.todo}" if problem else str(exc)
+            # the file SQLite was writing: a full disk there reads "disk I/O error" (its journal
+            # could not be made), which storage_problem tells from a real I/O error by its folder
+            problem = storage_problem(exc, path=str(temporary))
+            todo = problem and _COPY_ADVICE.get(problem.kind, problem.todo)
+            reason = f"{problem.what} ({problem.detail}); {todo}" if problem else str(exc)
             raise UserError(f"{destination}: cannot write the copy: {reason}") from exc
         checker = create_db_engine(str(temporary))
         try:
@@ -107,6 +110,13 @@ def backup_database(engine: Engine, path: str | os.PathLike[str]) -> BackupSumma
         check=report,
         created_folders=[str(p) for p in created],
     )
+
+
+# What to do when the copy cannot be written: the trouble is where the copy goes, not the database.
+_COPY_ADVICE = {
+    "disk_full": "free space on the disk that holds the copy, or give another PATH",
+    "io_error": "check the disk that holds the copy, or give another PATH",
+}
 
 
 def _copy(engine: Engine, temporary: Path) -> int:

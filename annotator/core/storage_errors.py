@@ -243,16 +243,17 @@ def _postgres_kind(driver: BaseException, detail: str, invalidated: bool) -> str
     return None
 
 
-def storage_problem(error: BaseException | None) -> StorageProblem | None:
+def storage_problem(error: BaseException | None, *, path: str | None = None) -> StorageProblem | None:
     """The storage failure behind ``error``, or None when it is something else (a bug).
 
     ``error`` may be SQLAlchemy's wrapper, the DBAPI exception itself, or an ``OSError``.
     SQLAlchemy errors raised by our engines carry the database they concern
-    (``annotator.core.db`` sets it); ``OSError`` s name their file.
+    (``annotator.core.db`` sets it); ``OSError`` s name their file. ``path`` names the file
+    for an error that does not (a raw ``sqlite3`` error, as the backup's).
     """
     if error is None:
         return None
-    where = getattr(error, "annotator_database", None)
+    where = getattr(error, "annotator_database", None) or path
     if isinstance(error, OSError) and not hasattr(error, "orig"):
         kind = _ERRNOS.get(error.errno or 0)
         if kind is None:
