@@ -141,3 +141,58 @@ def test_an_unreadable_output_path_is_our_one_line_not_a_usage_error(
     assert "Usage:" not in done.stderr and "Traceback" not in done.stderr
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith(f"error: {locked}")
+
+
+def _stats(db: Path) -> dict:  # type: ignore[type-arg]
+    done = run_cli_process("stats", "--json", "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def test_o_naming_the_database_is_refused_and_the_project_kept(big_db: Path, tmp_path: Path) -> None:
+    """The export is renamed over -o at the end: `export -o annotations.db` replaced the whole
+    project with a JSONL file (exit 0), and -o onto its -wal file loses what it holds."""
+    db = tmp_path / "a.db"
+    shutil.copy(big_db, db)
+    before = _stats(db)["sentences"]
+    for spelled in (db, tmp_path / "sub" / ".." / "a.db", Path(f"{db}-wal")):
+        if spelled.parent.name == "sub":
+            spelled.parent.mkdir(exist_ok=True)
+        done = run_cli_process("export", "--db", str(db), "-o", str(spelled))
+        assert done.returncode == 2, done.stdout
+        (line,) = done.stderr.strip().splitlines()
+        assert line == f"error: {spelled}: that is the project's database; give -o another path"
+    assert _stats(db)["sentences"] == before > 2000
+
+
+def test_o_naming_another_sqlite_database_is_refused(big_db: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    shutil.copy(big_db, other)
+    kept = other.read_bytes()
+    done = run_cli_process("export", "--db", str(big_db), "-o", str(other))
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert "an SQLite database is there; an export never replaces one" in line
+    assert other.read_bytes() == kept
+
+
+def test_o_naming_a_named_pipe_writes_into_it(big_db: Path, tmp_path: Path) -> None:
+    """A device or a FIFO at -o is written into, not replaced by a regular file (as root,
+    `-o /dev/null` replaced the device node; here a reader of the pipe waited forever)."""
+    pipe, received = tmp_path / "pipe", tmp_path / "received.jsonl"
+    os.mkfifo(pipe)
+    with received.open("wb") as sink:  # a file, not our pipe: 700 KB would fill a pipe nobody reads yet
+        reader = subprocess.Popen(["cat", str(pipe)], stdout=sink)
+        try:
+            done = run_cli_process("export", "--db", str(big_db), "-o", str(pipe), "--json")
+            reader.wait(timeout=30)
+        finally:
+            reader.kill()
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["sentences"] == len(received.read_bytes().splitlines()) > 2000
+    assert pipe.is_fifo()
+    several = run_cli_process("export", "--db", str(big_db), "-o", str(pipe), "--format", "doccano")
+    assert several.returncode == 2
+    assert (
+        several.stderr.strip() == f"error: {pipe}: not a regular file or folder, and this export writes several files"
+    )

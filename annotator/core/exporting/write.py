@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -144,6 +145,95 @@ def export_dataset(
     if stream is not None and (split_files or fmt == "doccano"):
         what = "--split-files" if split_files else "doccano"
         raise UserError(f"{what} writes several files: it cannot write to standard output; give -o a path")
+    special: BinaryIO | None = None
+    if stream is None and path is not None:
+        _refuse_to_replace_a_database(engine, Path(path))
+        special = _open_special_file(Path(path), several=split_files or fmt == "doccano")
+        stream = special
+    try:
+        return _export(
+            engine,
+            path,
+            fmt,
+            annotators,
+            documents,
+            gold,
+            only_gold,
+            ratios,
+            seed,
+            split_files,
+            progress,
+            folder,
+            batch,
+            stream,
+            snapshot,
+        )
+    finally:
+        if special is not None:
+            special.close()
+
+
+def _refuse_to_replace_a_database(engine: Engine, target: Path) -> None:
+    """-o naming the project's database (or its -wal/-shm), or any SQLite database: refused.
+
+    The export is renamed over its destination at the end: ``export -o annotations.db``
+    replaced the whole project with a JSONL file, and a database's -wal file holds
+    decisions not yet copied into it.
+    """
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if database and not database.startswith(":memory:") and not database.startswith("file:"):
+        own = Path(database).expanduser().resolve()
+        mine = target.expanduser().resolve()
+        if mine in (own, *(own.with_name(own.name + end) for end in ("-wal", "-shm", "-journal"))):
+            raise UserError(f"{target}: that is the project's database; give -o another path")
+    try:
+        if not target.is_file():  # never open a named pipe to read: that would wait for a writer
+            return
+        with target.open("rb") as existing:
+            header = existing.read(16)
+    except OSError:
+        return  # missing, unreadable: the export says what is wrong when it writes
+    if header == b"SQLite format 3\x00":
+        raise UserError(f"{target}: an SQLite database is there; an export never replaces one, give -o another path")
+
+
+def _open_special_file(target: Path, *, several: bool) -> BinaryIO | None:
+    """A device or a named pipe at -o (``/dev/null``, ``/dev/stdout``, ``mkfifo``): opened to write into.
+
+    Renaming the export over it, as over a file, would replace the device itself (as root,
+    ``-o /dev/null`` left a regular file in /dev); it is written into as a stream instead.
+    """
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if several:
+        raise UserError(f"{target}: not a regular file or folder, and this export writes several files")
+    try:
+        return target.open("wb")
+    except OSError as exc:
+        raise UserError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+
+
+def _export(
+    engine: Engine,
+    path: str | os.PathLike[str] | None,
+    fmt: str,
+    annotators: Sequence[str] | None,
+    documents: Sequence[str] | None,
+    gold: str,
+    only_gold: bool,
+    ratios: Sequence[float] | None,
+    seed: int | str,
+    split_files: bool,
+    progress: Progress | None,
+    folder: str | os.PathLike[str],
+    batch: int,
+    stream: BinaryIO | None,
+    snapshot: Connection | None,
+) -> ExportSummary:
     started = time.perf_counter()
     plan = plan_export(
         engine,
