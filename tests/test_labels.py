@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,29 @@ def test_cli_labels_show(cli, db_path: str) -> None:  # type: ignore[no-untyped-
     result = cli("labels", "show", "--json", "--db", db_path)
     data = json.loads(result.out)
     assert [label["id"] for label in data["labels"]][-1] == "none"
+
+
+def test_a_pipe_a_device_or_a_huge_file_as_schema_is_refused_in_one_line(tmp_path: Path) -> None:
+    """Like an import's inputs, a schema file is read only when it is a regular file of a sane
+    size: `labels validate /dev/zero` read until memory ran out, a FIFO waited forever."""
+    import subprocess
+    import sys
+
+    pipe, huge = tmp_path / "labels.toml", tmp_path / "huge.toml"
+    os.mkfifo(pipe)
+    huge.write_bytes(b"# " + b"x" * (2 << 20))
+    for args, said in [
+        (["labels", "validate", "/dev/zero"], "/dev/zero: a character device, not a label schema file"),
+        (["labels", "validate", str(pipe)], f"{pipe}: a named pipe (FIFO), not a label schema file"),
+        (["init", "--labels", str(pipe), "--db", str(tmp_path / "a.db")], "a named pipe (FIFO)"),
+        (["labels", "validate", str(huge)], f"{huge}: 2.0M is too big for a label schema (at most 1M)"),
+    ]:
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "annotator", *args], capture_output=True, text=True, timeout=30
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"annotator {' '.join(args)} hung")
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.strip().splitlines()
+        assert said in line

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from annotator.core.errors import UserError
+from annotator.core.input_files import InputError, format_size, not_regular, read_regular_file
 
 # Keys the annotation screen binds for navigation and decisions. Kept here, in the core,
 # so that schema validation and the TUI agree on one list.
@@ -217,15 +218,27 @@ def parse_schema(text: str, source: str = "<schema>") -> LabelSchema:
         raise UserError(_format_validation_error(source, exc)) from exc
 
 
+MAX_SCHEMA_BYTES = 1 << 20  # a schema is a few KB; a bigger file is not one (and is not read whole)
+
+
 def load_schema(path: str | Path | None = None) -> LabelSchema:
     """Load and validate a schema file (the default privacy schema when path is None)."""
     file = DEFAULT_SCHEMA_PATH if path is None else Path(path)
     try:
-        raw = file.read_bytes()
+        info = file.stat()
+        kind = not_regular(info.st_mode)
     except FileNotFoundError as exc:
         raise UserError(f"{file}: no such label schema file") from exc
     except OSError as exc:
         raise UserError(f"{file}: cannot read label schema: {exc.strerror}") from exc
+    if kind is not None:  # a FIFO would wait for a writer forever, /dev/zero never end
+        raise UserError(f"{file}: {kind}, not a label schema file (a regular TOML file)")
+    if info.st_size > MAX_SCHEMA_BYTES:
+        raise UserError(f"{file}: {format_size(info.st_size)} is too big for a label schema (at most 1M)")
+    try:
+        raw = read_regular_file(file, MAX_SCHEMA_BYTES)
+    except InputError as exc:
+        raise UserError(f"{exc} (label schema)") from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
