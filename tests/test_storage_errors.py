@@ -440,3 +440,15 @@ def test_backup_onto_a_full_disk_says_the_disk_is_full_where_the_copy_goes(tiny_
     assert f"{target}: cannot write the copy: the disk is full" in line, line
     assert "free space on the disk that holds the copy, or give another PATH" in line
     assert sorted(p.name for p in tiny_disk.iterdir()) == [f"filler{db.stat().st_size + spare}"]
+
+
+def test_a_pipe_or_a_device_as_database_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """SQLite calls them "disk I/O error", which sent the user to check the disk."""
+    pipe = tmp_path / "pipe.db"
+    os.mkfifo(pipe)
+    for db, kind in [(str(pipe), "a named pipe (FIFO)"), ("/dev/null", "a character device")]:
+        for command in (["stats"], ["check"], ["import", str(SEED)]):
+            result = cli(*command, "--db", db)
+            assert result.code == 2
+            assert _one_line(result.err) == f"error: {db}: {kind}, not a database file"
+    assert pipe.is_fifo()

@@ -53,6 +53,7 @@ from sqlalchemy.exc import (
 )
 
 from annotator.core.errors import UserError
+from annotator.core.input_files import not_regular
 from annotator.core.location import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from annotator.core.location import DEFAULT_DB as DEFAULT_DB
 from annotator.core.location import resolve_db as resolve_db
@@ -302,6 +303,9 @@ def open_database(
         path = Path(target).expanduser()
         if path.is_dir():
             raise UserError(f"{path}: is a directory, not a database file")
+        kind = not_regular(path.stat().st_mode) if path.exists() else None
+        if kind is not None:  # SQLite would call a pipe or a device "disk I/O error": check the disk, wrongly
+            raise UserError(f"{path}: {kind}, not a database file")
         if not path.exists() and not create:
             raise UserError(f"{path}: no database here yet (run `annotator import` or `annotator init` first)")
         if path.exists() and path.stat().st_size > 0:
