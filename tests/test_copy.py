@@ -228,3 +228,24 @@ def test_sql_null_and_json_null_stay_distinct(direction: str, tmp_path: Path, re
     assert _null_kinds(target) == kinds
     for engine in {start, source, target}:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "memory", ["sqlite://", "sqlite:///:memory:", ":memory:", "sqlite:///file:x?mode=memory&uri=true"]
+)
+def test_writing_a_project_into_an_in_memory_database_is_refused(cli, tmp_path: Path, memory: str) -> None:  # type: ignore[no-untyped-def]
+    """copy --to sqlite:// said it copied and verified, into a database thrown away at exit;
+    import and init into one stored nothing: each is one line, exit 2, the source untouched."""
+    source = str(tmp_path / "source.db")
+    assert cli("import", str(SEEDS), "--db", source).code == 0
+    for args in (
+        ("copy", "--db", source, "--to", memory),
+        ("import", str(SEEDS), "--db", memory),
+        ("init", "--db", memory),
+    ):
+        result = cli(*args)
+        assert result.code == 2, (args, result.out, result.err)
+        assert "in-memory database is thrown away" in result.err and result.err.count("\n") == 1, result.err
+        assert "Copied" not in result.out
+    assert cli("check", "--db", "sqlite://").code == 1  # reading or checking one is still allowed
+    assert cli("stats", "--db", source, "--json").code == 0

@@ -36,12 +36,14 @@ def copy(
     from annotator.cli.output import console, error, print_json
     from annotator.core.copying import copy_project
     from annotator.core.db import open_database, resolve_db
+    from annotator.core.location import refuse_in_memory
 
     if (to is None) == (from_ is None):
         raise UserError("copy: give exactly one of --to DATABASE (from --db) or --from DATABASE (into --db)")
     here = resolve_db(db)
     source_ref, target_ref = (here, to) if to is not None else (from_, here)
     assert source_ref is not None and target_ref is not None
+    refuse_in_memory(target_ref, "the copy's target")
     source = open_database(source_ref, create=False)
     target = open_database(target_ref)
     try:

@@ -45,9 +45,11 @@ def init(
     from annotator.cli.output import console, print_json
     from annotator.core.db import open_database
     from annotator.core.labels import load_schema
+    from annotator.core.location import refuse_in_memory
     from annotator.core.redact import display_url
     from annotator.core.schemas import set_schema
 
+    refuse_in_memory(db, "init")
     schema = load_schema(labels)
     engine = open_database(db)
     change = set_schema(engine, schema, _parse_mapping(rename, "--rename"))
@@ -122,9 +124,11 @@ def import_(
     from annotator.core.importing import import_paths
     from annotator.core.input_files import parse_size
     from annotator.core.labels import load_schema
+    from annotator.core.location import refuse_in_memory
     from annotator.core.schemas import active_schema, set_schema
     from annotator.safe_text import safe
 
+    refuse_in_memory(db, "import")
     for path in paths:
         if not os.path.lexists(path):
             raise UserError(f"{path}: no such file or directory")
