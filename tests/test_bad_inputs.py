@@ -154,3 +154,23 @@ def test_a_database_of_an_unknown_revision_is_refused_in_one_line(tmp_path: Path
     assert result.code == 2
     (line,) = result.err.splitlines()
     assert "0123abcd4567" in line and "newer annotator" in line
+
+
+def test_a_folder_with_nothing_to_import_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An empty folder, or one of PDFs, imported nothing with exit 0 and no word; files of
+    other kinds beside documents were left alone silently."""
+    db = str(tmp_path / "p.db")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = cli("import", str(empty), "--db", db)
+    assert result.code == 2 and result.err.count("\n") == 1 and "no file to import" in result.err, result.err
+    pdfs = tmp_path / "pdfs"
+    pdfs.mkdir()
+    for name in ("a.pdf", "b.docx"):
+        (pdfs / name).write_bytes(b"%PDF-1.4")
+    result = cli("import", str(pdfs), "--db", db)
+    assert result.code == 2 and "2 file(s) of other kinds left alone (a.pdf, b.docx)" in result.err, result.err
+    (pdfs / "news.txt").write_text("Bank shares data. Users agree.", encoding="utf-8")
+    result = cli("import", str(pdfs), "--db", db)
+    assert result.code == 0 and "1 documents" in result.out, result.out
+    assert "2 file(s) of other kinds in the folders left alone" in result.err, result.err

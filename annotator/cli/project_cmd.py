@@ -212,6 +212,9 @@ def _print_notices(summary: "ImportSummary") -> None:
             )
     for item in summary.skipped:
         warning(item.reason)
+    if summary.ignored_files:
+        names = ", ".join(summary.ignored_files[:3]) + (", …" if len(summary.ignored_files) > 3 else "")
+        warning(f"{len(summary.ignored_files)} file(s) of other kinds in the folders left alone: {names}")
     for item in summary.skipped_lines:
         warning(f"skipped: {item.reason}")
 

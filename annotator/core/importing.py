@@ -231,7 +231,10 @@ def import_paths(
     (after ``label_map``) raises UserError before anything at all is stored.
     """
     summary = ImportSummary(max_sentence_chars=max_sentence_chars)
+    paths = list(paths)
     files = discover(paths, max_file_size, summary.refused, summary.skipped, summary.ignored_files)
+    if not files and not summary.refused and not summary.skipped:
+        raise UserError(nothing_to_import(paths, summary.ignored_files))
     kinds: dict[Path, str] = {}
     for path in files:
         try:
@@ -291,3 +294,13 @@ def _size(path: Path) -> int:
     if path.is_dir():
         return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
     return path.stat().st_size
+
+
+def nothing_to_import(paths: Iterable[str | Path], ignored: list[str]) -> str:
+    """The one line for a folder with no file the import reads (it exited 0 without a word)."""
+    where = ", ".join(str(path) for path in paths)
+    read = ".txt, .md and .jsonl files, and annotated exports (.jsonl, .json, .csv, .zip)"
+    if not ignored:
+        return f"{where}: no file to import (reads {read})"
+    shown = ", ".join(Path(name).name for name in ignored[:3]) + (", …" if len(ignored) > 3 else "")
+    return f"{where}: no file to import: {len(ignored)} file(s) of other kinds left alone ({shown}); reads {read}"
