@@ -17,8 +17,10 @@ only after its commit.
 
 from __future__ import annotations
 
-from functools import partial
-from typing import ClassVar
+from collections import deque
+from collections.abc import Callable
+from functools import partial, update_wrapper
+from typing import ClassVar, Concatenate, ParamSpec
 
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,12 +43,33 @@ from annotator.tui.keys import REVIEW_BINDINGS, column_letter, take_bindings
 from annotator.tui.label_keys import LabelKeys
 from annotator.tui.messages import ItemsLoaded, Notice, PageLoaded, QueueLoaded
 from annotator.tui.review_session import CHUNK, ReviewSession
-from annotator.tui.saving import SaveQueue
+from annotator.tui.saving import Job, SaveQueue
 from annotator.tui.screens.annotate_decisions import press_label
 from annotator.tui.screens.dialogs import TextPrompt
 from annotator.tui.widgets.panels import DefinitionPanel, LabelPanel, StatusLine
 from annotator.tui.widgets.review_panels import QueueLine, ReviewHeader, VotesPanel, display_text, label_names
 from annotator.tui.widgets.sentence_view import SentenceView
+
+P = ParamSpec("P")
+
+
+def in_order(
+    action: Callable[Concatenate[ReviewScreen, P], None],
+) -> Callable[Concatenate[ReviewScreen, P], None]:
+    """A key that acts on the current sentence, or moves from it: while the screen waits for
+    the database to say where it is (the item of the sentence being read, or the sentence an
+    undo goes back to), it waits too, and runs once the screen is where the keys before it
+    lead. Keys typed fast then act on the sentence they were typed for (as on the annotate
+    screen: ``annotate.in_order``)."""
+
+    def run(self: ReviewScreen, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        if self.held_keys or self.waiting():
+            self.held_keys.append(partial(action, self, *args, **kwargs))
+            return
+        action(self, *args, **kwargs)
+
+    update_wrapper(run, action)  # Textual reads the action's parameters from its signature
+    return run
 
 
 class ReviewScreen(Screen[None]):
@@ -64,6 +87,8 @@ class ReviewScreen(Screen[None]):
         self._loading_chunks: set[int] = set()
         self._loading_pages: set[int] = set()
         self.label_keys = LabelKeys(self, self.schema)
+        self.undoing: Job | None = None  # an undo not committed yet: where it goes back to is unknown
+        self.held_keys: deque[Callable[[], None]] = deque()  # keys pressed while waiting, in order
         keys = self._bindings.key_to_bindings
         for binding in take_bindings(self.schema):
             for one in type(binding).make_bindings([binding]):
@@ -86,6 +111,26 @@ class ReviewScreen(Screen[None]):
         if self.draft is not None:
             return tuple(label for label in self.schema.label_ids if label in set(self.draft))
         return self.initial(item)
+
+    def waiting(self) -> bool:
+        """Keys wait: the current sentence's item is being read, or an undo is on its way."""
+        if self.undoing is not None:
+            return True
+        pos = self.pos
+        return pos is not None and self.item is None and self.session.chunk_start(pos) in self._loading_chunks
+
+    def _replay_held_keys(self) -> None:
+        """The keys pressed while waiting, in order, until one makes the screen wait again."""
+        while self.held_keys and not self.waiting():
+            self.held_keys.popleft()()
+
+    def _drop_held_keys(self, why: str) -> None:
+        """Where the held keys were meant to act is unknown: they are dropped, and the status
+        line says so."""
+        if self.held_keys:
+            dropped = len(self.held_keys)
+            self.held_keys.clear()
+            self.post_message(Notice(f"{why}: {dropped:,} key(s) typed meanwhile were not applied", "error"))
 
     def _dirty(self) -> bool:
         item = self.item
@@ -324,6 +369,7 @@ class ReviewScreen(Screen[None]):
         if self.pos is not None and message.first <= self.pos < message.first + CHUNK:
             self.refresh_all()
             self._prefetch_pages()
+        self._replay_held_keys()
 
     def _prefetch_pages(self) -> None:
         item = self.item
@@ -348,20 +394,25 @@ class ReviewScreen(Screen[None]):
             pages.put_page(message.document_id, message.page, message.rows)
             self.query_one(SentenceView).invalidate()
 
+    @in_order
     def action_next(self) -> None:
         if self.pos is not None:
             self.go(self.pos + 1)
 
+    @in_order
     def action_previous(self) -> None:
         if self.pos is not None:
             self.go(self.pos - 1)
 
+    @in_order
     def action_first(self) -> None:
         self.go(0)
 
+    @in_order
     def action_last(self) -> None:
         self.go(self.session.size - 1)
 
+    @in_order
     def action_next_open(self) -> None:
         if self.pos is None:
             return
@@ -373,6 +424,7 @@ class ReviewScreen(Screen[None]):
 
     # -- deciding keys ---------------------------------------------------------------------------
 
+    @in_order
     def action_label(self, label_id: str) -> None:
         if self.label_keys.definition_wanted(label_id):
             return
@@ -387,6 +439,7 @@ class ReviewScreen(Screen[None]):
         self.label_keys.end_definition()
         self.refresh_all()
 
+    @in_order
     def action_take(self, n: int) -> None:
         item = self.item
         if item is None:
@@ -404,6 +457,7 @@ class ReviewScreen(Screen[None]):
         self.refresh_all()
         self.say(f"Took {shown}'s set: {label_names(self.schema, vote.labels)} (Enter saves it as the gold)")
 
+    @in_order
     def action_save(self) -> None:
         item, pos = self.item, self.pos
         if item is None or pos is None:
@@ -429,6 +483,7 @@ class ReviewScreen(Screen[None]):
         self.draft_note = None
         self._advance()
 
+    @in_order
     def action_later(self) -> None:
         if self.pos is None:
             return
@@ -444,6 +499,7 @@ class ReviewScreen(Screen[None]):
             where = f"{item.document_name} #{item.idx + 1:,}" if item else "it"
             self.say(f"Left {where} for later: it comes back when the rest is done", "info")
 
+    @in_order
     def action_note(self) -> None:
         item = self.item
         if item is None:
@@ -468,6 +524,7 @@ class ReviewScreen(Screen[None]):
             write,
         )
 
+    @in_order
     def action_undo(self) -> None:
         if self._dirty():  # an unsaved selection or note goes first, as on the annotate screen
             self.draft = None
@@ -477,7 +534,7 @@ class ReviewScreen(Screen[None]):
             return
         self.draft = None
         self.draft_note = None
-        self.session.submit_undo(self)
+        self.undoing = self.session.submit_undo(self)
         self.say("Undoing…", "info")
 
     def action_scroll_votes(self, direction: int) -> None:
@@ -494,20 +551,11 @@ class ReviewScreen(Screen[None]):
         job, result = message.job, message.result
         when = self.session.context.clock().strftime("%H:%M:%S")
         if job.kind == "gold_undo":
-            if isinstance(result, GoldUndoRefused):
-                self._undo_refused(result)
-                self.refresh_all()
-                return
-            if not isinstance(result, GoldUndone):
-                self.say("Nothing left to undo", "warning")
-                self.refresh_all()
-                return
-            pos = self.session.positions.get(result.sentence_id)
-            if pos is not None:
-                self.go(pos)
-            now = label_names(self.schema, result.gold.labels) if result.gold else "no gold"
-            saved = self.session.net_saved
-            self.say(f"↶ {saved:,} saved this session. Undone at {when}: #{result.idx + 1:,} now has {now}", "saved")
+            self._undo_committed(job, result, when)
+            if job is self.undoing:
+                self.undoing = None
+                self._replay_held_keys()
+            return
         elif isinstance(result, GoldSaved):
             item = self.session.item(job.payload) if isinstance(job.payload, int) else None
             agreed = self._agreed(item, result.gold) if item is not None else ", ".join(result.gold.agreed)
@@ -521,6 +569,23 @@ class ReviewScreen(Screen[None]):
             elif self.pos is not None and self._next_open(self.pos) is None:
                 text += ". Queue done: every sentence has a gold (q quits)"
             self.say(text, "saved")
+        self.refresh_all()
+
+    def _undo_committed(self, job: Job, result: object, when: str) -> None:
+        if isinstance(result, GoldUndoRefused):
+            self._undo_refused(result)
+            self.refresh_all()
+            return
+        if not isinstance(result, GoldUndone):
+            self.say("Nothing left to undo", "warning")
+            self.refresh_all()
+            return
+        pos = self.session.positions.get(result.sentence_id)
+        if pos is not None:
+            self.go(pos)
+        now = label_names(self.schema, result.gold.labels) if result.gold else "no gold"
+        saved = self.session.net_saved
+        self.say(f"↶ {saved:,} saved this session. Undone at {when}: #{result.idx + 1:,} now has {now}", "saved")
         self.refresh_all()
 
     def _undo_refused(self, result: GoldUndoRefused) -> None:
@@ -542,6 +607,9 @@ class ReviewScreen(Screen[None]):
     @on(SaveQueue.Failed)
     def _failed(self, message: SaveQueue.Failed) -> None:
         self.say(message.text, "error")
+        if message.job is self.undoing and message.retry_in is None:  # given up: it goes nowhere
+            self.undoing = None
+            self._drop_held_keys("The undo failed")
         self.refresh_all()
 
     @on(Notice)
@@ -557,6 +625,7 @@ class ReviewScreen(Screen[None]):
         state = "on" if context.reorder else "off (for terminals that reorder by themselves)"
         self.say(f"Right-to-left reordering {state}; remembered", "info")
 
+    @in_order
     def action_define(self) -> None:
         self.label_keys.ask_definition()
 
@@ -580,6 +649,9 @@ class ReviewScreen(Screen[None]):
             elif event.worker.group == "review":
                 self._loading_chunks.clear()
         self.session.context.worker_state_changed(event)
+        if event.state == WorkerState.ERROR and event.worker.group == "review" and not self.waiting():
+            # after the app's own notice of the error
+            self._drop_held_keys(f"Could not read the sentence ({describe_error(event.worker.error)})")
 
     def on_key(self, event: events.Key) -> None:
         self.label_keys.on_key(event)
