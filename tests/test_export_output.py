@@ -43,6 +43,16 @@ def test_dash_writes_the_records_to_stdout_and_the_summary_to_stderr(big_db: Pat
     assert not (tmp_path / "-").exists()  # not a file named "-"
 
 
+@pytest.mark.parametrize("name", ["/dev/stdout", "/proc/self/fd/1"])
+def test_dev_stdout_is_dash(big_db: Path, tmp_path: Path, name: str) -> None:
+    """-o /dev/stdout wrote the records and then the summary table into the same stream."""
+    expected = run_cli_process("export", "--db", str(big_db), "-o", "-", cwd=tmp_path)
+    result = run_cli_process("export", "--db", str(big_db), "-o", name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected.stdout  # the records alone
+    assert "Exported" in result.stderr and "standard output" in result.stderr
+
+
 def test_dash_with_json_keeps_the_summary_off_stdout(big_db: Path, tmp_path: Path) -> None:
     done = run_cli_process("export", "--db", str(big_db), "-o", "-", "--format", "csv", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -74,7 +74,7 @@ def export(
             ratios = parse_ratios(split)
         except ValueError as exc:
             raise UserError(f"--split: {exc}") from exc
-    to_stdout = output is not None and str(output) == "-"
+    to_stdout = output is not None and (str(output) == "-" or _names_stdout(str(output)))
     # With -o - the records own standard output: everything else goes to standard error.
     shown = err_console if to_stdout else console
     engine = open_database(db, create=False)
@@ -151,3 +151,15 @@ def _reader_gone() -> None:
     os.dup2(devnull, sys.stdout.fileno())  # else Python complains again when it flushes stdout at exit
     os.close(devnull)
     raise typer.Exit(141)  # 128 + SIGPIPE: what a shell reports for a tool ended by a closed pipe
+
+
+def _names_stdout(path: str) -> bool:
+    """``-o /dev/stdout`` (or ``/proc/self/fd/1``, or the very file stdout is redirected to)
+    is ``-o -``: the records alone on standard output, the summary on standard error."""
+    import os
+
+    try:
+        target, out = os.stat(path), os.fstat(1)
+    except (OSError, ValueError):
+        return False
+    return (target.st_dev, target.st_ino) == (out.st_dev, out.st_ino)
