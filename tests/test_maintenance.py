@@ -293,3 +293,14 @@ def test_backup_on_postgres_says_to_use_pg_dump(cli, pg_url: str, tmp_path: Path
     (line,) = result.err.strip().splitlines()
     assert f"pg_dump --format=custom --file {tmp_path / 'x.dump'} 'postgresql://" in line
     assert not (tmp_path / "x.dump").exists()
+
+
+def test_reading_commands_leave_an_empty_file_as_it_is(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """check (and every reader) on an empty file wrote a 4 KB SQLite header into it."""
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    for command in ("check", "stats", "export", "agreement", "assignments"):
+        result = cli(command, "--db", str(empty))
+        assert result.code == 2 and "an empty file, not a database yet" in result.err, (command, result.err)
+        assert empty.stat().st_size == 0, command
+    assert cli("import", str(SEEDS), "--db", str(empty)).code == 0  # a writer may make it one

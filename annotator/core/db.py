@@ -308,6 +308,9 @@ def open_database(
             raise UserError(f"{path}: {kind}, not a database file")
         if not path.exists() and not create:
             raise UserError(f"{path}: no database here yet (run `annotator import` or `annotator init` first)")
+        if not create and path.stat().st_size == 0:
+            # opening it would write SQLite's header into it (WAL): a reader must leave it as it is
+            raise UserError(f"{path}: an empty file, not a database yet (`annotator import` or `init` makes one)")
         if path.exists() and path.stat().st_size > 0:
             with path.open("rb") as handle:
                 if handle.read(16) != b"SQLite format 3\x00":
