@@ -1,6 +1,6 @@
 """Kill soak: SIGKILL the real TUI, `export` and `import` at random moments, and count what was lost.
 
-    python benchmarks/bench_kill_soak.py                         # 100 TUI rounds, 30 export, 30 import
+    python benchmarks/bench_kill_soak.py                         # 100 rounds of each: TUI, export, import
     python benchmarks/bench_kill_soak.py --tui-rounds 20 --export-rounds 5 --import-rounds 5   # quick look
 
 1. **TUI** (needs tmux): each round a new annotator opens `annotator annotate` on a
@@ -371,8 +371,8 @@ def import_soak(workdir: Path, rounds: int, documents: int, rng: random.Random) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tui-rounds", type=int, default=100)
-    parser.add_argument("--export-rounds", type=int, default=30)
-    parser.add_argument("--import-rounds", type=int, default=30)
+    parser.add_argument("--export-rounds", type=int, default=100)
+    parser.add_argument("--import-rounds", type=int, default=100)
     parser.add_argument("--export-sentences", type=int, default=200_000)
     parser.add_argument("--import-documents", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
