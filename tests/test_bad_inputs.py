@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, CliResult
+from tests.conftest import ROOT, SEEDS, CliResult
 
 CORPUS = Path(__file__).parent / "data" / "bad"
 CASES: list[dict[str, Any]] = tomllib.loads((CORPUS / "MANIFEST.toml").read_text(encoding="utf-8"))["case"]
@@ -174,3 +174,19 @@ def test_a_folder_with_nothing_to_import_says_so(cli, tmp_path: Path) -> None:  
     result = cli("import", str(pdfs), "--db", db)
     assert result.code == 0 and "1 documents" in result.out, result.out
     assert "2 file(s) of other kinds in the folders left alone" in result.err, result.err
+
+
+@pytest.mark.parametrize("tag", ["zz!!", "", "english language", "[bold]ar"])
+def test_a_lang_that_is_no_language_code_is_refused(cli, tmp_path: Path, tag: str) -> None:  # type: ignore[no-untyped-def]
+    """--lang 'zz!!' was stored as every document's language (and read by the segmentation rules)."""
+    db = tmp_path / "p.db"
+    result = cli("import", str(SEEDS), "--db", str(db), "--lang", tag)
+    assert result.code == 2 and result.err.count("\n") == 1 and "not a language code" in result.err, result.err
+    assert not db.exists() or json.loads(cli("stats", "--json", "--db", str(db)).out)["documents"] == 0
+
+
+def test_language_tags_are_taken(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "p.db"
+    assert cli("import", str(SEEDS), "--db", str(db), "--lang", "en-GB").code == 0
+    languages = json.loads(cli("stats", "--json", "--db", str(db)).out)["languages"]
+    assert languages == {"en-GB": 106} or set(languages) == {"en-GB"}, languages

@@ -47,7 +47,7 @@ from annotator.core.import_sources import (
     input_kind,
 )
 from annotator.core.input_files import DEFAULT_MAX_FILE_SIZE, InputError
-from annotator.core.language import detect_language
+from annotator.core.language import check_language_tag, detect_language
 from annotator.core.long_sentences import MAX_SENTENCE_CHARS, cap_sentence_length, segment_in_windows
 from annotator.core.models import DOCUMENT as D
 from annotator.core.models import EVENT as E
@@ -232,6 +232,8 @@ def import_paths(
     """
     summary = ImportSummary(max_sentence_chars=max_sentence_chars)
     paths = list(paths)
+    if lang is not None:
+        check_language_tag(lang, "--lang")
     files = discover(paths, max_file_size, summary.refused, summary.skipped, summary.ignored_files)
     if not files and not summary.refused and not summary.skipped:
         raise UserError(nothing_to_import(paths, summary.ignored_files))

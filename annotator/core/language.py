@@ -24,3 +24,17 @@ def detect_language(text: str) -> str | None:
         return None
     lang, _probability = _identifier().classify(sample)
     return str(lang)
+
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
+"""A language tag as BCP 47 writes them (``ar``, ``pl``, ``en-GB``, ``zh_Hant``): what the
+segmentation rules and the exports' ``lang`` expect."""
+
+
+def check_language_tag(tag: str, where: str) -> str:
+    """``tag`` when it looks like a language tag, else a one-line UserError naming ``where``."""
+    from annotator.core.errors import UserError
+
+    if LANGUAGE_TAG.fullmatch(tag) is None:
+        raise UserError(f"{where} {tag!r}: not a language code (ISO 639 such as ar, pl, en, or a tag such as en-GB)")
+    return tag
