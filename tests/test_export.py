@@ -298,12 +298,12 @@ def test_keyset_paging_gives_the_same_export_whatever_the_batch(sqlite_engine: E
     for batch in (1, 3, 7, 39, 41):
         # small batches page the big document by index and group the small ones
         assert export_lines(sqlite_engine, tmp_path / f"b{batch}.jsonl", batch=batch) == whole
-    original = exporting.query.DOC_BATCH
+    original = exporting.common.DOC_BATCH
     try:
-        exporting.query.DOC_BATCH = 2  # documents in keyset pages too
+        exporting.common.DOC_BATCH = 2  # documents in keyset pages too
         assert export_lines(sqlite_engine, tmp_path / "c.jsonl", batch=4) == whole
     finally:
-        exporting.query.DOC_BATCH = original
+        exporting.common.DOC_BATCH = original
 
 
 def test_a_failure_in_the_stream_leaves_no_file_and_no_temporary(

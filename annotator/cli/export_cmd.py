@@ -3,13 +3,17 @@
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from annotator.cli.options import DbOption, JsonOption
 from annotator.core.errors import UserError
 from annotator.core.text import count_of
+
+if TYPE_CHECKING:
+    from annotator.core.exporting import ExportSummary
+    from annotator.core.exporting import Progress as Progress_
 
 FORMAT_HELP = "jsonl (default: one line a sentence), jsonl-annotations, prodigy, doccano, labelstudio or csv."
 GOLD_HELP = (
@@ -63,13 +67,14 @@ def export(
     from rich.text import Text
 
     from annotator.cli.output import console, err_console, print_json, warning
-    from annotator.core.db import open_database
-    from annotator.core.exporting import export_dataset
-    from annotator.core.formats import parse_ratios
+    from annotator.core.exporting import export_sqlite_jsonl
+    from annotator.core.exporting.sqlite import open_for_export
     from annotator.safe_text import safe
 
     ratios = None
     if split is not None:
+        from annotator.core.formats import parse_ratios
+
         try:
             ratios = parse_ratios(split)
         except ValueError as exc:
@@ -77,7 +82,54 @@ def export(
     to_stdout = output is not None and (str(output) == "-" or _names_stdout(str(output)))
     # With -o - the records own standard output: everything else goes to standard error.
     shown = err_console if to_stdout else console
-    engine = open_database(db, create=False)
+    # the plan splits the comma-separated names
+    chosen_annotators = None if annotators is None else [annotators]
+    chosen_docs = None if docs is None else [docs]
+    stream = sys.stdout.buffer if to_stdout else None
+    # Our JSONL from an SQLite file at head is read with sqlite3: SQLAlchemy is never imported
+    # (memory, start-up). Anything else, the usual way. Opened first, as before: a database
+    # that cannot be opened is the first thing said.
+    source = open_for_export(db) if fmt == "jsonl" else None
+    if source is None:
+        from annotator.core.db import open_database
+        from annotator.core.exporting import export_dataset
+
+        engine = open_database(db, create=False)
+
+        def run(progress: "Progress_") -> "ExportSummary":
+            return export_dataset(
+                engine,
+                output,
+                fmt,
+                annotators=chosen_annotators,
+                documents=chosen_docs,
+                gold=gold,
+                only_gold=only_gold,
+                ratios=ratios,
+                seed=seed,
+                split_files=split_files,
+                progress=progress,
+                stream=stream,
+            )
+
+    else:
+        opened = source
+
+        def run(progress: "Progress_") -> "ExportSummary":
+            return export_sqlite_jsonl(
+                opened,
+                output,
+                annotators=chosen_annotators,
+                documents=chosen_docs,
+                gold=gold,
+                only_gold=only_gold,
+                ratios=ratios,
+                seed=seed,
+                split_files=split_files,
+                progress=progress,
+                stream=stream,
+            )
+
     with Progress(
         TextColumn("[bold]exporting"),
         BarColumn(),
@@ -94,21 +146,7 @@ def export(
             bar.update(task, completed=done, total=total)
 
         try:
-            summary = export_dataset(
-                engine,
-                output,
-                fmt,
-                # plan_export splits the comma-separated names
-                annotators=None if annotators is None else [annotators],
-                documents=None if docs is None else [docs],
-                gold=gold,
-                only_gold=only_gold,
-                ratios=ratios,
-                seed=seed,
-                split_files=split_files,
-                progress=report,
-                stream=sys.stdout.buffer if to_stdout else None,
-            )
+            summary = run(report)
         except BrokenPipeError:
             _reader_gone()
             raise

@@ -28,14 +28,45 @@ Modules, in the order an export runs through them:
 
 from __future__ import annotations
 
-from .gold import computed_gold
-from .plan import DEFAULT_GOLD, ExportPlan, plan_export
-from .query import BATCH
-from .records import Progress
-from .summary import ExportSummary, SplitCount
-from .temporaries import STALE_TEMPORARY_SECONDS, remove_stale_temporaries
-from .values import utc_text
-from .write import export_dataset
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .common import BATCH, DEFAULT_GOLD, Progress
+    from .gold import computed_gold
+    from .plan import ExportPlan, plan_export
+    from .summary import ExportSummary, SplitCount
+    from .temporaries import STALE_TEMPORARY_SECONDS, remove_stale_temporaries
+    from .values import utc_text
+    from .write import export_dataset, export_sqlite_jsonl
+
+# Loaded on first use: an export read with sqlite3 (.sqlite) must not import SQLAlchemy (.plan).
+_HOMES = {
+    "BATCH": "common",
+    "DEFAULT_GOLD": "common",
+    "Progress": "common",
+    "computed_gold": "gold",
+    "ExportPlan": "plan",
+    "plan_export": "plan",
+    "ExportSummary": "summary",
+    "SplitCount": "summary",
+    "STALE_TEMPORARY_SECONDS": "temporaries",
+    "remove_stale_temporaries": "temporaries",
+    "utc_text": "values",
+    "export_dataset": "write",
+    "export_sqlite_jsonl": "write",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BATCH",
@@ -47,6 +78,7 @@ __all__ = [
     "SplitCount",
     "computed_gold",
     "export_dataset",
+    "export_sqlite_jsonl",
     "plan_export",
     "remove_stale_temporaries",
     "utc_text",

@@ -18,21 +18,17 @@ Tests compare these bytes with the records written through the pydantic models
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, String, select, type_coerce
 
-from annotator.core.formats import MIN_ANNOTATORS
-from annotator.core.gold.rules import rule_gold
+from annotator.core.gold.rules import MIN_ANNOTATORS, rule_gold
 
-from .query import _fetch, _json_text
-from .records import _DOCUMENT_ID, ExportRecords, Progress, _gc_paused
-from .tables import ANNOTATION as A
-from .tables import ANNOTATOR as AN
-from .tables import SENTENCE as S
+from .common import _DOCUMENT_ID, ChunkReader, Progress, _gc_paused
+from .summary import SplitCount
 from .values import _LabelCache, utc_text
 
 _dumps = orjson.dumps
@@ -96,15 +92,59 @@ def _cut(obj: dict[str, Any]) -> bytes:
     return _dumps(obj)[:-1]
 
 
-class ExportLines(ExportRecords):
-    """The records of a plan as JSONL bytes (its fast half; the counts as :meth:`record_chunks`)."""
+class ExportLines(ChunkReader):
+    """The records of a plan as JSONL bytes (the counts as ``record_chunks`` keeps them).
+
+    A mixin over a reader (:class:`~.query.ExportQueries` with SQLAlchemy,
+    :class:`~.sqlite.SqliteExportPlan` with ``sqlite3``) that supplies the primitives
+    below and the chunk walk (:class:`~.common.ChunkReader`).
+    """
+
+    # the plan (set by the reader's __init__)
+    schema_ref: str
+    gold_policy: str
+    only_gold: bool
+    split_of: dict[str, str] | None
+    total: int
+    annotator_ids: dict[int, str] | None
+    # filled while streaming
+    annotators_seen: set[str]
+    decisions: int
+    gold_counts: dict[str, int]
+    documents_written: int
+    _last_document: int | None
+    _chunk_annotators: set[int]
+    split_counts: dict[str, SplitCount]
+
+    def _reset_counts(self) -> None:
+        """The summary's counts, before streaming."""
+        self.annotators_seen = set()
+        self.decisions = 0
+        self.gold_counts = {"adjudicated": 0, "unanimous": 0, "majority": 0, "none": 0}
+        self.documents_written = 0
+        self._last_document = None
+        self._chunk_annotators = set()
+        self.split_counts = {s: SplitCount() for s in ("train", "dev", "test")}
+
+    # the reader's primitives (besides ChunkReader's)
+    def _connection(self) -> AbstractContextManager[Any]:
+        """One read transaction (a snapshot) for the whole export."""
+        raise NotImplementedError
+
+    def _annotator_names(self, connection: Any) -> dict[int, str]:
+        raise NotImplementedError
+
+    def _annotation_rows(self, connection: Any, condition: Any) -> Sequence[Any]:
+        """(sentence id, annotator id, labels, status, negated, flagged, note, updated_at,
+        seconds, suggested, accepted) of the chunk's sentences and selected annotators."""
+        raise NotImplementedError
 
     def jsonl_chunks(self, progress: Progress | None = None) -> Iterator[Lines]:
         """Every selected sentence's JSONL line (newline included), in order, per document."""
         labels = _LabelCache()
         done = 0
         with self._connection() as connection:
-            names = {row_id: name for row_id, name in connection.execute(select(AN.c.id, AN.c.name))}
+            names = self._annotator_names(connection)
             ranks = {row_id: rank for rank, row_id in enumerate(sorted(names, key=names.__getitem__))}
             heads: dict[Any, Head] = {}
             tails: dict[Any, bytes] = {}
@@ -124,7 +164,7 @@ class ExportLines(ExportRecords):
 
     def _annotation_lines(
         self,
-        connection: Connection,
+        connection: Any,
         condition: Any,
         labels: _LabelCache,
         names: dict[int, str],
@@ -133,30 +173,11 @@ class ExportLines(ExportRecords):
         tails: dict[Any, bytes],
     ) -> dict[int, list[Entry]]:
         """A chunk's annotations by sentence id, each as its JSON bytes (unsorted)."""
-        query = (
-            select(
-                A.c.sentence_id,
-                A.c.annotator_id,
-                _json_text(connection, A.c.labels),
-                A.c.status,
-                A.c.negated,
-                A.c.flagged,
-                A.c.note,
-                type_coerce(A.c.updated_at, String),
-                A.c.seconds,
-                _json_text(connection, A.c.suggested),
-                _json_text(connection, A.c.accepted),
-            )
-            .select_from(A.join(S, S.c.id == A.c.sentence_id))
-            .where(condition)
-        )
-        if self.annotator_ids is not None:
-            query = query.where(A.c.annotator_id.in_(list(self.annotator_ids)))
         found: dict[int, list[Entry]] = {}
         get = found.get
         head_of = heads.get
         tail_of = tails.get
-        rows = _fetch(connection, query)
+        rows = self._annotation_rows(connection, condition)
         self._chunk_annotators = set(map(_ANNOTATOR_ID, rows))
         pieces = _stamp_pieces(list(map(_UPDATED_AT, rows)))
         for (

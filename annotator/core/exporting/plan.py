@@ -7,25 +7,17 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, Engine, func, select
 
 from annotator.core.errors import UserError
-from annotator.core.formats import GOLD_POLICIES, SPLITS, assign_splits
+from annotator.core.formats import GOLD_POLICIES, assign_splits
 from annotator.core.labels import load_schema
 from annotator.core.schemas import read_active_schema
 
+from .common import BATCH, DEFAULT_GOLD, _split_names
 from .lines import ExportLines
-from .query import BATCH, read_transaction
-from .summary import SplitCount
+from .query import read_transaction
+from .records import ExportRecords
 from .tables import ANNOTATOR as AN
 from .tables import DOCUMENT as D
 from .tables import SENTENCE as S
-
-DEFAULT_GOLD = "majority"
-
-
-def _split_names(values: Sequence[str] | None) -> list[str] | None:
-    if values is None:
-        return None
-    names = [v.strip() for item in values for v in item.split(",") if v.strip()]
-    return names or None
 
 
 def _resolve_annotators(connection: Connection, names: list[str] | None) -> dict[int, str] | None:
@@ -63,7 +55,7 @@ def _resolve_documents(connection: Connection, refs: list[str] | None) -> list[i
     return list(ids)
 
 
-class ExportPlan(ExportLines):
+class ExportPlan(ExportRecords, ExportLines):
     """A resolved selection; :meth:`record_dicts` streams it. Build with :func:`plan_export`."""
 
     def __init__(
@@ -92,14 +84,7 @@ class ExportPlan(ExportLines):
         self.split_of = split_of
         self.total = total
         self.batch = batch
-        # filled while streaming
-        self.annotators_seen: set[str] = set()
-        self.decisions = 0
-        self.gold_counts: dict[str, int] = {"adjudicated": 0, "unanimous": 0, "majority": 0, "none": 0}
-        self.documents_written = 0
-        self._last_document: int | None = None
-        self._chunk_annotators: set[int] = set()
-        self.split_counts: dict[str, SplitCount] = {s: SplitCount() for s in SPLITS}
+        self._reset_counts()
 
 
 def plan_export(

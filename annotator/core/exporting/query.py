@@ -19,19 +19,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, Text, and_, cast, func, select, type_coerce
 
+from .common import ChunkReader
 from .tables import ANNOTATION as A
 from .tables import ANNOTATOR as AN
 from .tables import DOCUMENT as D
 from .tables import GOLD as G
 from .tables import SENTENCE as S
 from .values import _LabelCache, utc_text
-
-BATCH = 500
-"""Sentences per chunk (two queries each). Small: a chunk is the export's only memory that
-grows with the data (~4 MB at 500); 5,000 was no faster and cost 50 MB more peak RSS
-(benchmarks/bench_export.py)."""
-DOC_BATCH = 1000
-"""Documents per keyset page."""
 
 _BOOL = (False, True)  # SQLite gives 0/1, PostgreSQL bools: both index this
 
@@ -67,7 +61,7 @@ def read_transaction(engine: Engine, snapshot: Connection | None = None) -> Iter
             yield connection
 
 
-class ExportQueries:
+class ExportQueries(ChunkReader):
     """The reads of an :class:`~annotator.core.exporting.plan.ExportPlan` (its query half)."""
 
     # set by ExportPlan.__init__
@@ -78,52 +72,26 @@ class ExportQueries:
     batch: int
     _chunk_annotators: set[int]
 
-    def _documents(self, connection: Connection) -> Iterator[Any]:
-        last: str | None = None
-        while True:
-            query = select(D.c.id, D.c.uid, D.c.name, D.c.meta).order_by(D.c.name).limit(DOC_BATCH)
-            if last is not None:
-                query = query.where(D.c.name > last)
-            if self.document_ids is not None:
-                query = query.where(D.c.id.in_(self.document_ids))
-            rows = connection.execute(query).all()
-            yield rows
-            if len(rows) < DOC_BATCH:
-                return
-            last = rows[-1].name
+    def _document_page(self, connection: Connection, after: str | None, size: int) -> Sequence[Any]:
+        query = select(D.c.id, D.c.uid, D.c.name, D.c.meta).order_by(D.c.name).limit(size)
+        if after is not None:
+            query = query.where(D.c.name > after)
+        if self.document_ids is not None:
+            query = query.where(D.c.id.in_(self.document_ids))
+        return connection.execute(query).all()
 
-    def _chunks(self, connection: Connection) -> Iterator[tuple[list[Any], Any]]:
-        """(documents in name order, a sentence condition) covering about ``batch`` sentences."""
-        for docs in self._documents(connection):
-            if not docs:
-                continue
-            counts: dict[int, int] = {
-                doc_id: n
-                for doc_id, n in connection.execute(
-                    select(S.c.document_id, func.count())
-                    .where(S.c.document_id.in_([d.id for d in docs]))
-                    .group_by(S.c.document_id)
-                )
-            }
-            group: list[Any] = []
-            size = 0
-            for doc in docs:
-                n = int(counts.get(doc.id, 0))
-                if n == 0:
-                    continue
-                if n > self.batch:
-                    if group:
-                        yield group, S.c.document_id.in_([d.id for d in group])
-                        group, size = [], 0
-                    yield [doc], None  # paged by idx below
-                    continue
-                if size + n > self.batch and group:
-                    yield group, S.c.document_id.in_([d.id for d in group])
-                    group, size = [], 0
-                group.append(doc)
-                size += n
-            if group:
-                yield group, S.c.document_id.in_([d.id for d in group])
+    def _sentence_counts(self, connection: Connection, document_ids: list[int]) -> dict[int, int]:
+        query = select(S.c.document_id, func.count()).where(S.c.document_id.in_(document_ids)).group_by(S.c.document_id)
+        return {doc_id: n for doc_id, n in connection.execute(query)}
+
+    def _in_documents(self, document_ids: list[int]) -> Any:
+        return S.c.document_id.in_(document_ids)
+
+    def _after_idx(self, document_id: int, idx: int) -> Any:
+        return and_(S.c.document_id == document_id, S.c.idx > idx)
+
+    def _idx_between(self, document_id: int, first: int, last: int) -> Any:
+        return and_(S.c.document_id == document_id, S.c.idx.between(first, last))
 
     def _sentence_rows(self, connection: Connection, condition: Any, limit: int | None = None) -> Sequence[Any]:
         gold_join = S.outerjoin(G, G.c.sentence_id == S.c.id)
@@ -157,29 +125,10 @@ class ExportQueries:
         directly (no SQLAlchemy ``Row`` per annotation) and maps annotator ids to names
         from a dict instead of joining the annotator table.
         """
-        query = (
-            select(
-                A.c.sentence_id,
-                A.c.annotator_id,
-                _json_text(connection, A.c.labels),
-                A.c.status,
-                A.c.negated,
-                A.c.flagged,
-                A.c.note,
-                type_coerce(A.c.updated_at, String),
-                A.c.seconds,
-                _json_text(connection, A.c.suggested),
-                _json_text(connection, A.c.accepted),
-            )
-            .select_from(A.join(S, S.c.id == A.c.sentence_id))
-            .where(condition)
-        )
-        if self.annotator_ids is not None:
-            query = query.where(A.c.annotator_id.in_(list(self.annotator_ids)))
         found: dict[int, list[dict[str, Any]]] = {}
         get = found.get
         seen = labels.seen
-        rows = _fetch(connection, query)
+        rows = self._annotation_rows(connection, condition)
         self._chunk_annotators = {row[1] for row in rows}
         for (
             sentence_id,
@@ -227,22 +176,34 @@ class ExportQueries:
                 bucket.append(entry)
         return found
 
-    def _pages(self, connection: Connection) -> Iterator[tuple[list[Any], Sequence[Any], Any]]:
-        """(documents in name order, their sentence rows, the chunk's condition) per chunk."""
-        for docs, condition in self._chunks(connection):
-            if condition is not None:
-                yield docs, self._sentence_rows(connection, condition), condition
-                continue
-            (doc,) = docs
-            last = -1
-            while True:
-                rows = self._sentence_rows(connection, and_(S.c.document_id == doc.id, S.c.idx > last), self.batch)
-                if not rows:
-                    break
-                yield docs, rows, and_(S.c.document_id == doc.id, S.c.idx.between(rows[0][2], rows[-1][2]))
-                if len(rows) < self.batch:
-                    break
-                last = rows[-1][2]
+    def _annotator_names(self, connection: Connection) -> dict[int, str]:
+        """Every annotator's name by id."""
+        return {row_id: name for row_id, name in connection.execute(select(AN.c.id, AN.c.name))}
+
+    def _annotation_rows(self, connection: Connection, condition: Any) -> Sequence[Any]:
+        """A chunk's annotations as DBAPI rows: (sentence id, annotator id, labels, status,
+        negated, flagged, note, updated_at, seconds, suggested, accepted); JSON as stored text
+        on SQLite, ``updated_at`` as the driver gives it. Unordered."""
+        query = (
+            select(
+                A.c.sentence_id,
+                A.c.annotator_id,
+                _json_text(connection, A.c.labels),
+                A.c.status,
+                A.c.negated,
+                A.c.flagged,
+                A.c.note,
+                type_coerce(A.c.updated_at, String),
+                A.c.seconds,
+                _json_text(connection, A.c.suggested),
+                _json_text(connection, A.c.accepted),
+            )
+            .select_from(A.join(S, S.c.id == A.c.sentence_id))
+            .where(condition)
+        )
+        if self.annotator_ids is not None:
+            query = query.where(A.c.annotator_id.in_(list(self.annotator_ids)))
+        return _fetch(connection, query)
 
     def _connection(self) -> contextlib.AbstractContextManager[Connection]:
         return read_transaction(self.engine, self.snapshot)

@@ -7,37 +7,18 @@ dict validates into an equal record).
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select
-
 from annotator.core.formats import MIN_ANNOTATORS, SentenceRecord
 
+from .common import _DOCUMENT_ID, Progress, _gc_paused
 from .gold import computed_gold, stored_gold
 from .query import ExportQueries
 from .summary import SplitCount
-from .tables import ANNOTATOR as AN
 from .values import _LabelCache
-
-Progress = Callable[[int, int], None]  # (sentences done, sentences total)
-
-_DOCUMENT_ID = itemgetter(1)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class ExportRecords(ExportQueries):
@@ -70,7 +51,7 @@ class ExportRecords(ExportQueries):
         labels = _LabelCache()
         done = 0
         with self._connection() as connection:
-            names = {row_id: name for row_id, name in connection.execute(select(AN.c.id, AN.c.name))}
+            names = self._annotator_names(connection)
             if progress is not None:
                 progress(0, self.total)
             for docs, rows, condition in self._pages(connection):

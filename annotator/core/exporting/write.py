@@ -14,9 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
-
-from sqlalchemy import Connection, Engine
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from annotator.core.errors import UserError
 from annotator.core.formats import (
@@ -32,11 +30,17 @@ from annotator.core.formats import (
 from annotator.core.formats.atomic import TMP_SUFFIX, CountingWriter, _fsync_dir
 from annotator.core.storage_errors import storage_problem
 
-from .plan import DEFAULT_GOLD, ExportPlan, plan_export
-from .query import BATCH
-from .records import Progress, _gc_paused
+from .common import BATCH, DEFAULT_GOLD, Progress, _gc_paused
 from .summary import ExportSummary
 from .temporaries import remove_stale_temporaries
+
+if TYPE_CHECKING:  # SQLAlchemy stays out of an export read with sqlite3 (.sqlite)
+    import sqlite3
+
+    from sqlalchemy import Connection, Engine
+
+    from .lines import ExportLines
+    from .plan import ExportPlan
 
 
 def _writer_options(fmt: str, plan: ExportPlan) -> dict[str, Any]:
@@ -48,7 +52,7 @@ def _writer_options(fmt: str, plan: ExportPlan) -> dict[str, Any]:
 
 
 def _write_jsonl_fast(
-    targets: dict[str | None, Path], plan: ExportPlan, progress: Progress | None, stream: BinaryIO | None = None
+    targets: dict[str | None, Path], plan: ExportLines, progress: Progress | None, stream: BinaryIO | None = None
 ) -> list[WriteSummary]:
     """Our JSONL, a chunk per write: the bytes ``JsonlWriter.write_dict`` writes (:mod:`.lines`).
 
@@ -134,53 +138,98 @@ def export_dataset(
     (standard output) instead; ``path`` is then only a name for the summary. ``snapshot``:
     an open read transaction to export from (the caller's), instead of one of its own.
     """
-    if fmt not in FORMATS:
-        raise UserError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    if split_files and ratios is None:
-        raise UserError("--split-files needs --split (e.g. --split 0.8,0.1,0.1)")
-    if split_files and fmt == "doccano":
-        raise UserError(
-            "--split-files is not available for doccano (one file per annotator already); use the split field"
-        )
-    if stream is not None and (split_files or fmt == "doccano"):
-        what = "--split-files" if split_files else "doccano"
-        raise UserError(f"{what} writes several files: it cannot write to standard output; give -o a path")
-    special: BinaryIO | None = None
-    if stream is None and path is not None:
-        _refuse_to_replace_a_database(engine, Path(path))
-        special = _open_special_file(Path(path), several=split_files or fmt == "doccano")
-        stream = special
-    try:
-        return _export(
+    _check_options(fmt, split_files=split_files, ratios=ratios, stream=stream)
+    from .plan import plan_export  # SQLAlchemy: not for an export read with sqlite3
+
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    with _destination(database, path, fmt, split_files, stream) as into:
+        started = time.perf_counter()
+        plan = plan_export(
             engine,
+            annotators=annotators,
+            documents=documents,
+            gold=gold,
+            only_gold=only_gold,
+            ratios=ratios,
+            seed=seed,
+            batch=batch,
+            snapshot=snapshot,
+        )
+        return _write_plan(
+            plan,
             path,
             fmt,
-            annotators,
-            documents,
-            gold,
-            only_gold,
-            ratios,
-            seed,
-            split_files,
-            progress,
-            folder,
-            batch,
-            stream,
-            snapshot,
+            gold=gold,
+            ratios=ratios,
+            split_files=split_files,
+            progress=progress,
+            folder=folder,
+            stream=into,
+            started=started,
         )
+
+
+def export_sqlite_jsonl(
+    source: tuple[sqlite3.Connection, str],
+    path: str | os.PathLike[str] | None = None,
+    *,
+    annotators: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
+    gold: str = DEFAULT_GOLD,
+    only_gold: bool = False,
+    ratios: Sequence[float] | None = None,
+    seed: int | str = 0,
+    split_files: bool = False,
+    progress: Progress | None = None,
+    folder: str | os.PathLike[str] = "exports",
+    batch: int = BATCH,
+    stream: BinaryIO | None = None,
+) -> ExportSummary:
+    """:func:`export_dataset` of our JSONL, read with ``sqlite3`` (:mod:`.sqlite`: SQLAlchemy
+    is not imported) from ``source``: what :func:`.sqlite.open_for_export` opened (where it
+    gives None, open the database with ``open_database`` and call :func:`export_dataset`).
+    The connection is closed at the end.
+    """
+    from .sqlite import named_errors, plan_sqlite_export
+
+    started = time.perf_counter()
+    connection, where = source
+    try:
+        _check_options("jsonl", split_files=split_files, ratios=ratios, stream=stream)
+        with named_errors(where), _destination(where, path, "jsonl", split_files, stream) as into:
+            plan = plan_sqlite_export(
+                connection,
+                annotators=annotators,
+                documents=documents,
+                gold=gold,
+                only_gold=only_gold,
+                ratios=ratios,
+                seed=seed,
+                batch=batch,
+            )
+            return _write_plan(
+                plan,
+                path,
+                "jsonl",
+                gold=gold,
+                ratios=ratios,
+                split_files=split_files,
+                progress=progress,
+                folder=folder,
+                stream=into,
+                started=started,
+            )
     finally:
-        if special is not None:
-            special.close()
+        connection.close()
 
 
-def _refuse_to_replace_a_database(engine: Engine, target: Path) -> None:
+def _refuse_to_replace_a_database(database: str | None, target: Path) -> None:
     """-o naming the project's database (or its -wal/-shm), or any SQLite database: refused.
 
     The export is renamed over its destination at the end: ``export -o annotations.db``
     replaced the whole project with a JSONL file, and a database's -wal file holds
-    decisions not yet copied into it.
+    decisions not yet copied into it. ``database``: the project's SQLite file (None: PostgreSQL).
     """
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
     if database and not database.startswith(":memory:") and not database.startswith("file:"):
         own = Path(database).expanduser().resolve()
         mine = target.expanduser().resolve()
@@ -217,35 +266,52 @@ def _open_special_file(target: Path, *, several: bool) -> BinaryIO | None:
         raise UserError(f"{target}: cannot write: {exc.strerror or exc}") from exc
 
 
-def _export(
-    engine: Engine,
+@contextlib.contextmanager
+def _destination(
+    database: str | None, path: str | os.PathLike[str] | None, fmt: str, split_files: bool, stream: BinaryIO | None
+) -> Iterator[BinaryIO | None]:
+    """The stream to write into: ``stream``, or a device or named pipe at ``path`` (closed at
+    the end); None: files. A database at ``path`` is refused."""
+    special: BinaryIO | None = None
+    if stream is None and path is not None:
+        _refuse_to_replace_a_database(database, Path(path))
+        special = _open_special_file(Path(path), several=split_files or fmt == "doccano")
+        stream = special
+    try:
+        yield stream
+    finally:
+        if special is not None:
+            special.close()
+
+
+def _check_options(fmt: str, *, split_files: bool, ratios: Sequence[float] | None, stream: BinaryIO | None) -> None:
+    if fmt not in FORMATS:
+        raise UserError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if split_files and ratios is None:
+        raise UserError("--split-files needs --split (e.g. --split 0.8,0.1,0.1)")
+    if split_files and fmt == "doccano":
+        raise UserError(
+            "--split-files is not available for doccano (one file per annotator already); use the split field"
+        )
+    if stream is not None and (split_files or fmt == "doccano"):
+        what = "--split-files" if split_files else "doccano"
+        raise UserError(f"{what} writes several files: it cannot write to standard output; give -o a path")
+
+
+def _write_plan(
+    plan: ExportLines,
     path: str | os.PathLike[str] | None,
     fmt: str,
-    annotators: Sequence[str] | None,
-    documents: Sequence[str] | None,
+    *,
     gold: str,
-    only_gold: bool,
     ratios: Sequence[float] | None,
-    seed: int | str,
     split_files: bool,
     progress: Progress | None,
     folder: str | os.PathLike[str],
-    batch: int,
     stream: BinaryIO | None,
-    snapshot: Connection | None,
+    started: float,
 ) -> ExportSummary:
-    started = time.perf_counter()
-    plan = plan_export(
-        engine,
-        annotators=annotators,
-        documents=documents,
-        gold=gold,
-        only_gold=only_gold,
-        ratios=ratios,
-        seed=seed,
-        batch=batch,
-        snapshot=snapshot,
-    )
+    """Write a resolved plan (our JSONL from either reader; any format from an :class:`ExportPlan`)."""
     if stream is not None:
         target = Path(path if path is not None else "-")
         removed: list[str] = []
@@ -271,7 +337,8 @@ def _export(
             if fmt == "jsonl":
                 summaries = _write_jsonl_fast(staged, plan, progress, stream)
             else:
-                summaries = _write_records(staged, fmt, _writer_options(fmt, plan), plan, progress, stream)
+                full = cast("ExportPlan", plan)  # the other formats come from export_dataset's plan
+                summaries = _write_records(staged, fmt, _writer_options(fmt, full), full, progress, stream)
         if stream is not None:
             stream.flush()
     except BaseException as exc:
