@@ -3,6 +3,10 @@
 Reading is SQLAlchemy Core over plain table handles (:mod:`.tables`: no SQLModel class is
 imported), batched and keyset-paginated, never OFFSET and never the ORM (measured before it
 was written: the ORM exported at half the speed). Order: document name, then sentence index.
+Our JSONL from an SQLite file at the head revision (what ``annotator export`` does most) is
+read with the standard library's ``sqlite3`` instead, the same SQL and the same chunks
+(:mod:`.sqlite`): SQLAlchemy is not imported, which is most of the process's memory. This
+package's names load on first use, so importing it imports neither.
 
 Speed (benchmarks/bench_export.py, docs/formats.md): the rows come straight from the
 DBAPI cursor (no ``Row`` objects); our JSONL is written as bytes from the rows
@@ -12,6 +16,7 @@ distinct stored value, and the cyclic garbage collector is paused while building
 
 Modules, in the order an export runs through them:
 
+- :mod:`.common`: the chunk walk both readers share (no SQLAlchemy), the batch sizes.
 - :mod:`.tables`: the columns an export reads, as plain Core handles.
 - :mod:`.plan`: resolve the selection (annotators, documents, gold policy, splits) into an
   :class:`ExportPlan`.
@@ -19,9 +24,11 @@ Modules, in the order an export runs through them:
   and their annotations, in one snapshot.
 - :mod:`.records`: a chunk's rows -> record dicts (gold, split, counts): every format but ours.
 - :mod:`.lines`: a chunk's rows -> our JSONL lines as bytes (the same records, the same counts).
+- :mod:`.sqlite`: the plan and the reads of our JSONL from an SQLite file, with ``sqlite3``.
 - :mod:`.gold`: the gold by policy, computed from a record's annotations.
 - :mod:`.values`: stored values -> record values (timestamps, label lists).
-- :mod:`.write`: :func:`export_dataset`: the plan's records into atomic files, any format.
+- :mod:`.write`: :func:`export_dataset`: the plan's records into atomic files, any format;
+  :func:`export_sqlite_jsonl`: the same for the :mod:`.sqlite` plan.
 - :mod:`.temporaries`: removing the temporaries a killed export left.
 - :mod:`.summary`: what an export wrote.
 """

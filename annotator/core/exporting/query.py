@@ -1,6 +1,6 @@
 """The SQL reads of an export: keyset pages, batched chunks, one snapshot.
 
-- Documents are read in keyset pages of :data:`DOC_BATCH` by name. Their sentences are
+- Documents are read in keyset pages of ``DOC_BATCH`` by name (the walk: :mod:`.common`). Their sentences are
   fetched in chunks of about :data:`BATCH`: several small documents at once
   (``document_id IN (...)``), or one large document in keyset pages on ``idx``. Each chunk
   is two queries: the sentences (with the stored gold, left-joined) and their
