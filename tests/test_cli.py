@@ -156,3 +156,21 @@ def test_usage_errors_exit_2_with_the_reason(cli) -> None:  # type: ignore[no-un
     assert result.code == 2
     assert "No such option: --bogus" in result.err
     assert "internal error" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("sentences", "--bogus"), "annotator sentences: No such option: --bogus"),
+        (("import",), "annotator import: Missing argument 'paths'"),
+        (("bogus",), "annotator: No such command 'bogus'"),
+        (("stats", "extra"), "annotator stats: Got unexpected extra argument"),
+        (("agreement", "--bootstrap", "abc"), "annotator agreement: Invalid value for '--bootstrap'"),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_command(cli, args: tuple[str, ...], said: str) -> None:  # type: ignore[no-untyped-def]
+    """Click's usage block (Usage:, Try '... --help', a boxed Error:) was four lines and more."""
+    result = cli(*args)
+    assert result.code == 2, result.err
+    assert result.err.startswith(f"error: {said}") and result.err.count("\n") == 1, result.err
+    assert "--help`)" in result.err and "Usage:" not in result.err and result.out == ""

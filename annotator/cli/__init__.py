@@ -48,12 +48,17 @@ def main(argv: list[str] | None = None) -> None:
         error("interrupted")
         sys.exit(130)
     except typer.TyperException as exc:
-        # Usage errors (unknown option, bad value): Typer's own click says what and where.
+        # Usage errors (unknown option, bad value, missing argument): one line like every other
+        # error, naming the command and where its help is, instead of click's usage block.
+        format_message = getattr(exc, "format_message", None)
+        message = format_message() if callable(format_message) else str(exc)
         show = getattr(exc, "show", None)
-        if callable(show):
+        if type(exc).__name__ == "NoArgsIsHelpError" and callable(show):  # `annotator` alone: the help
             show()
-        else:
-            error(str(exc))
+            sys.exit(int(getattr(exc, "exit_code", 2) or 2))
+        command = getattr(getattr(exc, "ctx", None), "command_path", None) or "annotator"
+        is_usage = any(kind.__name__ == "UsageError" for kind in type(exc).__mro__)
+        error(f"{command}: {message}" + (f" (see `{command} --help`)" if is_usage else ""))
         sys.exit(int(getattr(exc, "exit_code", 2) or 2))
     except Exception as exc:
         if state.debug or os.environ.get("ANNOTATOR_DEBUG"):
