@@ -31,7 +31,11 @@ from annotator.core.suggest.normalise import normalise
 
 NGRAM_RANGE = (2, 5)
 _EMPTY = np.zeros(0, dtype=np.int64)
-_MAX_BASE = 6207  # 6207 ** 5 < 2 ** 63: a 5-letter key fits in an int64
+_MAX_BASE = 4096  # 4096 ** 5 * 4 < 2 ** 63: a 5-letter key tagged with its length fits in an int64
+_LENGTHS = NGRAM_RANGE[1] - NGRAM_RANGE[0] + 1
+_SPARSENESS = 4  # hash table slots per n-gram of the vocabulary (at least)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio
+_FREE = -1  # an empty slot (tagged keys are >= 0)
 
 
 def word_ngrams(word: str, low: int = NGRAM_RANGE[0], high: int = NGRAM_RANGE[1]) -> list[str]:
@@ -158,14 +162,14 @@ class Featuriser:
         """:meth:`transform` of texts already through :func:`~.normalise.normalise`."""
         n = len(texts)
         split = [text.split() for text in texts]
-        words = [word for row in split for word in row]
-        if not words or not self.n_features:
+        if not self.n_features or not any(split):
             return _empty_rows(n)
-        word_row = np.repeat(np.arange(n, dtype=np.int64), [len(row) for row in split])
         if self._index.base > _MAX_BASE:
+            words = [word for row in split for word in row]
+            word_row = np.repeat(np.arange(n, dtype=np.int64), [len(row) for row in split])
             row_of, columns = self._lookup_by_gram(words, word_row)
         else:
-            row_of, columns = self._index.lookup(words, word_row)
+            row_of, columns = self._by_word(split)
         if not columns.size:
             return _empty_rows(n)
         # one np.unique for the whole batch: key = row * n_features + column; 32-bit keys
@@ -174,6 +178,24 @@ class Featuriser:
         keys, counts = np.unique(row_of.astype(dtype) * self.n_features + columns.astype(dtype), return_counts=True)
         row_of, indices = np.divmod(keys.astype(np.int64), self.n_features)
         return _rows(n, row_of, indices, counts, self.idf)
+
+    def _by_word(self, split: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every n-gram of the rows' words in the vocabulary: each distinct word
+        of the batch is looked up once, and its columns repeated for each of its occurrences."""
+        distinct: dict[str, int] = {}
+        token_word = np.array([distinct.setdefault(word, len(distinct)) for row in split for word in row])
+        word_of, word_columns = self._index.lookup(list(distinct))
+        per_word = np.bincount(word_of, minlength=len(distinct))
+        sizes = per_word[token_word]  # columns of each occurrence
+        total = int(sizes.sum())
+        if not total:
+            return _EMPTY, _EMPTY
+        ends = np.cumsum(sizes)
+        # where each occurrence's columns start among word_columns, minus where they go in the output
+        shift = (np.cumsum(per_word) - per_word)[token_word] - (ends - sizes)
+        columns = word_columns[np.repeat(shift, sizes) + np.arange(total)]
+        token_row = np.repeat(np.arange(len(split), dtype=np.int64), [len(row) for row in split])
+        return np.repeat(token_row, sizes), columns
 
     def _lookup_by_gram(self, words: list[str], word_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every n-gram of the words in the vocabulary, one look-up each."""
@@ -189,61 +211,101 @@ class Featuriser:
 
 
 class _GramIndex:
-    """The vocabulary as sorted integer keys, one array per n-gram length (see the module doc)."""
+    """The vocabulary as integer keys in an open-addressing hash table (see the module doc)."""
 
     def __init__(self, vocabulary: Sequence[str]) -> None:
         joined = "".join(vocabulary)
         self.alphabet = np.array(sorted(map(ord, set(joined))), dtype=np.int64)
         self.base = int(self.alphabet.size) + 1
-        self.keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        if self.base > _MAX_BASE:
+        # code point -> digit (1 + place in the alphabet), 0 for a letter the vocabulary lacks
+        self._digit = np.zeros(int(self.alphabet[-1]) + 2 if self.alphabet.size else 1, dtype=np.int64)
+        self._digit[self.alphabet] = np.arange(1, self.base)
+        bits = max((len(vocabulary) * _SPARSENESS - 1).bit_length(), 1)
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self._keys = np.full(1 << bits, _FREE, dtype=np.int64)  # slot -> tagged key
+        self._columns = np.full(1 << bits, -1, dtype=np.int32)  # slot -> column
+        if self.base > _MAX_BASE or not vocabulary:
             return
         digits = self.digits(joined)
         lengths = np.fromiter(map(len, vocabulary), dtype=np.int64, count=len(vocabulary))
         starts = np.cumsum(lengths) - lengths
+        keys = np.zeros(len(vocabulary), dtype=np.int64)
         for length in np.unique(lengths).tolist():
             columns = np.flatnonzero(lengths == length)
             grams = digits[starts[columns][:, None] + np.arange(length)]
-            keys = grams @ (self.base ** np.arange(length - 1, -1, -1, dtype=np.int64))
-            order = np.argsort(keys, kind="stable")
-            self.keys[length] = (keys[order], columns[order])
+            keys[columns] = grams @ (self.base ** np.arange(length - 1, -1, -1, dtype=np.int64))
+        self._insert(keys * _LENGTHS + lengths - NGRAM_RANGE[0], np.arange(keys.size))
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        """Home slot of each key: its top bits after a multiplication by 2**64 / golden ratio."""
+        return ((keys.view(np.uint64) * _GOLDEN) >> self._shift).view(np.int64)  # type: ignore[no-any-return]
+
+    def _insert(self, keys: np.ndarray, columns: np.ndarray) -> None:
+        """Linear probing, all keys at once: each round the first key that wants a free slot takes
+        it, the others move on to the next slot."""
+        slots = self._slots(keys)
+        pending = np.arange(keys.size)
+        while pending.size:
+            wanted = slots[pending]
+            free = self._keys[wanted] == _FREE
+            taken, first = np.unique(wanted[free], return_index=True)
+            winners = pending[free][first]
+            self._keys[taken] = keys[winners]
+            self._columns[taken] = columns[winners]
+            placed = np.zeros(keys.size, dtype=bool)
+            placed[winners] = True
+            pending = pending[~placed[pending]]
+            slots[pending] = (slots[pending] + 1) & self._mask
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """The column of each key (tagged with its length), -1 where the vocabulary lacks it."""
+        slots = self._slots(keys)
+        stored = self._keys[slots]
+        out = np.where(stored == keys, self._columns[slots], -1)
+        # another n-gram took the home slot (about 1 key in 10): try the next slots
+        where = np.flatnonzero((out < 0) & (stored != _FREE))
+        keys, slots = keys[where], slots[where]
+        while where.size:
+            slots = (slots + 1) & self._mask
+            stored = self._keys[slots]
+            hit = stored == keys
+            out[where[hit]] = self._columns[slots[hit]]
+            probe = ~hit & (stored != _FREE)
+            where, keys, slots = where[probe], keys[probe], slots[probe]
+        return out
 
     def digits(self, text: str) -> np.ndarray:
         """Each character's digit: 1 + its place in the alphabet, 0 if the vocabulary lacks it."""
-        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        if not self.alphabet.size:
-            return np.zeros(points.size, dtype=np.int64)
-        place = np.searchsorted(self.alphabet, points)
-        known = self.alphabet[np.minimum(place, self.alphabet.size - 1)] == points
-        return np.where(known, place + 1, 0)
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        return self._digit[np.minimum(points, self._digit.size - 1)]  # type: ignore[no-any-return]
 
-    def lookup(self, words: list[str], word_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(row, column) of every ``char_wb`` n-gram of the words found in the vocabulary."""
-        digits = self.digits("".join(f" {word} " for word in words))  # each word padded with a space
-        word_of = np.repeat(np.arange(len(words), dtype=np.int64), [len(word) + 2 for word in words])
-        keys = digits
-        rows: list[np.ndarray] = []
-        columns: list[np.ndarray] = []
-        for length in range(NGRAM_RANGE[0], NGRAM_RANGE[1] + 1):
-            # keys of the windows of this length: the previous length's, one digit more
-            keys = keys[:-1] * self.base + digits[length - 1 :]
-            starts = word_of[: keys.size]
-            inside = starts == word_of[length - 1 :]  # the window lies in one padded word
-            if not inside.any():
-                break
-            found = self.keys.get(length)
-            if found is None:
-                continue
-            sorted_keys, sorted_columns = found
-            # searched once per distinct n-gram, in sorted order (3-4x faster than unsorted needles)
-            wanted, each = np.unique(keys[inside], return_inverse=True)
-            place = np.minimum(np.searchsorted(sorted_keys, wanted), sorted_keys.size - 1)
-            hit = (sorted_keys[place] == wanted)[each]
-            rows.append(word_row[starts[inside][hit]])
-            columns.append(sorted_columns[place[each[hit]]])
-        if not rows:
-            return _EMPTY, _EMPTY
-        return np.concatenate(rows), np.concatenate(columns)
+    def lookup(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(word, column) of every ``char_wb`` n-gram of the words found in the vocabulary, in
+        the order of the words.
+
+        The words are written " w1 w2 w3 ", one space apart: the n-grams of a padded word " w "
+        are the windows of the text with no space inside (the first and the last letter of a
+        window may be one), and a window is in the word whose first space precedes it.
+        """
+        text = " " + " ".join(words) + " "
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        digits = self._digit[np.minimum(points, self._digit.size - 1)]
+        spaces = np.cumsum(points == 32)  # spaces up to and including each position
+        size = points.size
+        low, high = NGRAM_RANGE
+        keys = np.zeros((size, _LENGTHS), dtype=np.int64)  # a row per start: its 2- to 5-grams
+        inside = np.zeros((size, _LENGTHS), dtype=bool)
+        key = digits
+        for n in range(low, high + 1):
+            key = key[:-1] * self.base + digits[n - 1 :]
+            count = key.size
+            keys[:count, n - low] = key * _LENGTHS + (n - low)
+            inside[:count, n - low] = spaces[n - 2 : n - 2 + count] == spaces[:count]
+        found = self.find(keys[inside])
+        hit = found >= 0
+        word_of = np.broadcast_to((spaces - 1)[:, None], inside.shape)[inside]
+        return word_of[hit], found[hit]
 
 
 def _empty_rows(n: int) -> SparseRows:

@@ -78,12 +78,16 @@ def packaged_hints(schema: LabelSchema, path: Path = DEFAULT_SCHEMA_PATH) -> dic
     return {label.id: list(label.hints) for label in packaged.labels}
 
 
+# every string _PROCLITICS matches whole (a finite set: a set look-up is cheaper than the regex)
+_PROCLITIC_STRINGS = frozenset(a + b + c for a in ("", "و", "ف") for b in ("", *"بلكس") for c in ("", "ال", "ل"))
+
+
 def _stems(word: str) -> list[str]:
     """The word, and (Arabic) what follows each proclitic prefix it may start with."""
     out = [word]
-    if _ARABIC_LETTER.match(word):
+    if word and "\u0621" <= word[0] <= "\u064a":  # _ARABIC_LETTER.match(word)
         for cut in range(1, min(5, len(word) - 2) + 1):
-            if _PROCLITICS.fullmatch(word[:cut]):
+            if word[:cut] in _PROCLITIC_STRINGS:
                 out.append(word[cut:])
     return out
 
@@ -117,12 +121,18 @@ class KeywordPrior:
                 self._label_of.append(col)
                 self._hints.append((words, bool(_ARABIC_LETTER.match(words[0][0]))))
                 self._by_start.setdefault(words[0][0][:2], []).append(hint_id)
+        # the same, with what _word_matches tests: (hint, first word, a word beginning?, Arabic?, one word?)
+        self._first_words: dict[str, list[tuple[int, str, bool, bool, bool]]] = {
+            start: [(h, *self._hints[h][0][0], self._hints[h][1], len(self._hints[h][0]) == 1) for h in ids]
+            for start, ids in self._by_start.items()
+        }
         examples = [self._words(label.example) if label.example else frozenset() for label in schema.labels]
         self._example_size = np.array([len(example) for example in examples], dtype=np.float64)
         self._in_examples: dict[str, list[int]] = {}
         for col, example in enumerate(examples):
             for word in example:
                 self._in_examples.setdefault(word, []).append(col)
+        self._example_cols = {word: tuple(cols) for word, cols in self._in_examples.items()}
         self.residual = [self._is_residual(label, hints) for label in schema.labels]
         self._matches: dict[str, _WordMatches] = {}
 
@@ -141,12 +151,12 @@ class KeywordPrior:
         if found is None:
             hits: set[int] = set()
             phrases: set[int] = set()
+            first_words = self._first_words
             for position, stem in enumerate(_stems(word)):
-                for hint_id in self._by_start.get(stem[:2], ()):
-                    words, arabic = self._hints[hint_id]
-                    if (position == 0 or arabic) and _fits(stem, *words[0]):
-                        (hits if len(words) == 1 else phrases).add(hint_id)
-            examples = tuple(self._in_examples.get(word, ()))
+                for hint_id, first, prefix, arabic, single in first_words.get(stem[:2], ()):
+                    if (position == 0 or arabic) and (stem.startswith(first) if prefix else stem == first):
+                        (hits if single else phrases).add(hint_id)
+            examples = self._example_cols.get(word, ())
             found = (tuple(hits), tuple(phrases), examples, len(word) >= _MIN_SIMILARITY_WORD)
             if len(self._matches) >= _WORD_CACHE:
                 self._matches.clear()
