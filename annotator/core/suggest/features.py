@@ -239,7 +239,7 @@ class _GramIndex:
 
     def _slots(self, keys: np.ndarray) -> np.ndarray:
         """Home slot of each key: its top bits after a multiplication by 2**64 / golden ratio."""
-        return ((keys.view(np.uint64) * _GOLDEN) >> self._shift).view(np.int64)  # type: ignore[no-any-return]
+        return ((keys.view(np.uint64) * _GOLDEN) >> self._shift).view(np.int64)
 
     def _insert(self, keys: np.ndarray, columns: np.ndarray) -> None:
         """Linear probing, all keys at once: each round the first key that wants a free slot takes
@@ -278,7 +278,7 @@ class _GramIndex:
     def digits(self, text: str) -> np.ndarray:
         """Each character's digit: 1 + its place in the alphabet, 0 if the vocabulary lacks it."""
         points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        return self._digit[np.minimum(points, self._digit.size - 1)]  # type: ignore[no-any-return]
+        return self._digit[np.minimum(points, self._digit.size - 1)]
 
     def lookup(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(word, column) of every ``char_wb`` n-gram of the words found in the vocabulary, in

@@ -134,7 +134,9 @@ class KeywordPrior:
                 self._in_examples.setdefault(word, []).append(col)
         self._example_cols = {word: tuple(cols) for word, cols in self._in_examples.items()}
         self.residual = [self._is_residual(label, hints) for label in schema.labels]
+        self._example_words = frozenset(self._example_cols)
         self._matches: dict[str, _WordMatches] = {}
+        self._interesting: set[str] = set()  # the words of _matches with a hint or a phrase
 
     @staticmethod
     def _is_residual(label: Label, hints: dict[str, list[str]]) -> bool:
@@ -160,7 +162,10 @@ class KeywordPrior:
             found = (tuple(hits), tuple(phrases), examples, len(word) >= _MIN_SIMILARITY_WORD)
             if len(self._matches) >= _WORD_CACHE:
                 self._matches.clear()
+                self._interesting.clear()
             self._matches[word] = found
+            if hits or phrases:
+                self._interesting.add(word)
         return found
 
     def _phrase_matches(self, words: list[str], candidates: list[tuple[int, int]]) -> set[int]:
@@ -208,27 +213,42 @@ class KeywordPrior:
         shared = np.zeros((len(texts), n_labels))
         sizes = np.zeros(len(texts))
         label_of = self._label_of
-        get, matches = self._matches.get, self._word_matches
         hit_cells: list[int] = []  # flat indices row * n_labels + column, one per hit
         shared_cells: list[int] = []
-        for row, normal in enumerate(texts):
+        # set operations on the distinct words of the page and of each sentence: most words match
+        # no hint, and only the ones that do (a few a sentence) are looked at one by one
+        rows = [WORD.findall(normal) for normal in texts]
+        page: set[str] = set().union(*rows)
+        interesting = {word: self._matches[word] for word in page & self._interesting}
+        for word in page.difference(self._matches):  # new words
+            info = self._word_matches(word)
+            if info[0] or info[1]:
+                interesting[word] = info
+        long_words = {word for word in page if len(word) >= _MIN_SIMILARITY_WORD}
+        example_words, example_cols = self._example_words, self._example_cols
+        for row, tokens in enumerate(rows):
+            distinct = set(tokens)
+            sizes[row] = len(distinct & long_words)
+            for word in distinct & example_words:
+                shared_cells.extend(row * n_labels + col for col in example_cols[word])
+            chosen = distinct & interesting.keys()
+            if not chosen:
+                continue
             found: set[int] = set()
-            candidates: list[tuple[int, int]] = []
-            words: set[str] = set()
-            tokens = WORD.findall(normal)
-            for at, word in enumerate(tokens):
-                word_hits, phrases, examples, long = info if (info := get(word)) is not None else matches(word)
-                if word_hits:
-                    found.update(word_hits)
-                if phrases:
-                    candidates += [(hint_id, at) for hint_id in phrases]
-                if long and word not in words:
-                    words.add(word)
-                    shared_cells.extend(row * n_labels + col for col in examples)
-            if candidates:  # a phrase is checked only where its first word is
+            phrase_words = False
+            for word in chosen:
+                word_hits, phrases, _examples, _long = interesting[word]
+                found.update(word_hits)
+                phrase_words = phrase_words or bool(phrases)
+            if phrase_words:  # a phrase is checked only where its first word is
+                candidates = [
+                    (hint_id, at)
+                    for at, word in enumerate(tokens)
+                    if word in chosen
+                    for hint_id in interesting[word][1]
+                ]
                 found |= self._phrase_matches(tokens, candidates)
             hit_cells.extend(row * n_labels + label_of[hint_id] for hint_id in found)
-            sizes[row] = len(words)
         np.add.at(hits.reshape(-1), hit_cells, 1.0)
         np.add.at(shared.reshape(-1), shared_cells, 1.0)
         with np.errstate(divide="ignore", invalid="ignore"):
