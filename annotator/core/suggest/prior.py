@@ -43,9 +43,9 @@ _CAP = 0.95
 _WORD_CACHE = 200_000
 _MIN_SIMILARITY_WORD = 4
 
-# What one word matches (KeywordPrior._word_matches): one-word hints, phrases that may start at it,
-# examples it is in, whether it counts for the similarity.
-_WordMatches = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], bool]
+# What one word matches (KeywordPrior._word_matches): one-word hints, phrases that may start at it.
+_WordMatches = tuple[tuple[int, ...], tuple[int, ...]]
+_NO_MATCH: _WordMatches = ((), ())
 
 
 def hint_words(hint: str) -> list[tuple[str, bool]]:
@@ -126,6 +126,9 @@ class KeywordPrior:
             start: [(h, *self._hints[h][0][0], self._hints[h][1], len(self._hints[h][0]) == 1) for h in ids]
             for start, ids in self._by_start.items()
         }
+        # what a word not Arabic must be, or begin with, to match a hint's first word
+        self._first_exact = frozenset(words[0][0] for words, _arabic in self._hints if not words[0][1])
+        self._first_prefixes = tuple(sorted({words[0][0] for words, _arabic in self._hints if words[0][1]}))
         examples = [self._words(label.example) if label.example else frozenset() for label in schema.labels]
         self._example_size = np.array([len(example) for example in examples], dtype=np.float64)
         self._in_examples: dict[str, list[int]] = {}
@@ -147,8 +150,7 @@ class KeywordPrior:
         return frozenset(w for w in WORD.findall(normalise(text)) if len(w) >= _MIN_SIMILARITY_WORD)
 
     def _word_matches(self, word: str) -> _WordMatches:
-        """(one-word hints the word matches, phrases whose first word it matches, examples it is
-        in, whether it counts for the similarity), cached."""
+        """(one-word hints the word matches, phrases whose first word it matches), cached."""
         found = self._matches.get(word)
         if found is None:
             hits: set[int] = set()
@@ -158,8 +160,7 @@ class KeywordPrior:
                 for hint_id, first, prefix, arabic, single in first_words.get(stem[:2], ()):
                     if (position == 0 or arabic) and (stem.startswith(first) if prefix else stem == first):
                         (hits if single else phrases).add(hint_id)
-            examples = self._example_cols.get(word, ())
-            found = (tuple(hits), tuple(phrases), examples, len(word) >= _MIN_SIMILARITY_WORD)
+            found = (tuple(hits), tuple(phrases)) if hits or phrases else _NO_MATCH
             if len(self._matches) >= _WORD_CACHE:
                 self._matches.clear()
                 self._interesting.clear()
@@ -188,7 +189,7 @@ class KeywordPrior:
         candidates: list[tuple[int, int]] = []
         words = WORD.findall(normal)
         for at, word in enumerate(words):
-            word_hits, phrases, _examples, _long = self._word_matches(word)
+            word_hits, phrases = self._word_matches(word)
             hits.update(word_hits)
             candidates += [(hint_id, at) for hint_id in phrases]
         if candidates:  # a phrase is checked only where its first word is
@@ -220,10 +221,19 @@ class KeywordPrior:
         rows = [WORD.findall(normal) for normal in texts]
         page: set[str] = set().union(*rows)
         interesting = {word: self._matches[word] for word in page & self._interesting}
-        for word in page.difference(self._matches):  # new words
-            info = self._word_matches(word)
-            if info[0] or info[1]:
+        new = page.difference(self._matches)
+        # a word that is no hint's first word and begins with none can match only after
+        # proclitics, if Arabic: only the others are tried, the rest are cached in one go
+        exact, prefixes = self._first_exact, self._first_prefixes
+        tried = [word for word in new if word in exact or word.startswith(prefixes) or "\u0621" <= word[0] <= "\u064a"]
+        for word in tried:
+            if (info := self._word_matches(word)) is not _NO_MATCH:
                 interesting[word] = info
+        plain = new.difference(tried)
+        if len(self._matches) + len(plain) > _WORD_CACHE:
+            self._matches.clear()
+            self._interesting.clear()
+        self._matches.update(dict.fromkeys(plain, _NO_MATCH))
         long_words = {word for word in page if len(word) >= _MIN_SIMILARITY_WORD}
         example_words, example_cols = self._example_words, self._example_cols
         for row, tokens in enumerate(rows):
@@ -237,7 +247,7 @@ class KeywordPrior:
             found: set[int] = set()
             phrase_words = False
             for word in chosen:
-                word_hits, phrases, _examples, _long = interesting[word]
+                word_hits, phrases = interesting[word]
                 found.update(word_hits)
                 phrase_words = phrase_words or bool(phrases)
             if phrase_words:  # a phrase is checked only where its first word is
