@@ -143,3 +143,25 @@ def test_the_proclitic_set_is_the_regular_expression() -> None:
         for letters_of in itertools.product(letters, repeat=size):
             text = "".join(letters_of)
             assert (text in _PROCLITIC_STRINGS) == bool(_PROCLITICS.fullmatch(text)), text
+
+
+def test_white_space_is_one_idea_for_split_strip_and_the_regular_expression() -> None:
+    """normalise joins ``text.split()`` instead of replacing ``\\s+`` and stripping: the same
+    text if every code point is white space to all three or to none."""
+    import sys
+
+    from annotator.core.suggest.normalise import _SPACES
+
+    for point in range(sys.maxunicode + 1):
+        char = chr(point)
+        space = char.isspace()
+        assert bool(_SPACES.fullmatch(char)) == space == (char.strip() == "") == (f"a{char}b".split() == ["a", "b"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8")) | sentence)
+def test_normalise_collapses_white_space_as_the_regular_expression_did(text: str) -> None:
+    from annotator.core.suggest.normalise import _SPACES
+
+    assert normalise(text) == _SPACES.sub(" ", normalise(text)).strip()
+    assert normalise(text) == normalise(normalise(text))
