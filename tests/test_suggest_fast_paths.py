@@ -165,3 +165,17 @@ def test_normalise_collapses_white_space_as_the_regular_expression_did(text: str
 
     assert normalise(text) == _SPACES.sub(" ", normalise(text)).strip()
     assert normalise(text) == normalise(normalise(text))
+
+
+@settings(max_examples=50, deadline=None)
+@given(page, st.integers(0, 2**32 - 1))
+def test_the_linear_scores_are_those_of_the_plain_product(texts: list[str], seed: int) -> None:
+    rows = _featuriser().transform(texts)
+    weights = np.random.default_rng(seed).normal(size=(_featuriser().n_features, 13)).astype(np.float32)
+    expected = np.zeros((rows.n_rows, 13))
+    if rows.indices.size:
+        products = rows.values[:, None] * weights[rows.indices]
+        starts = rows.indptr[:-1]
+        filled = rows.indptr[1:] > starts
+        expected[filled] = np.add.reduceat(products, starts[filled], axis=0)
+    np.testing.assert_array_equal(rows.dot(weights), expected)

@@ -72,7 +72,10 @@ class SparseRows:
         """``rows @ weights`` for a dense (n_features, k) matrix: (n_rows, k)."""
         out = np.zeros((self.n_rows, weights.shape[1]), dtype=np.float64)
         if self.indices.size:
-            products = self.values[:, None] * weights[self.indices]
+            # take + in-place product: the same float32 products as values * weights[indices],
+            # twice as fast (fancy indexing of rows is slow, and one temporary fewer)
+            products = weights.take(self.indices, axis=0).astype(np.result_type(weights, self.values), copy=False)
+            products *= self.values[:, None]
             starts = self.indptr[:-1]
             filled = self.indptr[1:] > starts
             out[filled] = np.add.reduceat(products, starts[filled], axis=0)
@@ -261,8 +264,8 @@ class _GramIndex:
     def find(self, keys: np.ndarray) -> np.ndarray:
         """The column of each key (tagged with its length), -1 where the vocabulary lacks it."""
         slots = self._slots(keys)
-        stored = self._keys[slots]
-        out = np.where(stored == keys, self._columns[slots], -1)
+        stored = self._keys.take(slots)
+        out = np.where(stored == keys, self._columns.take(slots), -1)
         # another n-gram took the home slot (about 1 key in 10): try the next slots
         where = np.flatnonzero((out < 0) & (stored != _FREE))
         keys, slots = keys[where], slots[where]
