@@ -196,7 +196,7 @@ class Featuriser:
         ends = np.cumsum(sizes)
         # where each occurrence's columns start among word_columns, minus where they go in the output
         shift = (np.cumsum(per_word) - per_word)[token_word] - (ends - sizes)
-        columns = word_columns[np.repeat(shift, sizes) + np.arange(total)]
+        columns = word_columns.take(np.repeat(shift, sizes) + np.arange(total))
         token_row = np.repeat(np.arange(len(split), dtype=np.int64), [len(row) for row in split])
         return np.repeat(token_row, sizes), columns
 
@@ -319,7 +319,7 @@ def _rows(n: int, row_of: np.ndarray, indices: np.ndarray, counts: np.ndarray, i
     """CSR rows from (row, column, count) triples sorted by row then column: tf-idf, l2-normalised."""
     if not indices.size:
         return SparseRows(np.zeros(n + 1, dtype=np.int64), _EMPTY, np.zeros(0, dtype=np.float32))
-    values = (np.log(counts) + 1.0).astype(np.float32) * idf[indices]
+    values = (np.log(counts) + 1.0).astype(np.float32) * idf.take(indices)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(row_of, minlength=n), out=indptr[1:])
     sizes = np.diff(indptr)
