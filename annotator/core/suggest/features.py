@@ -9,14 +9,18 @@ df)) + 1``, rows are l2-normalised.
 
 Why not the vectorizer itself: fitting needs no scikit-learn, and transforming a page is
 numpy work. Each n-gram of the vocabulary is an integer key (its letters as digits in base
-"letters of the vocabulary + 1", at most 5 digits, so it fits in 64 bits; a letter the
-vocabulary lacks is digit 0 and matches nothing); a page's text becomes one array of
-digits, the keys of all its n-grams of one length are computed at once, and a binary
-search in the sorted keys of the vocabulary gives their columns. So sentences never seen
-before cost about what seen ones do (``benchmarks/bench_suggest.py predict``); no cache.
-A vocabulary of more than 6,206 distinct letters (no key would fit) falls back to one
-dictionary look-up an n-gram. Rows come out as CSR arrays (``indptr``, ``indices``,
-``values``).
+"letters of the vocabulary + 1", at most 5 digits, times 4 plus its length - 2, so it fits
+in 63 bits; a letter the vocabulary lacks is digit 0 and matches nothing), stored in an
+open-addressing hash table (linear probing, at least 4 slots an n-gram) built when the
+model is loaded. A page's distinct words become one string " w1 w2 w3 ", its digits one
+array; the keys of all its windows of 2 to 5 characters are computed at once, the windows
+with a space inside dropped (a padded word's n-grams are exactly the others), and one
+vectorised probe of the table gives their columns: no sort before the look-up. Each word's
+columns are then repeated for its occurrences, and one ``np.unique`` of (row, column) gives
+the counts. So sentences never seen before cost about what seen ones do
+(``benchmarks/bench_suggest.py predict``). A vocabulary of more than 4,095 distinct
+letters (no key would fit) falls back to one dictionary look-up an n-gram. Rows come out
+as CSR arrays (``indptr``, ``indices``, ``values``).
 """
 
 from __future__ import annotations

@@ -18,8 +18,10 @@ a tie :func:`~.model.decide` gives to the hinted label (the exclusive one wins o
 more probable). So the prior always suggests something: the hinted labels, or "none".
 
 Weak on purpose: ``benchmarks/bench_suggest.py coldstart`` measures how many labelled
-examples a trained classifier needs to beat it (:data:`~.model.MIN_POSITIVES`). Words are
-looked up in a cache, so a page of sentences costs little more than splitting it.
+examples a trained classifier needs to beat it (:data:`~.model.MIN_POSITIVES`). A page is
+worked on as sets of distinct words: a new word is tried against the hints only if it is a
+hint's first word, begins with one, or is Arabic (proclitics), and is cached; each sentence
+then visits only its words that match a hint, so a page costs little more than splitting it.
 """
 
 from __future__ import annotations
