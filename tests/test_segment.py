@@ -485,6 +485,59 @@ def test_fast_pass_gives_the_spans_of_the_syntok_pass_on_prose(seed, lang):
     assert segment(text, lang) == syntok_pass_on_every_line(text, lang), text
 
 
+# Markdown as privacy policies are written: links before a stop, bold, list items, headings,
+# e-mails and bare domains, long URLs (a bracket inside a word longer than 64 characters), and
+# the words after a stop that change how syntok starts the next sentence ("Word (x).", "It.").
+_LINK_TEXTS = ["Github", "here", "Legal Guidelines", "WordPress.com Blog", "Stop!", "e.g. this", "x", "Hi (there)", ""]
+_URLS = [
+    "https://github.com/Automattic/legalmattic",
+    "https://en.support.wordpress.com/algorithms-search-and-recommendations/",
+    "https://en.support.wordpress.com/domains/domain-registrations-and-privacy/" + "a-very-long-path/" * 6,
+    "http://a.co/?q=1&x=e.g.",
+    "www.example.com",
+    "mailto:privacy@acme.com",
+    "/relative/path",
+    "https://x.com/(a)",
+    "https://x.com/a.",
+]
+_MD_WORDS = _WORDS + ["privacy@acme.com", "acme.com", "www.acme.org", "WordPress.com", "URL", "You’re", "Your", "We"]
+_MD_AFTER = ["", "", "", " (see below)", " (x).", ".", "!", "?", " [y](z)", "(a)", "…", ";", ",", "\u200b", "\x1f", "\u2003"]
+
+
+def _markdown(rng: random.Random) -> str:
+    def piece() -> str:
+        roll = rng.random()
+        if roll < 0.3:
+            link = f"[{rng.choice(_LINK_TEXTS)}]({rng.choice(_URLS)})"
+            return rng.choice(["", "(", "«", "**", "see "]) + link + rng.choice(["", "", ")", "**", ",", "\u201d", "s"])
+        if roll < 0.4:
+            return "**" + " ".join(rng.choice(_MD_WORDS) for _ in range(rng.randint(1, 3))) + rng.choice(["**", ":**", ".**"])
+        if roll < 0.45:
+            return "(" + " ".join(rng.choice(_MD_WORDS) for _ in range(rng.randint(1, 12))) + rng.choice([")", ""])
+        return rng.choice(_MD_WORDS)
+
+    lines = []
+    for _ in range(rng.randint(1, 5)):
+        sentences = []
+        for _ in range(rng.randint(1, 6)):
+            words = [piece() for _ in range(rng.randint(1, 8))]
+            if rng.random() < 0.5:  # a link or an address right before the stop
+                words[-1] = rng.choice([f"[{rng.choice(_LINK_TEXTS)}]({rng.choice(_URLS)})", rng.choice(_URLS)])
+            stop = rng.choice([".", ".", ".", "!", "?", ").", ".)", ""])
+            after = rng.choice(["", "", rng.choice(_MD_WORDS) + rng.choice(_MD_AFTER)])
+            sentences.append(" ".join(words) + stop + (" " + after if after else ""))
+        head = rng.choice(["", "", "", "*   ", "1. ", "## ", "> ", "**Note:** "])
+        lines.append(head + rng.choice([" ", "  ", " \u00a0"]).join(sentences))
+    return rng.choice(["\n", "\n\n"]).join(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), lang=st.sampled_from([None, "pl", "en"]))
+def test_fast_pass_gives_the_spans_of_the_syntok_pass_on_markdown(seed, lang):
+    text = _markdown(random.Random(seed))
+    assert segment(text, lang) == syntok_pass_on_every_line(text, lang), text
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -50,6 +50,7 @@ from annotator.core.segment_plain import (
     inside_a_word,
     is_lone_symbol,
     plain_boundary,
+    plain_url_end,
     symbol_before_word,
 )
 from annotator.core.segment_rules import (
@@ -120,8 +121,9 @@ def _segment_line(line: str, lang: str | None, out: list[tuple[int, int]], offse
             depth = bracket_depth(line, scanned, term_start, depth)
         scanned = term_start
         terminals = line[term_start : next_start - len(gap) - len(closers)]
-        if depth or not plain_boundary(
-            line, stretch_start, term_start, terminals, closers, next_start, lang, ambiguous
+        if depth or not (
+            plain_boundary(line, stretch_start, term_start, terminals, closers, next_start, lang, ambiguous)
+            or (terminals == "." and not closers and plain_url_end(line, term_start, next_start, lang))
         ):
             ambiguous = True
             continue

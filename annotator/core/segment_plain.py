@@ -25,7 +25,9 @@ from annotator.core.segment_rules import (
     NON_FINAL_BEFORE_DIGIT,
     TERMINALS_ORIGINAL,
     WORD_OPENERS,
+    keep_cut,
 )
+from annotator.core.segment_syntok import is_urlish
 
 # Closers syntok keeps with the sentence before it: closing brackets, at most one quote
 # (a second one makes syntok keep going), closing brackets again.
@@ -65,6 +67,8 @@ _GAP = " \t\u00a0"  # the spaces the fast pass reads words between
 _BRACKET_WINDOW = 70  # syntok skips a bracket shorter than this ...
 _BRACKET_TOKENS = 48  # ... if it finds the closing bracket among the next 49 tokens
 _WORD_WINDOW = 64  # a word longer than this before a terminal is not plain
+_BRACKET_WORD_WINDOW = 256  # a bracket inside a longer word (a long link) leaves the depth unknown
+_URL_WINDOW = 512  # a link longer than this before a stop is not plain
 ENUMERATOR_LENGTH = 7  # the longest word ENUMERATOR matches before its stop: "(mdclxv"
 _ABBREVIATION_WINDOW = 16  # longer than any abbreviation of the rules
 
@@ -140,6 +144,49 @@ def plain_boundary(
         if mapped in NON_FINAL_ABBREVIATIONS or (lang == "pl" and mapped in NON_FINAL_ABBREVIATIONS_PL):
             return False
     return True
+
+
+# Characters that make the first word of a sentence more than one plain token for syntok's
+# first state: a terminal or an opening bracket right after that word.
+_NOT_IN_FIRST_WORD = frozenset(TERMINALS_ORIGINAL + _OPENING_BRACKETS + ";")
+
+
+def plain_url_end(line: str, term_start: int, next_start: int, lang: str | None) -> bool:
+    """A single ``.`` at ``term_start`` ends a link or address (``[Github](https://...).``,
+    ``privacy@acme.com.``) and a capital letter follows after the spaces at ``next_start``: our
+    rules cut there whatever syntok does (the syntok pass adds a cut after a URL-like word ending
+    in a stop before a capitalised word, and nothing vetoes it). syntok's own reading of the
+    stop only changes the state it starts the next sentence in: its first state when it cuts,
+    its inner state when it goes on. The two read the next sentence alike unless its first word
+    is followed by a terminal or an opening bracket (the first state takes ``Word (x).`` as a
+    candidate end, the inner one skips the bracket), so that is checked here too. The caller
+    checks that no bracket is open (syntok would look for its end past the stop)."""
+    if term_start == 0 or line[term_start - 1] in TERMINALS_ORIGINAL:
+        return False
+    following = line[next_start]
+    if not following.isupper():
+        return False
+    word_start = term_start
+    limit = max(0, term_start - _URL_WINDOW)
+    while word_start > limit and not line[word_start - 1].isspace():
+        word_start -= 1
+    if word_start == limit and limit > 0:
+        return False  # a word too long to look at
+    word = line[word_start : term_start + 1].translate(CHAR_MAP)
+    if not is_urlish(word[:-1]):
+        return False
+    if not keep_cut(word, line[next_start : next_start + 2].translate(CHAR_MAP), lang):
+        return False
+    # The next sentence's first word: no terminal or opening bracket in it or right after it.
+    idx = next_start
+    limit = min(len(line), next_start + _WORD_WINDOW)
+    while idx < len(line) and not line[idx].isspace():
+        if idx >= limit or line[idx] in _NOT_IN_FIRST_WORD:
+            return False
+        idx += 1
+    while idx < len(line) and line[idx] in _GAP:
+        idx += 1
+    return idx == len(line) or not (line[idx].isspace() or line[idx] in _NOT_IN_FIRST_WORD)
 
 
 def is_lone_symbol(char: str) -> bool:
@@ -276,12 +323,12 @@ def _is_bracket_token(line: str, idx: int) -> bool | None:
     lo = idx
     while lo > 0 and not _syntok_separates(line[lo - 1]):
         lo -= 1
-        if idx - lo > _WORD_WINDOW:
+        if idx - lo > _BRACKET_WORD_WINDOW:
             return None
     hi = idx + 1
     while hi < len(line) and not _syntok_separates(line[hi]):
         hi += 1
-        if hi - idx > _WORD_WINDOW:
+        if hi - idx > _BRACKET_WORD_WINDOW:
             return None
     return hi - lo == 1 or any(ch.isalnum() for ch in line[lo:hi])
 

@@ -41,7 +41,7 @@ _URL_SUFFIXES = frozenset(
 # fmt: on
 
 
-def _is_urlish(word: str) -> bool:
+def is_urlish(word: str) -> bool:
     """``word`` (without its sentence-final dot) looks like a URL, e-mail or domain."""
     word = word.lstrip(WORD_OPENERS)
     if "://" in word or word.lower().startswith("www."):
@@ -85,7 +85,7 @@ def _extra_cuts(mapped: str) -> list[int]:
     words = list(_WORD_RE.finditer(mapped))
     for mo, nxt in pairwise(words):
         word = mo.group()
-        if len(word) > 1 and word[-1] == "." and word[-2] != "." and _is_urlish(word[:-1]):
+        if len(word) > 1 and word[-1] == "." and word[-2] != "." and is_urlish(word[:-1]):
             head = nxt.group().lstrip("\"'([")
             if head[:1].isupper():
                 cuts.append(nxt.start())
