@@ -3,6 +3,7 @@
     python benchmarks/bench_segment.py                  # 10 MB of each corpus (about 3 minutes)
     python benchmarks/bench_segment.py --mb 5 --repeat 3
     python benchmarks/bench_segment.py --compare        # also the candidates of docs/segmentation.md
+    python benchmarks/bench_segment.py --corpus policy  # one corpus only
 
 Corpora, built the same way in every child process, segmented document by document as the
 import does, each repeated to ``--mb`` MB:
@@ -211,11 +212,11 @@ def boundary_f1(segmenter: Segmenter, lang: str) -> float:
     return 2 * hits / (len(gold) + len(predicted)) if hits else 0.0
 
 
-def speed_table(megabytes: float, repeat: int) -> None:
+def speed_table(megabytes: float, repeat: int, names: list[str]) -> None:
     print(
         f"{'corpus':8} {'method':9} {'MB':>6} {'wall s':>7} {'MB/s':>7} {'CPU s':>7} {'MB/CPU-s':>9} {'sentences':>10} {'RSS before':>10} {'peak RSS':>9}"
     )
-    for corpus_name in corpora():
+    for corpus_name in names:
         best: dict[str, dict[str, float]] = {}
         for _ in range(repeat):
             for method in METHODS:
@@ -275,8 +276,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="rounds of each method; the best is kept")
     parser.add_argument("--compare", action="store_true", help="also the candidates (on --compare-mb MB)")
     parser.add_argument("--compare-mb", type=float, default=1.0)
+    parser.add_argument(
+        "--corpus", action="append", choices=["seeds", "legal", "policy", "pydoc"], help="only this corpus (repeatable)"
+    )
     args = parser.parse_args()
-    speed_table(args.mb, args.repeat)
+    speed_table(args.mb, args.repeat, [name for name in corpora() if not args.corpus or name in args.corpus])
     f1_table()
     if args.compare:
         compare_table(args.compare_mb)

@@ -501,7 +501,44 @@ _URLS = [
     "https://x.com/a.",
 ]
 _MD_WORDS = _WORDS + ["privacy@acme.com", "acme.com", "www.acme.org", "WordPress.com", "URL", "You’re", "Your", "We"]
-_MD_AFTER = ["", "", "", " (see below)", " (x).", ".", "!", "?", " [y](z)", "(a)", "…", ";", ",", "\u200b", "\x1f", "\u2003"]
+_LOWER = [
+    "e.g.,",
+    "page",
+    "views",
+    "and",
+    "of",
+    "your",
+    "site",
+    "x",
+    "2018",
+    "a-b",
+    "\\[time\\]",
+    "“\\[title\\]”",
+    ":)",
+    ":(",
+]
+_MD_AFTER = [
+    "",
+    "",
+    "",
+    " (Hi There!):** x",
+    " (be!), which",
+    " (x?]) and",
+    " (Stop!) And",
+    " (see below)",
+    " (x).",
+    ".",
+    "!",
+    "?",
+    " [y](z)",
+    "(a)",
+    "…",
+    ";",
+    ",",
+    "\u200b",
+    "\x1f",
+    "\u2003",
+]
 
 
 def _markdown(rng: random.Random) -> str:
@@ -511,9 +548,16 @@ def _markdown(rng: random.Random) -> str:
             link = f"[{rng.choice(_LINK_TEXTS)}]({rng.choice(_URLS)})"
             return rng.choice(["", "(", "«", "**", "see "]) + link + rng.choice(["", "", ")", "**", ",", "\u201d", "s"])
         if roll < 0.4:
-            return "**" + " ".join(rng.choice(_MD_WORDS) for _ in range(rng.randint(1, 3))) + rng.choice(["**", ":**", ".**"])
-        if roll < 0.45:
-            return "(" + " ".join(rng.choice(_MD_WORDS) for _ in range(rng.randint(1, 12))) + rng.choice([")", ""])
+            return (
+                "**"
+                + " ".join(rng.choice(_MD_WORDS) for _ in range(rng.randint(1, 3)))
+                + rng.choice(["**", ":**", ".**"])
+            )
+        if roll < 0.5:  # brackets long and short, links inside, a sentence inside or not
+            inner = [rng.choice(_MD_WORDS if rng.random() < 0.5 else _LOWER) for _ in range(rng.randint(1, 30))]
+            if rng.random() < 0.3:
+                inner.insert(rng.randint(0, len(inner)), f"[{rng.choice(_LINK_TEXTS)}]({rng.choice(_URLS)})")
+            return "(" + " ".join(inner) + rng.choice([")", ")", ".)", "!)", "", " )"])
         return rng.choice(_MD_WORDS)
 
     lines = []

@@ -52,6 +52,7 @@ from annotator.core.segment_plain import (
     plain_boundary,
     plain_url_end,
     symbol_before_word,
+    vetoed_after_brackets,
 )
 from annotator.core.segment_rules import (
     CHAR_MAP,
@@ -95,6 +96,8 @@ def _segment_line(line: str, lang: str | None, out: list[tuple[int, int]], offse
         following = line[next_start]
         closers, gap = mo.group(1), mo.group(2)
         if closers and BRACKET.search(closers):
+            if vetoed_after_brackets(line, mo.start(), closers, following):
+                continue  # "dashboard!) and", "(Hi There!):": no cut, or one our rules veto
             ambiguous = True  # "(...) «" : syntok may cut between the bracket and the quote
             continue
         if following.islower() or following in ",;:\u060c\u061b":

@@ -189,6 +189,24 @@ def plain_url_end(line: str, term_start: int, next_start: int, lang: str | None)
     return idx == len(line) or not (line[idx].isspace() or line[idx] in _NOT_IN_FIRST_WORD)
 
 
+_CLOSING_ONLY = re.compile("[" + re.escape(_CLOSING_BRACKETS) + "]+")
+
+
+def vetoed_after_brackets(line: str, term_start: int, closers: str, following: str) -> bool:
+    """Terminals right after a letter or digit, then closing brackets only (``be!)``, ``x?])``),
+    then a lowercase letter or a clause mark (``,`` ``;`` ``:`` ``،`` ``؛``), with or without
+    spaces: syntok's tokenizer makes each of these characters a token after a word, syntok takes
+    the brackets into the sentence as it does after any terminal, and any cut it proposes is at
+    the next token, which our rules veto (they also veto a bracket that opens a sentence and is
+    cut before a lowercase word or clause mark)."""
+    return (
+        term_start > 0
+        and line[term_start - 1].isalnum()
+        and _CLOSING_ONLY.fullmatch(closers) is not None
+        and (following.islower() or following in ",;:\u060c\u061b")
+    )
+
+
 def is_lone_symbol(char: str) -> bool:
     """syntok makes ``char`` a token of its own at the edge of a word, and reads it as no
     terminal, bracket or clause mark, nor as a one-letter word (a cased symbol such as "Ⓙ"
@@ -237,12 +255,17 @@ def _plain_after_bracket(line: str, stretch_start: int, close: int) -> bool:
         return idx >= stretch_start and line[idx].isalnum()
     opening = line.rfind("(", max(stretch_start, close - _BRACKET_WINDOW + 2), close)
     if opening <= stretch_start or BRACKET.search(line, opening + 1, close) or line[opening - 1] not in _GAP:
-        return False
-    content = line[opening + 1 : close]
-    if len(content) - sum(content.count(space) for space in _GAP) > _BRACKET_TOKENS:
-        return False
-    if not (_is_bracket_token(line, opening) and _is_bracket_token(line, close)):
-        return False
+        opening = _skipped_bracket(line, stretch_start, close)  # longer, or brackets inside
+        if opening < 0:
+            return False
+    else:
+        content = line[opening + 1 : close]
+        if len(content) - sum(content.count(space) for space in _GAP) > _BRACKET_TOKENS:
+            opening = _skipped_bracket(line, stretch_start, close)
+            if opening < 0:
+                return False
+        elif not (_is_bracket_token(line, opening) and _is_bracket_token(line, close)):
+            return False
     word_end = opening - 1
     for _ in range(2):  # the two words before the bracket, each a token syntok moves in its sentence
         while word_end > stretch_start and line[word_end - 1] in _GAP:
@@ -256,6 +279,54 @@ def _plain_after_bracket(line: str, stretch_start: int, close: int) -> bool:
             return False
         word_end = word_start
     return True
+
+
+_LONG_BRACKET_WINDOW = 400  # a bracket longer than this before a stop is not plain
+_OPENERS_TRIED = 4  # the nearest "(" after a space that may open the bracket closed at the stop
+_SYNTOK_TERMINALS = _SyntokState.terminals
+_SYNTOK_OPENING = _SyntokState.opening_brackets
+_SYNTOK_CLOSING = _SyntokState.closing_brackets
+_BRACKET_TOKENIZER = _SyntokTokenizer(replace_not_contraction=False)
+
+
+def _skipped_bracket(line: str, stretch_start: int, close: int) -> int:
+    """Where the ``(`` is that syntok pairs with the ``)`` at ``close`` and skips as part of its
+    sentence (its rules, replayed on its own tokens: the closing bracket among the next 49
+    tokens, brackets inside stacked, and shorter than 70 characters or not looking like a
+    sentence: a first word in title case and a terminal after the last word); -1 if none.
+    Only a ``(`` after a space is tried: its word starts there, so syntok's tokenizer, which
+    splits each whitespace-delimited word on its own, gives the same tokens in the line."""
+    lo = max(stretch_start + 1, close - _LONG_BRACKET_WINDOW)
+    opening = close
+    for _ in range(_OPENERS_TRIED):
+        opening = line.rfind("(", lo, opening)
+        if opening < 0:
+            return -1
+        if line[opening - 1] not in _GAP:
+            continue
+        tokens = [token.value for token in _BRACKET_TOKENIZER.tokenize(line[opening : close + 1].translate(CHAR_MAP))]
+        if tokens[0] != "(" or tokens[-1] != ")" or not _is_bracket_token(line, close):
+            continue  # (a ")" in a word of symbols only is no token of its own in the line)
+        stack, idx, first_is_title, last_is_terminal = 1, 1, None, False
+        while idx < len(tokens) and idx < 50:  # syntok's __find_end_of_bracketed_text
+            value = tokens[idx]
+            if first_is_title is None and value.isalnum():
+                first_is_title = value.istitle()
+            elif first_is_title and value.isalnum():
+                last_is_terminal = idx + 1 < len(tokens) and tokens[idx + 1] in _SYNTOK_TERMINALS
+            if value in _SYNTOK_OPENING:
+                stack += 1
+            elif value in _SYNTOK_CLOSING:
+                stack -= 1
+                if not stack:
+                    break
+            idx += 1
+        if stack or idx != len(tokens) - 1:
+            continue  # not this bracket's pair, or found too far for syntok
+        if close + 1 - opening < _BRACKET_WINDOW or not (first_is_title and last_is_terminal):
+            return opening
+        return -1
+    return -1
 
 
 def abbreviation_before(
@@ -310,27 +381,35 @@ def inside_a_word(line: str, term_start: int, next_start: int, closers: str) -> 
 _UNKNOWN_DEPTH = 1 << 30  # brackets we could not count cheaply: no boundary is plain after them
 
 
-def _syntok_separates(ch: str) -> bool:
-    """syntok's tokenizer splits words at ``ch`` (Unicode White_Space, which is str.isspace
-    without the information separators \\x1c-\\x1f, and the zero-width space)."""
-    return ch == "\u200b" or (ch.isspace() and ch not in "\x1c\x1d\x1e\x1f")
+# Where syntok's tokenizer splits words: Unicode White_Space (str.isspace without the
+# information separators \x1c-\x1f) and the zero-width space.
+_SEPARATOR = "(?:[^\\S\x1c-\x1f]|\u200b)"
+_NEXT_SEPARATOR = re.compile(_SEPARATOR)
+_LAST_SEPARATOR = re.compile(".*" + _SEPARATOR, re.DOTALL)
+_ALNUM = re.compile(r"[^\W_]")  # str.isalnum
 
 
 def _is_bracket_token(line: str, idx: int) -> bool | None:
     """syntok's tokenizer makes the bracket at ``line[idx]`` a token of its own: always inside
     or at the edge of a word with a letter or digit, never in a run of symbols such as ``»)``
     (one token). None when the word around it is too long to look at."""
-    lo = idx
-    while lo > 0 and not _syntok_separates(line[lo - 1]):
-        lo -= 1
-        if idx - lo > _BRACKET_WORD_WINDOW:
-            return None
-    hi = idx + 1
-    while hi < len(line) and not _syntok_separates(line[hi]):
-        hi += 1
-        if hi - idx > _BRACKET_WORD_WINDOW:
-            return None
-    return hi - lo == 1 or any(ch.isalnum() for ch in line[lo:hi])
+    window = max(0, idx - _BRACKET_WORD_WINDOW)
+    before = _LAST_SEPARATOR.match(line, window, idx)
+    if before is not None:
+        lo = before.end()
+    elif window == 0:
+        lo = 0
+    else:
+        return None
+    limit = min(len(line), idx + 1 + _BRACKET_WORD_WINDOW)
+    after = _NEXT_SEPARATOR.search(line, idx + 1, limit)
+    if after is not None:
+        hi = after.start()
+    elif limit == len(line):
+        hi = limit
+    else:
+        return None
+    return hi - lo == 1 or _ALNUM.search(line, lo, hi) is not None
 
 
 def bracket_depth(line: str, start: int, end: int, depth: int) -> int:
