@@ -24,11 +24,14 @@ How it works (docs/segmentation.md: the libraries measured, the rules, the figur
      (``m.in.``, ``np.``, ``e.g.``), the piece is a list enumerator (``1.``), or the stop
      sits inside a word syntok keeps whole (``3.5``, ``a.b.com``);
    - a boundary where syntok cuts and no rule vetoes: a plain word (``said.``, ``2018.``,
-     ``"-O".``, ``(e.g. this).`` after two words), then a space and a letter that is not
-     lowercase (or a symbol before one: ``. «نص``).
+     ``"-O".``, ``(e.g. this).`` or a longer bracket syntok skips, after two words), then a
+     space and a letter that is not lowercase (or a symbol before one: ``. «نص``);
+   - a boundary where our rules cut whatever syntok reads: a link or address before a
+     single stop and a capital letter (``[Github](https://...). You``), when the next
+     sentence reads the same in syntok's first and inner states.
 
    Everything else is ambiguous: syntok's abbreviations (``Inc.``, ``St.``), initials,
-   URLs and e-mails, a digit or a bracket after the space, a stop inside brackets.
+   a digit or a bracket after the space, a stop inside brackets.
 3. A stretch between two plain boundaries that holds an ambiguous run goes to the syntok
    pass (:mod:`annotator.core.segment_syntok`: syntok plus our rules, the segmenter used
    before the fast pass), which decides it as before. The spans are exactly those of the

@@ -189,20 +189,18 @@ def plain_url_end(line: str, term_start: int, next_start: int, lang: str | None)
     return idx == len(line) or not (line[idx].isspace() or line[idx] in _NOT_IN_FIRST_WORD)
 
 
-_CLOSING_ONLY = re.compile("[" + re.escape(_CLOSING_BRACKETS) + "]+")
-
-
 def vetoed_after_brackets(line: str, term_start: int, closers: str, following: str) -> bool:
-    """Terminals right after a letter or digit, then closing brackets only (``be!)``, ``x?])``),
-    then a lowercase letter or a clause mark (``,`` ``;`` ``:`` ``،`` ``؛``), with or without
-    spaces: syntok's tokenizer makes each of these characters a token after a word, syntok takes
-    the brackets into the sentence as it does after any terminal, and any cut it proposes is at
-    the next token, which our rules veto (they also veto a bracket that opens a sentence and is
-    cut before a lowercase word or clause mark)."""
+    """Terminals right after a letter or digit, then one closing bracket (``be!)``), then a
+    lowercase letter or a clause mark (``,`` ``;`` ``:`` ``،`` ``؛``), with or without spaces:
+    syntok's tokenizer makes each of these characters a token after a word, and syntok takes
+    the bracket into the sentence after a terminal, or ends a bracket it skipped there (one
+    that opens a sentence: ``(Hi There!):``), so any cut it proposes is at the next token, which
+    our rules veto. (With two brackets, ``a.)) m``, syntok may cut between them.)"""
     return (
         term_start > 0
         and line[term_start - 1].isalnum()
-        and _CLOSING_ONLY.fullmatch(closers) is not None
+        and len(closers) == 1
+        and closers in _CLOSING_BRACKETS
         and (following.islower() or following in ",;:\u060c\u061b")
     )
 
