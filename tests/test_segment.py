@@ -715,7 +715,7 @@ def test_fast_pass_decides_most_of_a_markdown_policy(monkeypatch):
         "*   **Account Information:** You can grab a copy on [Github](https://github.com/Automattic/legalmattic). "
         "You’re welcome to use our [Admin Bar](https://en.support.wordpress.com/algorithms-search-and-"
         "recommendations/) as you like (e.g., page views, searches, features enabled for your website, and other parts of our "
-        "Services). We reply (check your dashboard!) and write to privacy@automattic.com. Thanks!"
+        "Services). We reply (check your dashboard!) and write to privacy@automattic.com. Thanks for reading."
     )
     counting.calls = 0
     assert split(line) == [
@@ -724,7 +724,7 @@ def test_fast_pass_decides_most_of_a_markdown_policy(monkeypatch):
         "recommendations/) as you like (e.g., page views, searches, features enabled for your website, and other parts of our "
         "Services).",
         "We reply (check your dashboard!) and write to privacy@automattic.com.",
-        "Thanks!",
+        "Thanks for reading.",
     ]
     assert counting.calls == 0
 
