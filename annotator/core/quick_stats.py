@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 from annotator.core.entities import ProjectStats
-from annotator.core.location import BUSY_TIMEOUT_MS, resolve_db
-from annotator.core.revision import head_from_files
+from annotator.core.location import BUSY_TIMEOUT_MS
+from annotator.core.revision import plain_sqlite_file
 from annotator.core.storage_errors import storage_problem
 from annotator.core.suggest.provenance import LabelAcceptance, SuggestionStats, add_groups, add_suggested
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 ACTIVE_SCHEMA_KEY = "active_schema_id"  # annotator.core.schemas.ACTIVE_SCHEMA_KEY (a test checks)
 
 # The SQL of project_stats and suggestion_stats, as SQLAlchemy compiles it for SQLite.
@@ -57,19 +55,10 @@ SUGGESTED = (
 
 def read_stats(db: str | None) -> tuple[ProjectStats, SuggestionStats] | None:
     """The project's figures and its suggestions' figures, or None: use the SQLAlchemy path."""
-    target = resolve_db(db)
-    if "://" in target:
+    found = plain_sqlite_file(db)
+    if found is None:
         return None
-    path = Path(target).expanduser()
-    head = head_from_files()
-    try:
-        if head is None or not path.is_file():
-            return None
-        with path.open("rb") as handle:
-            if handle.read(16) != SQLITE_HEADER:
-                return None
-    except OSError:
-        return None
+    path, head = found
     connection = None
     try:
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)

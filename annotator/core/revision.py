@@ -42,3 +42,29 @@ def read_head(versions: Path) -> str | None:
             parents.add(down[0])
     heads = revisions - parents
     return heads.pop() if len(heads) == 1 and parents <= revisions else None
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def plain_sqlite_file(db: str | None) -> tuple[Path, str] | None:
+    """The SQLite file ``db`` names and the head revision of the migration files, when both
+    are there: the light read paths (``stats``, ``export``) read such a file with ``sqlite3``
+    alone. None for a URL, a missing or non-SQLite file: the caller opens it with
+    :func:`annotator.core.db.open_database`, which says what is wrong."""
+    from annotator.core.location import resolve_db
+
+    target = resolve_db(db)
+    if "://" in target:
+        return None
+    path = Path(target).expanduser()
+    head = head_from_files()
+    try:
+        if head is None or not path.is_file():
+            return None
+        with path.open("rb") as handle:
+            if handle.read(16) != SQLITE_HEADER:
+                return None
+    except OSError:
+        return None
+    return path, head

@@ -21,19 +21,17 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from annotator.core.errors import UserError
 from annotator.core.gold.rules import GOLD_POLICIES
-from annotator.core.location import BUSY_TIMEOUT_MS, resolve_db
-from annotator.core.revision import head_from_files
+from annotator.core.location import BUSY_TIMEOUT_MS
+from annotator.core.revision import plain_sqlite_file
 from annotator.core.storage_errors import storage_problem
 
 from .common import BATCH, _split_names
 from .lines import ExportLines
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 ACTIVE_SCHEMA_KEY = "active_schema_id"  # annotator.core.schemas.ACTIVE_SCHEMA_KEY (a test checks)
 
 # The SQL of the SQLAlchemy reader, as it compiles for SQLite ({} takes the condition).
@@ -64,19 +62,10 @@ def _marks(values: Sequence[Any]) -> str:
 def open_for_export(db: str | None) -> tuple[sqlite3.Connection, str] | None:
     """A read-only connection to the SQLite file ``db`` at the head revision, and its full
     path; None for anything else (the caller opens it with :func:`~annotator.core.db.open_database`)."""
-    target = resolve_db(db)
-    if "://" in target:
+    found = plain_sqlite_file(db)
+    if found is None:
         return None
-    path = Path(target).expanduser()
-    head = head_from_files()
-    try:
-        if head is None or not path.is_file():
-            return None
-        with path.open("rb") as handle:
-            if handle.read(16) != SQLITE_HEADER:
-                return None
-    except OSError:
-        return None
+    path, head = found
     where = str(path.resolve())
     connection = None
     try:
