@@ -3,7 +3,7 @@
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -90,6 +90,16 @@ def export(
     # (memory, start-up). Anything else, the usual way. Opened first, as before: a database
     # that cannot be opened is the first thing said.
     source = open_for_export(db) if fmt == "jsonl" else None
+    selection: dict[str, Any] = {
+        "annotators": chosen_annotators,
+        "documents": chosen_docs,
+        "gold": gold,
+        "only_gold": only_gold,
+        "ratios": ratios,
+        "seed": seed,
+        "split_files": split_files,
+        "stream": stream,
+    }
     if source is None:
         from annotator.core.db import open_database
         from annotator.core.exporting import export_dataset
@@ -97,38 +107,13 @@ def export(
         engine = open_database(db, create=False)
 
         def run(progress: "Progress_") -> "ExportSummary":
-            return export_dataset(
-                engine,
-                output,
-                fmt,
-                annotators=chosen_annotators,
-                documents=chosen_docs,
-                gold=gold,
-                only_gold=only_gold,
-                ratios=ratios,
-                seed=seed,
-                split_files=split_files,
-                progress=progress,
-                stream=stream,
-            )
+            return export_dataset(engine, output, fmt, progress=progress, **selection)
 
     else:
         opened = source
 
         def run(progress: "Progress_") -> "ExportSummary":
-            return export_sqlite_jsonl(
-                opened,
-                output,
-                annotators=chosen_annotators,
-                documents=chosen_docs,
-                gold=gold,
-                only_gold=only_gold,
-                ratios=ratios,
-                seed=seed,
-                split_files=split_files,
-                progress=progress,
-                stream=stream,
-            )
+            return export_sqlite_jsonl(opened, output, progress=progress, **selection)
 
     with Progress(
         TextColumn("[bold]exporting"),

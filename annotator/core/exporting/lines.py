@@ -116,6 +116,29 @@ class ExportLines(ChunkReader):
     _chunk_annotators: set[int]
     split_counts: dict[str, SplitCount]
 
+    def _set_plan(
+        self,
+        *,
+        schema_ref: str,
+        annotator_ids: dict[int, str] | None,
+        document_ids: list[int] | None,
+        gold_policy: str,
+        only_gold: bool,
+        split_of: dict[str, str] | None,
+        total: int,
+        batch: int,
+    ) -> None:
+        """The resolved selection, as both readers' ``__init__`` take it; the counts at zero."""
+        self.schema_ref = schema_ref
+        self.annotator_ids = annotator_ids
+        self.document_ids = document_ids
+        self.gold_policy = gold_policy
+        self.only_gold = only_gold
+        self.split_of = split_of
+        self.total = total
+        self.batch = batch
+        self._reset_counts()
+
     def _reset_counts(self) -> None:
         """The summary's counts, before streaming."""
         self.annotators_seen = set()

@@ -124,15 +124,16 @@ class SqliteExportPlan(ExportLines):
         batch: int = BATCH,
     ) -> None:
         self.connection = connection
-        self.schema_ref = schema_ref
-        self.annotator_ids = annotator_ids
-        self.document_ids = document_ids
-        self.gold_policy = gold_policy
-        self.only_gold = only_gold
-        self.split_of = split_of
-        self.total = total
-        self.batch = batch
-        self._reset_counts()
+        self._set_plan(
+            schema_ref=schema_ref,
+            annotator_ids=annotator_ids,
+            document_ids=document_ids,
+            gold_policy=gold_policy,
+            only_gold=only_gold,
+            split_of=split_of,
+            total=total,
+            batch=batch,
+        )
 
     def _connection(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         return _read(self.connection)
