@@ -121,8 +121,24 @@ class ChunkReader:
             if group:
                 yield group, self._in_documents([d.id for d in group])
 
-    def _pages(self, connection: Any) -> Iterator[tuple[list[Any], Sequence[Any], Any]]:
-        """(documents in name order, their sentence rows, the chunk's condition) per chunk."""
+    total: int
+
+    def _pages(
+        self, connection: Any, progress: Progress | None = None
+    ) -> Iterator[tuple[list[Any], Sequence[Any], Any]]:
+        """(documents in name order, their sentence rows, the chunk's condition) per chunk;
+        ``progress`` hears (sentences done, total) at the start and once each chunk is used."""
+        if progress is None:
+            yield from self._unreported_pages(connection)
+            return
+        done = 0
+        progress(0, self.total)
+        for docs, rows, condition in self._unreported_pages(connection):
+            yield docs, rows, condition
+            done += len(rows)
+            progress(done, self.total)
+
+    def _unreported_pages(self, connection: Any) -> Iterator[tuple[list[Any], Sequence[Any], Any]]:
         for docs, condition in self._chunks(connection):
             if condition is not None:
                 yield docs, self._sentence_rows(connection, condition), condition

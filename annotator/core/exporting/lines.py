@@ -165,25 +165,19 @@ class ExportLines(ChunkReader):
     def jsonl_chunks(self, progress: Progress | None = None) -> Iterator[Lines]:
         """Every selected sentence's JSONL line (newline included), in order, per document."""
         labels = _LabelCache()
-        done = 0
         with self._connection() as connection:
             names = self._annotator_names(connection)
             ranks = {row_id: rank for rank, row_id in enumerate(sorted(names, key=names.__getitem__))}
             heads: dict[Any, Head] = {}
             tails: dict[Any, bytes] = {}
 
-            if progress is not None:
-                progress(0, self.total)
-            for docs, rows, condition in self._pages(connection):
+            for docs, rows, condition in self._pages(connection, progress):
                 with _gc_paused():
                     entries = self._annotation_lines(connection, condition, labels, names, ranks, heads, tails)
                     lines = self._chunk_lines(docs, rows, entries, labels)
                     if not self.only_gold:
                         self.annotators_seen.update(names[i] for i in self._chunk_annotators)
                 yield lines
-                done += len(rows)
-                if progress is not None:
-                    progress(done, self.total)
 
     def _annotation_lines(
         self,

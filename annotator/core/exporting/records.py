@@ -49,12 +49,9 @@ class ExportRecords(ExportQueries):
     def record_chunks(self, progress: Progress | None = None) -> Iterator[list[dict[str, Any]]]:
         """The same records, a chunk (about ``batch`` sentences) at a time."""
         labels = _LabelCache()
-        done = 0
         with self._connection() as connection:
             names = self._annotator_names(connection)
-            if progress is not None:
-                progress(0, self.total)
-            for docs, rows, condition in self._pages(connection):
+            for docs, rows, condition in self._pages(connection, progress):
                 # A chunk's objects are all acyclic and short-lived: the cyclic garbage
                 # collector only slows their creation down (measured: 2x on this loop).
                 with _gc_paused():
@@ -63,9 +60,6 @@ class ExportRecords(ExportQueries):
                     if not self.only_gold:
                         self.annotators_seen.update(names[i] for i in self._chunk_annotators)
                 yield records
-                done += len(rows)
-                if progress is not None:
-                    progress(done, self.total)
 
     def _chunk_records(
         self, docs: list[Any], rows: Sequence[Any], annotations: dict[int, list[dict[str, Any]]], labels: _LabelCache
