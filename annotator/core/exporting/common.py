@@ -48,6 +48,43 @@ def _split_names(values: Sequence[str] | None) -> list[str] | None:
     return names or None
 
 
+def pick_annotators(names: list[str], found: dict[str, int], all_names: Callable[[], list[str]]) -> dict[int, str]:
+    """The chosen annotators, id -> name in the order named, from ``found`` (name -> id of
+    those the database has); an unknown name is a UserError listing ``all_names()``."""
+    from annotator.core.errors import UserError
+
+    missing = [name for name in dict.fromkeys(names) if name not in found]
+    if missing:
+        known = all_names()
+        raise UserError(
+            f"no annotator named {', '.join(repr(m) for m in missing)} (annotators: {', '.join(known) or 'none yet'})"
+        )
+    return {found[name]: name for name in dict.fromkeys(names)}
+
+
+def pick_documents(refs: list[str], find: Callable[[str, str], int | None]) -> list[int]:
+    """Document ids for names, else doc ids: ``find("name" | "uid", ref)`` looks one up; an
+    unknown one is a UserError listing all of them."""
+    from annotator.core.errors import UserError
+
+    ids: dict[int, None] = {}
+    missing = []
+    for ref in refs:
+        found = find("name", ref)
+        if found is None:
+            found = find("uid", ref)
+        if found is None:
+            missing.append(ref)
+        else:
+            ids[found] = None
+    if missing:
+        raise UserError(
+            f"no document named (or with doc_id) {', '.join(repr(m) for m in missing)} "
+            "(see `annotator stats` or `annotator sentences`)"
+        )
+    return list(ids)
+
+
 class ChunkReader:
     """Documents and sentence rows a chunk at a time, over a reader's primitives.
 

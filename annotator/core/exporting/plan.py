@@ -11,7 +11,7 @@ from annotator.core.formats import GOLD_POLICIES, assign_splits
 from annotator.core.labels import load_schema
 from annotator.core.schemas import read_active_schema
 
-from .common import BATCH, DEFAULT_GOLD, _split_names
+from .common import BATCH, DEFAULT_GOLD, _split_names, pick_annotators, pick_documents
 from .lines import ExportLines
 from .query import read_transaction
 from .records import ExportRecords
@@ -24,35 +24,21 @@ def _resolve_annotators(connection: Connection, names: list[str] | None) -> dict
     if names is None:
         return None
     found = {row.name: row.id for row in connection.execute(select(AN.c.id, AN.c.name).where(AN.c.name.in_(names)))}
-    missing = [name for name in dict.fromkeys(names) if name not in found]
-    if missing:
-        known = list(connection.execute(select(AN.c.name).order_by(AN.c.name)).scalars())
-        raise UserError(
-            f"no annotator named {', '.join(repr(m) for m in missing)} (annotators: {', '.join(known) or 'none yet'})"
-        )
-    return {found[name]: name for name in dict.fromkeys(names)}
+    return pick_annotators(
+        names, found, lambda: list(connection.execute(select(AN.c.name).order_by(AN.c.name)).scalars())
+    )
 
 
 def _resolve_documents(connection: Connection, refs: list[str] | None) -> list[int] | None:
     """Document ids for names or doc ids (uid); an unknown one is a UserError listing all."""
     if refs is None:
         return None
-    ids: dict[int, None] = {}
-    missing = []
-    for ref in refs:
-        row = connection.execute(select(D.c.id).where(D.c.name == ref)).first()
-        if row is None:
-            row = connection.execute(select(D.c.id).where(D.c.uid == ref)).first()
-        if row is None:
-            missing.append(ref)
-        else:
-            ids[int(row[0])] = None
-    if missing:
-        raise UserError(
-            f"no document named (or with doc_id) {', '.join(repr(m) for m in missing)} "
-            "(see `annotator stats` or `annotator sentences`)"
-        )
-    return list(ids)
+
+    def find(column: str, ref: str) -> int | None:
+        row = connection.execute(select(D.c.id).where(D.c[column] == ref)).first()
+        return None if row is None else int(row[0])
+
+    return pick_documents(refs, find)
 
 
 class ExportPlan(ExportRecords, ExportLines):

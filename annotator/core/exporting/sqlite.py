@@ -29,7 +29,7 @@ from annotator.core.location import BUSY_TIMEOUT_MS
 from annotator.core.revision import plain_sqlite_file
 from annotator.core.storage_errors import storage_problem
 
-from .common import BATCH, _split_names
+from .common import BATCH, _split_names, pick_annotators, pick_documents
 from .lines import ExportLines
 
 ACTIVE_SCHEMA_KEY = "active_schema_id"  # annotator.core.schemas.ACTIVE_SCHEMA_KEY (a test checks)
@@ -196,35 +196,24 @@ def _resolve_annotators(connection: sqlite3.Connection, names: list[str] | None)
         return None
     sql = f"SELECT annotator.name, annotator.id FROM annotator WHERE annotator.name IN ({_marks(names)})"
     found = dict(connection.execute(sql, names).fetchall())
-    missing = [name for name in dict.fromkeys(names) if name not in found]
-    if missing:
-        known = [n for (n,) in connection.execute("SELECT annotator.name FROM annotator ORDER BY annotator.name")]
-        raise UserError(
-            f"no annotator named {', '.join(repr(m) for m in missing)} (annotators: {', '.join(known) or 'none yet'})"
-        )
-    return {found[name]: name for name in dict.fromkeys(names)}
+    return pick_annotators(
+        names,
+        found,
+        lambda: [n for (n,) in connection.execute("SELECT annotator.name FROM annotator ORDER BY annotator.name")],
+    )
 
 
 def _resolve_documents(connection: sqlite3.Connection, refs: list[str] | None) -> list[int] | None:
     """As :func:`.plan._resolve_documents`: by name, else by doc id (uid)."""
     if refs is None:
         return None
-    ids: dict[int, None] = {}
-    missing = []
-    for ref in refs:
-        row = connection.execute("SELECT document.id FROM document WHERE document.name = ?", (ref,)).fetchone()
-        if row is None:
-            row = connection.execute("SELECT document.id FROM document WHERE document.uid = ?", (ref,)).fetchone()
-        if row is None:
-            missing.append(ref)
-        else:
-            ids[int(row[0])] = None
-    if missing:
-        raise UserError(
-            f"no document named (or with doc_id) {', '.join(repr(m) for m in missing)} "
-            "(see `annotator stats` or `annotator sentences`)"
-        )
-    return list(ids)
+
+    def find(column: str, ref: str) -> int | None:
+        # column is "name" or "uid" (pick_documents), never user text
+        row = connection.execute(f"SELECT document.id FROM document WHERE document.{column} = ?", (ref,)).fetchone()
+        return None if row is None else int(row[0])
+
+    return pick_documents(refs, find)
 
 
 def _schema_ref(connection: sqlite3.Connection) -> str:
