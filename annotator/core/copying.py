@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +54,7 @@ from sqlmodel import SQLModel
 import annotator.core.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from annotator.core.db import write_connection
 from annotator.core.errors import UserError
+from annotator.core.exporting.query import read_transaction
 from annotator.core.redact import display_url
 
 BATCH = 5000
@@ -128,7 +128,7 @@ def copy_project(
         )
     tables = project_tables()
     copied = 0
-    with _snapshot(source) as reading:
+    with read_transaction(source) as reading:
         totals = {t.name: int(reading.execute(select(func.count()).select_from(t)).scalar() or 0) for t in tables}
         total = sum(totals.values())
         if progress is not None:
@@ -166,16 +166,6 @@ def copy_project(
         source_sha256=digest_source,
         target_sha256=digest_target,
     )
-
-
-@contextmanager
-def _snapshot(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as raw:
-        connection = raw
-        if raw.dialect.name == "postgresql":
-            connection = raw.execution_options(isolation_level="REPEATABLE READ")
-        with connection.begin():
-            yield connection
 
 
 def _json_text_batches(connection: Connection, table: Table) -> Iterator[list[Any]]:
